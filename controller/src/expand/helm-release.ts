@@ -1,0 +1,182 @@
+import type { Application, ApplicationGroup, ChartRef, Release } from '../../../lib/api/application-group.ts';
+import {
+  type ChartSource,
+  HELM_RELEASE_API_VERSION,
+  type HelmRelease,
+  type HelmReleaseSpec,
+  SOURCE_API_VERSION,
+} from '../../../lib/api/flux.ts';
+import { Labels, MANAGED_BY, type Values } from '../../../lib/api/meta.ts';
+import { HELM_RELEASE_NAME_MAX, toDnsLabel } from '../../../lib/names.ts';
+import type { Json } from '../../../lib/yaml.ts';
+
+export const DEFAULT_INTERVAL = '5m';
+/** Version range for staged subcharts: any version, pre-releases included (`*` excludes them). */
+export const ANY_VERSION = '>=0.0.0-0';
+
+/** Name of the HelmRelease (and its source object) of an application, or of one of its subcharts. */
+export function releaseName(application: string, subchart?: string): string {
+  return toDnsLabel(subchart === undefined ? [application] : [application, subchart]);
+}
+
+/** Helm's own release name: at most 53 characters. */
+export function helmReleaseName(application: string, subchart?: string): string {
+  return toDnsLabel(subchart === undefined ? [application] : [application, subchart], HELM_RELEASE_NAME_MAX);
+}
+
+/** A label value: the raw string when it is one, else a DNS label with a hash. */
+export function labelValue(raw: string): string {
+  return raw.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(raw) ? raw : toDnsLabel(raw);
+}
+
+export interface ReleaseContext {
+  group: ApplicationGroup;
+  namespace: string;
+  stagingUrl: string;
+}
+
+export interface RenderedRelease {
+  name: string;
+  application: string;
+  subchart?: string;
+  helmRelease: HelmRelease;
+  source: ChartSource;
+}
+
+/**
+ * The HelmRelease of an application. With subcharts, the parent release has every subchart
+ * disabled (`<subchart>.enabled: false`): each is released on its own beforehand.
+ */
+export function renderApplicationRelease(context: ReleaseContext, app: Application): RenderedRelease {
+  const release = app.spec.release ?? {};
+  const subcharts = app.spec.subcharts ?? [];
+  let values = release.values;
+  if (subcharts.length > 0) {
+    values = { ...(values ?? {}) };
+    for (const sub of subcharts) values[sub.name] = { ...asValues(values[sub.name]), enabled: false };
+  }
+  return renderRelease(context, app, undefined, app.spec.chart, values);
+}
+
+/**
+ * The HelmRelease of one subchart, installed from the staging repository the `stage` step pushed
+ * it to. Its values are what the parent chart would pass it: `values.<subchart>` plus `global`.
+ */
+export function renderSubchartRelease(context: ReleaseContext, app: Application, subchart: string): RenderedRelease {
+  const parentValues = app.spec.release?.values ?? {};
+  const values: Values = { ...asValues(parentValues[subchart]) };
+  if (parentValues.global !== undefined) values.global = parentValues.global;
+  delete values.enabled;
+  const chart: ChartRef = {
+    url: stagedChartRepositoryUrl(context.stagingUrl, app.spec.chart),
+    name: subchart,
+    version: ANY_VERSION,
+  };
+  return renderRelease(context, app, subchart, chart, Object.keys(values).length > 0 ? values : undefined);
+}
+
+/**
+ * Where `stage` pushes the subcharts of a parent chart: one repository per parent chart and version,
+ * so it holds exactly one version of each subchart and the subchart releases can ask for any version.
+ */
+export function stagedChartRepositoryUrl(stagingUrl: string, chart: ChartRef): string {
+  return `${stagingUrl.replace(/\/+$/, '')}/${pathSegment(chart.name)}/${pathSegment(chart.version ?? 'latest')}`;
+}
+
+/** A URL path segment that also suits OCI repository names: kept when plain, else a DNS label. */
+function pathSegment(raw: string): string {
+  return /^[a-z0-9][a-z0-9._-]*$/.test(raw) ? raw : toDnsLabel(raw);
+}
+
+function renderRelease(
+  context: ReleaseContext,
+  app: Application,
+  subchart: string | undefined,
+  chart: ChartRef,
+  values: Values | undefined,
+): RenderedRelease {
+  const release: Release = app.spec.release ?? {};
+  const name = releaseName(app.name, subchart);
+  const metadata = {
+    name,
+    namespace: context.namespace,
+    labels: {
+      [Labels.managedBy]: MANAGED_BY,
+      [Labels.applicationGroup]: labelValue(context.group.metadata.name ?? ''),
+      [Labels.application]: labelValue(app.name),
+      ...(subchart === undefined ? {} : { [Labels.subchart]: labelValue(subchart) }),
+    },
+  };
+  const interval = release.interval ?? DEFAULT_INTERVAL;
+  const isOci = chart.url.startsWith('oci://');
+  const secretRef = chart.authSecretRef ? { name: chart.authSecretRef.name } : undefined;
+  const source: ChartSource = isOci
+    ? {
+        apiVersion: SOURCE_API_VERSION,
+        kind: 'OCIRepository',
+        metadata,
+        spec: {
+          url: `${chart.url.replace(/\/+$/, '')}/${chart.name}`,
+          interval,
+          ref: { semver: chart.version ?? '*' },
+          secretRef,
+        },
+      }
+    : { apiVersion: SOURCE_API_VERSION, kind: 'HelmRepository', metadata, spec: { url: chart.url, interval, secretRef } };
+
+  const targetNamespace = release.targetNamespace;
+  const spec: HelmReleaseSpec = {
+    ...(isOci
+      ? { chartRef: { kind: 'OCIRepository', name } }
+      : {
+          chart: {
+            spec: { chart: chart.name, version: chart.version ?? '*', sourceRef: { kind: 'HelmRepository', name } },
+          },
+        }),
+    interval,
+    releaseName: helmReleaseName(app.name, subchart),
+    targetNamespace,
+    // Helm keeps its release records beside the release, as `helm install -n <target>` would.
+    storageNamespace: targetNamespace,
+    timeout: release.timeout,
+    install: { createNamespace: true, ...release.install },
+    upgrade: release.upgrade,
+    rollback: release.rollback,
+    uninstall: release.uninstall,
+    values,
+    valuesFrom: release.valuesFrom,
+  };
+  return {
+    name,
+    application: app.name,
+    subchart,
+    helmRelease: { apiVersion: HELM_RELEASE_API_VERSION, kind: 'HelmRelease', metadata, spec },
+    source,
+  };
+}
+
+function asValues(value: Json | undefined): Values {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
+}
+
+const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
+const SECONDS_PER_UNIT: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** Seconds in a Go duration string such as `1h30m` (already validated by the schema). */
+export function durationSeconds(duration: string): number {
+  let total = 0;
+  for (const [, amount, unit] of duration.matchAll(DURATION_PART)) {
+    total += Number(amount) * (SECONDS_PER_UNIT[unit as string] ?? 0);
+  }
+  return total;
+}
+
+/**
+ * How long an executor step waits for its release: every attempt Flux may make (one plus the
+ * remediation retries) at Helm's timeout each, plus two minutes for fetching the chart.
+ */
+export function executorTimeout(release: Release | undefined): string {
+  const helmTimeout = durationSeconds(release?.timeout ?? '5m');
+  const retries = Math.max(release?.install?.remediation?.retries ?? 0, release?.upgrade?.remediation?.retries ?? 0, 0);
+  return `${Math.ceil(helmTimeout * (1 + retries) + 120)}s`;
+}

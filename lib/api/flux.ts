@@ -1,0 +1,157 @@
+import type { LocalObjectReference, ObjectMeta, Values } from './meta.ts';
+
+export const HELM_RELEASE_API_VERSION = 'helm.toolkit.fluxcd.io/v2';
+export const SOURCE_API_VERSION = 'source.toolkit.fluxcd.io/v1';
+
+export interface Remediation {
+  retries?: number;
+  ignoreTestFailures?: boolean;
+  remediateLastFailure?: boolean;
+}
+
+export interface Strategy {
+  name: 'RemediateOnFailure' | 'RetryOnFailure';
+  retryInterval?: string;
+}
+
+export type CrdsPolicy = 'Skip' | 'Create' | 'CreateReplace';
+
+export interface HelmReleaseInstall {
+  timeout?: string;
+  remediation?: Remediation;
+  strategy?: Strategy;
+  disableWait?: boolean;
+  disableWaitForJobs?: boolean;
+  disableHooks?: boolean;
+  disableOpenAPIValidation?: boolean;
+  disableSchemaValidation?: boolean;
+  disableTakeOwnership?: boolean;
+  replace?: boolean;
+  skipCRDs?: boolean;
+  crds?: CrdsPolicy;
+  createNamespace?: boolean;
+  serverSideApply?: boolean;
+}
+
+export interface HelmReleaseUpgrade {
+  timeout?: string;
+  remediation?: Remediation & { strategy?: 'rollback' | 'uninstall' };
+  strategy?: Strategy;
+  disableWait?: boolean;
+  disableWaitForJobs?: boolean;
+  disableHooks?: boolean;
+  disableOpenAPIValidation?: boolean;
+  disableSchemaValidation?: boolean;
+  disableTakeOwnership?: boolean;
+  force?: boolean;
+  preserveValues?: boolean;
+  cleanupOnFail?: boolean;
+  crds?: CrdsPolicy;
+  chartNameChangeStrategy?: 'InPlaceUpdate' | 'Reinstall';
+  serverSideApply?: 'enabled' | 'disabled' | 'auto';
+}
+
+export interface HelmReleaseRollback {
+  timeout?: string;
+  disableWait?: boolean;
+  disableWaitForJobs?: boolean;
+  disableHooks?: boolean;
+  recreate?: boolean;
+  force?: boolean;
+  cleanupOnFail?: boolean;
+  serverSideApply?: 'enabled' | 'disabled' | 'auto';
+}
+
+export interface HelmReleaseUninstall {
+  timeout?: string;
+  disableHooks?: boolean;
+  keepHistory?: boolean;
+  disableWait?: boolean;
+  deletionPropagation?: 'background' | 'foreground' | 'orphan';
+}
+
+export interface ValuesReference {
+  kind: 'Secret' | 'ConfigMap';
+  name: string;
+  valuesKey?: string;
+  targetPath?: string;
+  optional?: boolean;
+}
+
+export type SourceKind = 'HelmRepository' | 'OCIRepository';
+
+export interface CrossNamespaceObjectReference {
+  kind: SourceKind;
+  name: string;
+  namespace?: string;
+}
+
+/** helm.toolkit.fluxcd.io/v2 HelmRelease: the fields Orkestra renders and reads. */
+export interface HelmRelease {
+  apiVersion: typeof HELM_RELEASE_API_VERSION;
+  kind: 'HelmRelease';
+  metadata: ObjectMeta;
+  spec: HelmReleaseSpec;
+  status?: HelmReleaseStatus;
+}
+
+export interface HelmReleaseSpec {
+  chart?: {
+    spec: {
+      chart: string;
+      version?: string;
+      sourceRef: CrossNamespaceObjectReference;
+      interval?: string;
+    };
+  };
+  chartRef?: CrossNamespaceObjectReference;
+  interval: string;
+  releaseName?: string;
+  targetNamespace?: string;
+  storageNamespace?: string;
+  timeout?: string;
+  suspend?: boolean;
+  values?: Values;
+  valuesFrom?: ValuesReference[];
+  install?: HelmReleaseInstall;
+  upgrade?: HelmReleaseUpgrade;
+  rollback?: HelmReleaseRollback;
+  uninstall?: HelmReleaseUninstall;
+}
+
+export interface HelmReleaseStatus {
+  observedGeneration?: number;
+  lastAttemptedGeneration?: number;
+  lastAttemptedRevision?: string;
+  lastAttemptedConfigDigest?: string;
+  lastHandledReconcileAt?: string;
+  conditions?: import('./meta.ts').Condition[];
+  history?: Array<{ chartVersion?: string; status?: string; configDigest?: string; version?: number }>;
+  installFailures?: number;
+  upgradeFailures?: number;
+  failures?: number;
+}
+
+/** source.toolkit.fluxcd.io/v1 HelmRepository */
+export interface HelmRepository {
+  apiVersion: typeof SOURCE_API_VERSION;
+  kind: 'HelmRepository';
+  metadata: ObjectMeta;
+  spec: { url: string; interval: string; secretRef?: LocalObjectReference; type?: 'default' | 'oci' };
+}
+
+/** source.toolkit.fluxcd.io/v1 OCIRepository */
+export interface OCIRepository {
+  apiVersion: typeof SOURCE_API_VERSION;
+  kind: 'OCIRepository';
+  metadata: ObjectMeta;
+  spec: {
+    url: string;
+    interval: string;
+    ref?: { tag?: string; semver?: string };
+    secretRef?: LocalObjectReference;
+    layerSelector?: { mediaType: string; operation: 'copy' | 'extract' };
+  };
+}
+
+export type ChartSource = HelmRepository | OCIRepository;

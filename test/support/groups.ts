@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { Application, ApplicationGroup } from '../../lib/api/application-group.ts';
+
+const root = join(import.meta.dirname, '../..');
+
+/** A fresh copy of examples/bookinfo.yaml. */
+export function bookinfo(): ApplicationGroup {
+  return parse(readFileSync(join(root, 'examples/bookinfo.yaml'), 'utf8'));
+}
+
+/** An application of chart `name` from a test repository. */
+export function application(name: string, dependencies: string[] = [], spec: Partial<Application['spec']> = {}): Application {
+  return {
+    name,
+    dependencies,
+    spec: { chart: { url: 'https://charts.example/', name, version: '1.0.0' }, ...spec },
+  };
+}
+
+export function groupOf(applications: Application[], metadata: ApplicationGroup['metadata'] = {}): ApplicationGroup {
+  return {
+    apiVersion: 'orkestra.azure.microsoft.com/v1alpha1',
+    kind: 'ApplicationGroup',
+    metadata: { name: 'group', namespace: 'apps', ...metadata },
+    spec: { applications },
+  };
+}

@@ -1,5 +1,5 @@
 import { parseAllDocuments, stringify } from 'yaml';
-import { type Problem } from './errors.ts';
+import type { Problem } from './errors.ts';
 
 /** A JSON value: what Kubernetes objects are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -51,13 +51,17 @@ export interface ParsedDocument {
 }
 
 /** Parses a (multi-document) YAML or JSON text; empty documents are skipped. */
-export function parseYamlDocuments(text: string, source: string): { documents: ParsedDocument[]; problems: Problem[] } {
+export function parseYamlDocuments(
+  text: string,
+  source: string,
+): { documents: ParsedDocument[]; problems: Problem[] } {
   const documents: ParsedDocument[] = [];
   const problems: Problem[] = [];
   parseAllDocuments(text, { uniqueKeys: true }).forEach((doc, index) => {
     const where = `${source}#${index + 1}`;
     if ('errors' in doc && doc.errors.length > 0) {
-      for (const error of doc.errors) problems.push({ path: where, message: `malformed YAML: ${error.message}` });
+      for (const error of doc.errors)
+        problems.push({ path: where, message: `malformed YAML: ${error.message}` });
       return;
     }
     const value = doc.toJS({ maxAliasCount: 100 });

@@ -12,7 +12,9 @@ const crd = parse(
   readFileSync(join(root, 'chart/orkestra/crds/orkestra.azure.microsoft.com_applicationgroups.yaml'), 'utf8'),
 );
 const schema = crd.spec.versions[0].schema.openAPIV3Schema;
-const checkSchema = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(toJsonSchema(schema) as object);
+const checkSchema = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
+  toJsonSchema(schema) as object,
+);
 
 /** What the API server would say about an object: schema errors and failed CEL rules. */
 function verdict(object: unknown): string[] {
@@ -50,12 +52,18 @@ describe('ApplicationGroup CRD', () => {
   it('gives every object in the schema a type or preserves unknown fields (structural)', () => {
     const untyped: string[] = [];
     const walk = (node: Record<string, unknown>, path: string) => {
-      if (!node.type && !node['x-kubernetes-preserve-unknown-fields'] && !node['x-kubernetes-int-or-string']) {
+      if (
+        !node.type &&
+        !node['x-kubernetes-preserve-unknown-fields'] &&
+        !node['x-kubernetes-int-or-string']
+      ) {
         untyped.push(path);
       }
-      for (const [key, child] of Object.entries((node.properties as object) ?? {})) walk(child, `${path}.${key}`);
+      for (const [key, child] of Object.entries((node.properties as object) ?? {}))
+        walk(child, `${path}.${key}`);
       if (node.items) walk(node.items as Record<string, unknown>, `${path}[]`);
-      if (typeof node.additionalProperties === 'object') walk(node.additionalProperties as Record<string, unknown>, `${path}{}`);
+      if (typeof node.additionalProperties === 'object')
+        walk(node.additionalProperties as Record<string, unknown>, `${path}{}`);
     };
     walk(schema, '');
     expect(untyped).toEqual([]);
@@ -74,8 +82,16 @@ describe('ApplicationGroup CRD', () => {
 
   it.each<[string, unknown, string]>([
     ['duplicate application names', group([app('a'), app('a')]), 'application names must be unique'],
-    ['a dependency on an unknown application', group([app('a', ['ghost'])]), 'dependencies must name applications of this group'],
-    ['an application depending on itself', group([app('a', ['a'])]), 'an application cannot depend on itself'],
+    [
+      'a dependency on an unknown application',
+      group([app('a', ['ghost'])]),
+      'dependencies must name applications of this group',
+    ],
+    [
+      'an application depending on itself',
+      group([app('a', ['a'])]),
+      'an application cannot depend on itself',
+    ],
     [
       'duplicate subchart names',
       group([app('a', [], { subcharts: [{ name: 's' }, { name: 's' }] })]),
@@ -87,15 +103,31 @@ describe('ApplicationGroup CRD', () => {
       'a subchart cannot depend on itself',
     ],
     ['no applications', group([]), 'must NOT have fewer than 1 items'],
-    ['a chart without url', group([{ name: 'a', spec: { chart: { name: 'c' } } }]), "must have required property 'url'"],
-    ['a chart without name', group([{ name: 'a', spec: { chart: { url: 'https://x/' } } }]), "must have required property 'name'"],
+    [
+      'a chart without url',
+      group([{ name: 'a', spec: { chart: { name: 'c' } } }]),
+      "must have required property 'url'",
+    ],
+    [
+      'a chart without name',
+      group([{ name: 'a', spec: { chart: { url: 'https://x/' } } }]),
+      "must have required property 'name'",
+    ],
     ['a name without letters or digits', group([app('--')]), 'must match pattern'],
-    ['a bad target namespace', group([app('a', [], { release: { targetNamespace: 'Not_A_NS' } })]), 'must match pattern'],
+    [
+      'a bad target namespace',
+      group([app('a', [], { release: { targetNamespace: 'Not_A_NS' } })]),
+      'must match pattern',
+    ],
     ['a bad timeout', group([app('a', [], { release: { timeout: 'ten minutes' } })]), 'must match pattern'],
     ['an unknown field', group([app('a', [], { releases: {} })]), 'must NOT have additional properties'],
     [
       'retryInterval with RemediateOnFailure',
-      group([app('a', [], { release: { install: { strategy: { name: 'RemediateOnFailure', retryInterval: '1m' } } } })]),
+      group([
+        app('a', [], {
+          release: { install: { strategy: { name: 'RemediateOnFailure', retryInterval: '1m' } } },
+        }),
+      ]),
       ".retryInterval cannot be set when .name is 'RemediateOnFailure'",
     ],
   ])('rejects %s', (_what, object, message) => {

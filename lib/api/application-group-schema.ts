@@ -86,7 +86,10 @@ const releaseOptions: Record<string, Schema> = {
       replace: bool,
       skipCRDs: bool,
       crds,
-      createNamespace: describe('Create the target namespace if missing. Orkestra defaults it to true.', bool),
+      createNamespace: describe(
+        'Create the target namespace if missing. Orkestra defaults it to true.',
+        bool,
+      ),
       serverSideApply: bool,
     }),
   ),

@@ -1,5 +1,11 @@
+import type {
+  HelmReleaseInstall,
+  HelmReleaseRollback,
+  HelmReleaseUninstall,
+  HelmReleaseUpgrade,
+  ValuesReference,
+} from './flux.ts';
 import type { Condition, LocalObjectReference, ObjectMeta, Values } from './meta.ts';
-import type { HelmReleaseInstall, HelmReleaseRollback, HelmReleaseUninstall, HelmReleaseUpgrade, ValuesReference } from './flux.ts';
 
 export const ORKESTRA_GROUP = 'orkestra.azure.microsoft.com';
 export const APPLICATION_GROUP_API_VERSION = `${ORKESTRA_GROUP}/v1alpha1`;

@@ -21,13 +21,15 @@ export function failedCelRules(schema: Schema, value: unknown, path = ''): strin
   if (value === undefined || value === null) return [];
   const failures: string[] = [];
   for (const rule of (schema['x-kubernetes-validations'] as Array<{ rule: string; message: string }>) ?? []) {
-    const result = run(rule.rule, { self: toCel(value) });
+    const result = run(rule.rule, { self: toCel(value) as never });
     if (result !== true) failures.push(`${path}: ${rule.message}`);
   }
   const properties = schema.properties as Record<string, Schema> | undefined;
   if (properties && typeof value === 'object' && !Array.isArray(value)) {
     for (const [key, child] of Object.entries(properties)) {
-      failures.push(...failedCelRules(child, (value as Record<string, unknown>)[key], path ? `${path}.${key}` : key));
+      failures.push(
+        ...failedCelRules(child, (value as Record<string, unknown>)[key], path ? `${path}.${key}` : key),
+      );
     }
   }
   const items = schema.items as Schema | undefined;

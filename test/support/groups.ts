@@ -11,7 +11,11 @@ export function bookinfo(): ApplicationGroup {
 }
 
 /** An application of chart `name` from a test repository. */
-export function application(name: string, dependencies: string[] = [], spec: Partial<Application['spec']> = {}): Application {
+export function application(
+  name: string,
+  dependencies: string[] = [],
+  spec: Partial<Application['spec']> = {},
+): Application {
   return {
     name,
     dependencies,
@@ -19,7 +23,10 @@ export function application(name: string, dependencies: string[] = [], spec: Par
   };
 }
 
-export function groupOf(applications: Application[], metadata: ApplicationGroup['metadata'] = {}): ApplicationGroup {
+export function groupOf(
+  applications: Application[],
+  metadata: ApplicationGroup['metadata'] = {},
+): ApplicationGroup {
   return {
     apiVersion: 'orkestra.azure.microsoft.com/v1alpha1',
     kind: 'ApplicationGroup',

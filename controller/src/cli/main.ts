@@ -1,10 +1,11 @@
 import { InvalidInputError, OrkestraError } from '../../../lib/errors.ts';
+import { withStdinMarker } from './load.ts';
 import { buildParser, UsageError } from './orkestra.ts';
 
 /** CLI exit codes: 0 done, 1 invalid ApplicationGroup, 2 usage or I/O error. */
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildParser().parseAsync(argv);
+    await buildParser().parseAsync(withStdinMarker(argv));
     return 0;
   } catch (error) {
     if (error instanceof InvalidInputError) {

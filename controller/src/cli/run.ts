@@ -1,11 +1,12 @@
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import { toYamlStream } from '../../../lib/yaml.ts';
 import { formatGraph } from '../expand/graph-format.ts';
 import {
+  type RenderOptions,
   renderForwardWorkflow,
   renderReverseWorkflow,
   renderRollbackWorkflow,
-  type RenderOptions,
 } from '../expand/render-workflow.ts';
 import type { GraphArgs } from './commands/graph.ts';
 import type { RenderArgs } from './commands/render.ts';
@@ -23,11 +24,13 @@ export async function runRender(args: RenderArgs, io: Io): Promise<void> {
     clusterScope: args['cluster-scope'],
     bundles: args.bundles,
   };
-  let lastSucceeded = undefined;
+  let lastSucceeded: ApplicationGroup | undefined;
   if (args.type === 'rollback' && args['last-succeeded']) {
     const previous = await loadApplicationGroups(args['last-succeeded']);
     if (previous.length !== 1) {
-      throw new InvalidInputError(args['last-succeeded'], [{ path: '', message: 'must hold exactly one ApplicationGroup' }]);
+      throw new InvalidInputError(args['last-succeeded'], [
+        { path: '', message: 'must hold exactly one ApplicationGroup' },
+      ]);
     }
     lastSucceeded = previous[0];
   }
@@ -47,7 +50,9 @@ export async function runRender(args: RenderArgs, io: Io): Promise<void> {
 export async function runValidate(args: ValidateArgs, io: Io): Promise<void> {
   const groups = await loadApplicationGroups(args.file);
   for (const group of groups) {
-    io.stdout(`ApplicationGroup ${group.metadata.name} is valid (${group.spec.applications.length} applications)\n`);
+    io.stdout(
+      `ApplicationGroup ${group.metadata.name} is valid (${group.spec.applications.length} applications)\n`,
+    );
   }
 }
 
@@ -55,7 +60,9 @@ export async function runGraph(args: GraphArgs, io: Io): Promise<void> {
   const groups = await loadApplicationGroups(args.file);
   for (const group of groups) {
     const { workflow } =
-      args.type === 'forward' ? renderForwardWorkflow(group, { bundles: 'never' }) : renderReverseWorkflow(group);
+      args.type === 'forward'
+        ? renderForwardWorkflow(group, { bundles: 'never' })
+        : renderReverseWorkflow(group);
     io.stdout(formatGraph(workflow, args.format));
   }
 }

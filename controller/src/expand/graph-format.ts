@@ -32,7 +32,12 @@ export function workflowGraph(workflow: Workflow): WorkflowGraph {
         graph.clusters.push({ id, label: task.name, parent: cluster });
         ends.set(task.name, addDag(nested.name, id, id));
       } else {
-        graph.steps.push({ id, label: task.name, action: task.templateRef?.template ?? task.template ?? '', cluster });
+        graph.steps.push({
+          id,
+          label: task.name,
+          action: task.templateRef?.template ?? task.template ?? '',
+          cluster,
+        });
         ends.set(task.name, { entries: [id], exits: [id] });
       }
     }
@@ -67,8 +72,8 @@ export function formatGraph(workflow: Workflow, format: GraphFormat): string {
 
 function ids(graph: WorkflowGraph): Map<string, string> {
   const out = new Map<string, string>();
-  graph.clusters.forEach((c, i) => out.set(c.id, `c${i}`));
-  graph.steps.forEach((s, i) => out.set(s.id, `s${i}`));
+  for (const [i, c] of graph.clusters.entries()) out.set(c.id, `c${i}`);
+  for (const [i, s] of graph.steps.entries()) out.set(s.id, `s${i}`);
   return out;
 }
 

@@ -11,7 +11,10 @@ export function findCycles(nodes: readonly DagNode[]): string[][] {
     nodes.map((node) => [node.name, (node.dependencies ?? []).filter((d) => order.has(d))]),
   );
   const cycles: string[][] = [];
-  for (const component of stronglyConnectedComponents(nodes.map((n) => n.name), edges)) {
+  for (const component of stronglyConnectedComponents(
+    nodes.map((n) => n.name),
+    edges,
+  )) {
     const only = component[0];
     if (component.length === 1 && only !== undefined && !edges.get(only)?.includes(only)) continue;
     const members = new Set(component);
@@ -76,7 +79,8 @@ function stronglyConnectedComponents(names: readonly string[], edges: Map<string
       }
       work.pop();
       const parent = work[work.length - 1];
-      if (parent) low.set(parent.node, Math.min(low.get(parent.node) as number, low.get(frame.node) as number));
+      if (parent)
+        low.set(parent.node, Math.min(low.get(parent.node) as number, low.get(frame.node) as number));
       if (low.get(frame.node) === index.get(frame.node)) {
         const component: string[] = [];
         let member: string;

@@ -26,7 +26,9 @@ export function helmReleaseName(application: string, subchart?: string): string 
 
 /** A label value: the raw string when it is one, else a DNS label with a hash. */
 export function labelValue(raw: string): string {
-  return raw.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(raw) ? raw : toDnsLabel(raw);
+  return raw.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(raw)
+    ? raw
+    : toDnsLabel(raw);
 }
 
 export interface ReleaseContext {
@@ -62,7 +64,11 @@ export function renderApplicationRelease(context: ReleaseContext, app: Applicati
  * The HelmRelease of one subchart, installed from the staging repository the `stage` step pushed
  * it to. Its values are what the parent chart would pass it: `values.<subchart>` plus `global`.
  */
-export function renderSubchartRelease(context: ReleaseContext, app: Application, subchart: string): RenderedRelease {
+export function renderSubchartRelease(
+  context: ReleaseContext,
+  app: Application,
+  subchart: string,
+): RenderedRelease {
   const parentValues = app.spec.release?.values ?? {};
   const values: Values = { ...asValues(parentValues[subchart]) };
   if (parentValues.global !== undefined) values.global = parentValues.global;
@@ -122,7 +128,12 @@ function renderRelease(
           secretRef,
         },
       }
-    : { apiVersion: SOURCE_API_VERSION, kind: 'HelmRepository', metadata, spec: { url: chart.url, interval, secretRef } };
+    : {
+        apiVersion: SOURCE_API_VERSION,
+        kind: 'HelmRepository',
+        metadata,
+        spec: { url: chart.url, interval, secretRef },
+      };
 
   const targetNamespace = release.targetNamespace;
   const spec: HelmReleaseSpec = {
@@ -130,7 +141,11 @@ function renderRelease(
       ? { chartRef: { kind: 'OCIRepository', name } }
       : {
           chart: {
-            spec: { chart: chart.name, version: chart.version ?? '*', sourceRef: { kind: 'HelmRepository', name } },
+            spec: {
+              chart: chart.name,
+              version: chart.version ?? '*',
+              sourceRef: { kind: 'HelmRepository', name },
+            },
           },
         }),
     interval,
@@ -177,6 +192,10 @@ export function durationSeconds(duration: string): number {
  */
 export function executorTimeout(release: Release | undefined): string {
   const helmTimeout = durationSeconds(release?.timeout ?? '5m');
-  const retries = Math.max(release?.install?.remediation?.retries ?? 0, release?.upgrade?.remediation?.retries ?? 0, 0);
+  const retries = Math.max(
+    release?.install?.remediation?.retries ?? 0,
+    release?.upgrade?.remediation?.retries ?? 0,
+    0,
+  );
   return `${Math.ceil(helmTimeout * (1 + retries) + 120)}s`;
 }

@@ -1,6 +1,12 @@
 import type { Application, ApplicationGroup, DagNode } from '../../../lib/api/application-group.ts';
 import { APPLICATION_GROUP_API_VERSION, APPLICATION_GROUP_KIND } from '../../../lib/api/application-group.ts';
-import { ARGO_API_VERSION, type DagTask, type Parameter, type Template, type Workflow } from '../../../lib/api/argo.ts';
+import {
+  ARGO_API_VERSION,
+  type DagTask,
+  type Parameter,
+  type Template,
+  type Workflow,
+} from '../../../lib/api/argo.ts';
 import { type ConfigMap, Labels, MANAGED_BY } from '../../../lib/api/meta.ts';
 import { toDnsLabel, uniqueName } from '../../../lib/names.ts';
 import { canonicalJson, prune } from '../../../lib/yaml.ts';
@@ -111,7 +117,17 @@ function expandApplications(group: ApplicationGroup, settings: Settings): Expand
 
 type Encode = (release: RenderedRelease, part: 'helmrelease' | 'source') => string;
 
-const inline: Encode = (release, part) => canonicalJson(part === 'helmrelease' ? release.helmRelease : release.source);
+const encoded = new WeakMap<RenderedRelease, { helmrelease: string; source: string }>();
+
+/** The canonical JSON of a release's HelmRelease or source, computed once per rendered release. */
+const inline: Encode = (release, part) => {
+  let payload = encoded.get(release);
+  if (!payload) {
+    payload = { helmrelease: canonicalJson(release.helmRelease), source: canonicalJson(release.source) };
+    encoded.set(release, payload);
+  }
+  return payload[part];
+};
 
 /** Collects the payloads into ConfigMaps of at most BUNDLE_LIMIT bytes and hands out references. */
 function bundler(baseName: string, namespace: string, metadataLabels: Record<string, string>) {
@@ -158,7 +174,14 @@ function leafTask(
   });
 }
 
-function applyTask(settings: Settings, name: string, deps: string[], release: RenderedRelease, app: Application, encode: Encode): DagTask {
+function applyTask(
+  settings: Settings,
+  name: string,
+  deps: string[],
+  release: RenderedRelease,
+  app: Application,
+  encode: Encode,
+): DagTask {
   return leafTask(settings, name, 'apply', deps, {
     helmrelease: encode(release, 'helmrelease'),
     source: encode(release, 'source'),
@@ -166,7 +189,13 @@ function applyTask(settings: Settings, name: string, deps: string[], release: Re
   });
 }
 
-function deleteTask(settings: Settings, name: string, deps: string[], release: RenderedRelease, app: Application): DagTask {
+function deleteTask(
+  settings: Settings,
+  name: string,
+  deps: string[],
+  release: RenderedRelease,
+  app: Application,
+): DagTask {
   return leafTask(settings, name, 'delete', deps, {
     name: release.name,
     namespace: settings.namespace,
@@ -179,7 +208,12 @@ function dagTemplate(name: string, tasks: DagTask[]): Template {
 }
 
 /** Tasks of the forward DAG of `apps`, plus the nested DAG templates of applications with subcharts. */
-function forwardTasks(settings: Settings, apps: ExpandedApplication[], encode: Encode, templatePrefix: string) {
+function forwardTasks(
+  settings: Settings,
+  apps: ExpandedApplication[],
+  encode: Encode,
+  templatePrefix: string,
+) {
   const tasks: DagTask[] = [];
   const templates: Template[] = [];
   for (const entry of apps) {
@@ -301,7 +335,11 @@ function workflowShell(
   });
 }
 
-function objectLabels(group: ApplicationGroup, settings: Settings, type: WorkflowType): Record<string, string> {
+function objectLabels(
+  group: ApplicationGroup,
+  settings: Settings,
+  type: WorkflowType,
+): Record<string, string> {
   return {
     [Labels.managedBy]: MANAGED_BY,
     [Labels.applicationGroup]: labelValue(group.metadata.name ?? ''),
@@ -322,16 +360,19 @@ function withBundles(
   mode: BundleMode,
   build: (encode: Encode) => Template[],
 ): RenderedWorkflow {
-  if (mode !== 'always') {
-    let largest = 0;
-    const measured: Encode = (release, part) => {
-      const value = inline(release, part);
-      largest = Math.max(largest, value.length);
-      return value;
-    };
-    const workflow = workflowShell(group, settings, type, build(measured));
-    const fits = largest <= INLINE_PARAMETER_LIMIT && JSON.stringify(workflow).length <= INLINE_WORKFLOW_LIMIT;
-    if (mode === 'never' || fits) {
+  // Measuring the payloads first skips the inline rendering when they alone are over the limit.
+  let payloadBytes = 0;
+  let largest = 0;
+  build((release, part) => {
+    const value = inline(release, part);
+    payloadBytes += value.length;
+    largest = Math.max(largest, value.length);
+    return '';
+  });
+  const payloadsFit = largest <= INLINE_PARAMETER_LIMIT && payloadBytes <= INLINE_WORKFLOW_LIMIT;
+  if (mode === 'never' || (mode === 'auto' && payloadsFit)) {
+    const workflow = workflowShell(group, settings, type, build(inline));
+    if (mode === 'never' || JSON.stringify(workflow).length <= INLINE_WORKFLOW_LIMIT) {
       return { workflow, configMaps: [] };
     }
   }
@@ -348,7 +389,10 @@ function withBundles(
 }
 
 /** The Workflow that installs or upgrades every release of the group in dependency order. */
-export function renderForwardWorkflow(group: ApplicationGroup, options: RenderOptions = {}): RenderedWorkflow {
+export function renderForwardWorkflow(
+  group: ApplicationGroup,
+  options: RenderOptions = {},
+): RenderedWorkflow {
   const settings = settingsFor(group, options);
   const apps = expandApplications(group, settings);
   return withBundles(group, settings, 'forward', options.bundles ?? 'auto', (encode) => {
@@ -358,10 +402,16 @@ export function renderForwardWorkflow(group: ApplicationGroup, options: RenderOp
 }
 
 /** The Workflow that deletes every release of the group, dependents before their dependencies. */
-export function renderReverseWorkflow(group: ApplicationGroup, options: RenderOptions = {}): RenderedWorkflow {
+export function renderReverseWorkflow(
+  group: ApplicationGroup,
+  options: RenderOptions = {},
+): RenderedWorkflow {
   const settings = settingsFor(group, options);
   const { tasks, templates } = reverseTasks(settings, expandApplications(group, settings));
-  return { workflow: workflowShell(group, settings, 'reverse', [dagTemplate('reverse', tasks), ...templates]), configMaps: [] };
+  return {
+    workflow: workflowShell(group, settings, 'reverse', [dagTemplate('reverse', tasks), ...templates]),
+    configMaps: [],
+  };
 }
 
 /**
@@ -378,10 +428,15 @@ export function renderRollbackWorkflow(
   const failedApps = expandApplications(failed, settings);
   if (!lastSucceeded) {
     const { tasks, templates } = reverseTasks(settings, failedApps);
-    return { workflow: workflowShell(failed, settings, 'rollback', [dagTemplate('rollback', tasks), ...templates]), configMaps: [] };
+    return {
+      workflow: workflowShell(failed, settings, 'rollback', [dagTemplate('rollback', tasks), ...templates]),
+      configMaps: [],
+    };
   }
   const restoreApps = expandApplications({ ...lastSucceeded, metadata: failed.metadata }, settings);
-  const kept = new Set(restoreApps.flatMap((a) => [a.release.name, ...a.subcharts.map((s) => s.release.name)]));
+  const kept = new Set(
+    restoreApps.flatMap((a) => [a.release.name, ...a.subcharts.map((s) => s.release.name)]),
+  );
   const removeTasks = removalTasks(settings, failedApps, kept);
   return withBundles(failed, settings, 'rollback', options.bundles ?? 'auto', (encode) => {
     const restore = forwardTasks(settings, restoreApps, encode, 'restore');
@@ -391,7 +446,13 @@ export function renderRollbackWorkflow(
       entry.push({ name: 'remove', template: 'remove' });
       templates.push(dagTemplate('remove', removeTasks));
     }
-    entry.push(prune({ name: 'restore', template: 'restore', dependencies: removeTasks.length > 0 ? ['remove'] : undefined }));
+    entry.push(
+      prune({
+        name: 'restore',
+        template: 'restore',
+        dependencies: removeTasks.length > 0 ? ['remove'] : undefined,
+      }),
+    );
     templates.push(dagTemplate('restore', restore.tasks), ...restore.templates);
     return [dagTemplate('rollback', entry), ...templates];
   });
@@ -410,10 +471,23 @@ function removalTasks(settings: Settings, apps: ExpandedApplication[], kept: Rea
     const appDeps = entry.dependencies.map((d) => parentOf.get(d) as string);
     for (const sub of entry.subcharts) {
       const deps = sub.dependencies.map((d) => subNames.get(d) as string);
-      units.set(sub.release.name, { release: sub.release, app: entry.app, dependsOn: deps.length > 0 ? deps : appDeps });
+      units.set(sub.release.name, {
+        release: sub.release,
+        app: entry.app,
+        dependsOn: deps.length > 0 ? deps : appDeps,
+      });
     }
-    const lastSubs = sinks(entry.subcharts.map((s) => ({ name: s.release.name, dependencies: s.dependencies.map((d) => subNames.get(d) as string) })));
-    units.set(entry.release.name, { release: entry.release, app: entry.app, dependsOn: entry.subcharts.length > 0 ? lastSubs : appDeps });
+    const lastSubs = sinks(
+      entry.subcharts.map((s) => ({
+        name: s.release.name,
+        dependencies: s.dependencies.map((d) => subNames.get(d) as string),
+      })),
+    );
+    units.set(entry.release.name, {
+      release: entry.release,
+      app: entry.app,
+      dependsOn: entry.subcharts.length > 0 ? lastSubs : appDeps,
+    });
   }
   const removed = [...units.keys()].filter((name) => !kept.has(name));
   const removedSet = new Set(removed);

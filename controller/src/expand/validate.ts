@@ -22,7 +22,8 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
  */
 export function validateApplicationGroup(value: unknown): Validation {
   const problems = [...checkSchema(value)];
-  if (problems.length === 0) problems.push(...checkSemantics(value as ApplicationGroup));
+  const view = semanticView(value);
+  if (view) problems.push(...checkSemantics(view));
   return problems.length === 0 ? { ok: true, group: value as ApplicationGroup } : { ok: false, problems };
 }
 
@@ -48,14 +49,17 @@ function checkSchema(value: unknown): Problem[] {
   if (typeof name !== 'string' || name === '') {
     problems.push({ path: 'metadata.name', message: 'is required' });
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    problems.push({ path: 'metadata.name', message: `"${name}" must be a DNS-1123 subdomain (lower case, digits, '-', '.')` });
+    problems.push({
+      path: 'metadata.name',
+      message: `"${name}" must be a DNS-1123 subdomain (lower case, digits, '-', '.')`,
+    });
   }
   const namespace = metadata?.namespace;
   if (namespace !== undefined && (typeof namespace !== 'string' || !isDnsLabel(namespace))) {
     problems.push({ path: 'metadata.namespace', message: `"${String(namespace)}" must be a DNS-1123 label` });
   }
   compiled ??= new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
-    toJsonSchema(applicationGroupSchema),
+    toJsonSchema(applicationGroupSchema) as object,
   );
   if (!compiled(value)) problems.push(...(compiled.errors ?? []).map(toProblem));
   return problems;
@@ -68,11 +72,12 @@ export function toJsonSchema(schema: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(schema)) {
     if (key.startsWith('x-kubernetes-')) continue;
-    out[key] = key === 'properties' || key === 'additionalProperties' || key === 'items'
-      ? key === 'properties'
-        ? Object.fromEntries(Object.entries(item as object).map(([k, v]) => [k, toJsonSchema(v)]))
-        : toJsonSchema(item)
-      : item;
+    out[key] =
+      key === 'properties' || key === 'additionalProperties' || key === 'items'
+        ? key === 'properties'
+          ? Object.fromEntries(Object.entries(item as object).map(([k, v]) => [k, toJsonSchema(v)]))
+          : toJsonSchema(item)
+        : item;
   }
   const record = schema as Record<string, unknown>;
   if (record.properties && !record['x-kubernetes-preserve-unknown-fields'] && !record.additionalProperties) {
@@ -102,7 +107,10 @@ function toProblem(error: ErrorObject): Problem {
     case 'pattern':
       return { path, message: PATTERN_MESSAGES[String(error.params.pattern)] ?? (error.message as string) };
     case 'enum':
-      return { path, message: `must be one of ${(error.params.allowedValues as unknown[]).map(shown).join(', ')}` };
+      return {
+        path,
+        message: `must be one of ${(error.params.allowedValues as unknown[]).map(shown).join(', ')}`,
+      };
     default:
       return { path, message: error.message ?? error.keyword };
   }
@@ -122,6 +130,54 @@ export function toFieldPath(pointer: string): string {
 }
 
 // ---- semantics (CEL rules, and what neither schema nor CEL can express) ----
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((d) => typeof d === 'string') : []);
+const dagNodes = (v: unknown): DagNode[] =>
+  (Array.isArray(v) ? v : []).map((n) => ({
+    name: isObject(n) && typeof n.name === 'string' ? n.name : '',
+    dependencies: isObject(n) ? strings(n.dependencies) : [],
+  }));
+
+/**
+ * The parts of a possibly malformed group that the semantic checks read, well-typed, so that a
+ * cycle is reported even when a schema error sits elsewhere. Positions are kept for the paths.
+ */
+function semanticView(value: unknown): ApplicationGroup | undefined {
+  if (!isObject(value) || !isObject(value.spec) || !Array.isArray(value.spec.applications)) return undefined;
+  const metadata = isObject(value.metadata) ? value.metadata : {};
+  const applications = value.spec.applications.map((raw, i) => {
+    const spec = isObject(raw) && isObject(raw.spec) ? raw.spec : {};
+    const chart = isObject(spec.chart) ? spec.chart : {};
+    const secret = isObject(chart.authSecretRef) ? chart.authSecretRef : undefined;
+    return {
+      ...(dagNodes([raw])[0] as DagNode),
+      spec: {
+        chart: {
+          url: '',
+          name: '',
+          authSecretRef:
+            secret && typeof secret.namespace === 'string'
+              ? { name: '', namespace: secret.namespace }
+              : undefined,
+        },
+        subcharts: dagNodes(spec.subcharts),
+        workflow: (Array.isArray(spec.workflow) ? spec.workflow : []).map((e) => ({
+          name: '',
+          type: isObject(e) && typeof e.type === 'string' ? (e.type as 'helmrelease') : undefined,
+        })),
+      },
+      position: i,
+    };
+  });
+  return {
+    apiVersion: APPLICATION_GROUP_API_VERSION,
+    kind: APPLICATION_GROUP_KIND,
+    metadata: { namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined },
+    spec: { applications },
+  };
+}
 
 function checkSemantics(group: ApplicationGroup): Problem[] {
   const problems: Problem[] = [];
@@ -157,20 +213,27 @@ function checkDag(nodes: readonly DagNode[], path: string, what: string): Proble
   const seen = new Map<string, number>();
   const byLabel = new Map<string, number>();
   nodes.forEach((node, i) => {
+    if (node.name === '') return; // missing or not a string: the schema check reports it
     const at = `${path}[${i}]`;
     const first = seen.get(node.name);
     if (first !== undefined) {
-      problems.push({ path: `${at}.name`, message: `duplicate ${what} name "${node.name}" (also ${path}[${first}])` });
+      problems.push({
+        path: `${at}.name`,
+        message: `duplicate ${what} name "${node.name}" (also ${path}[${first}])`,
+      });
     } else {
       seen.set(node.name, i);
     }
     if (!canBecomeDnsLabel(node.name)) {
-      problems.push({ path: `${at}.name`, message: `"${node.name}" cannot become a DNS-1123 label` });
+      // the schema's pattern reports it
     } else if (first === undefined) {
       const label = toDnsLabel(node.name);
       const clash = byLabel.get(label);
       if (clash !== undefined) {
-        problems.push({ path: `${at}.name`, message: `"${node.name}" and ${path}[${clash}] become the same name "${label}"` });
+        problems.push({
+          path: `${at}.name`,
+          message: `"${node.name}" and ${path}[${clash}] become the same name "${label}"`,
+        });
       }
       byLabel.set(label, i);
     }
@@ -182,7 +245,7 @@ function checkDag(nodes: readonly DagNode[], path: string, what: string): Proble
       else if (!seen.has(dep)) problems.push({ path: at, message: `unknown ${what} "${dep}"` });
     });
   });
-  for (const cycle of findCycles(nodes)) {
+  for (const cycle of findCycles(nodes.filter((n) => n.name !== ''))) {
     if (cycle.length <= 2) continue; // a self-dependency, reported above
     problems.push({ path, message: `dependency cycle: ${cycle.join(' → ')}` });
   }
@@ -194,11 +257,14 @@ function checkReleaseNames(group: ApplicationGroup): Problem[] {
   const owners = new Map<string, string>();
   const problems: Problem[] = [];
   group.spec.applications.forEach((app, i) => {
-    if (!canBecomeDnsLabel(app.name)) return;
+    if (app.name === '' || !canBecomeDnsLabel(app.name)) return;
     const releases: Array<[string, string]> = [[releaseName(app.name), `application "${app.name}"`]];
     for (const sub of app.spec.subcharts ?? []) {
       if (canBecomeDnsLabel(sub.name)) {
-        releases.push([releaseName(app.name, sub.name), `subchart "${sub.name}" of application "${app.name}"`]);
+        releases.push([
+          releaseName(app.name, sub.name),
+          `subchart "${sub.name}" of application "${app.name}"`,
+        ]);
       }
     }
     for (const [name, owner] of releases) {

@@ -13,8 +13,16 @@ export const graphCommand = (io: Io): CommandModule<object, GraphArgs> => ({
   describe: 'Draw the release order of ApplicationGroups',
   builder: (yargs) =>
     yargs
-      .positional('file', { type: 'string', demandOption: true, describe: 'YAML file with ApplicationGroups, - for stdin' })
-      .option('format', { alias: 'f', choices: ['mermaid', 'dot', 'text'] as const, default: 'text' as const })
+      .positional('file', {
+        type: 'string',
+        demandOption: true,
+        describe: 'YAML file with ApplicationGroups, - for stdin',
+      })
+      .option('format', {
+        alias: 'f',
+        choices: ['mermaid', 'dot', 'text'] as const,
+        default: 'text' as const,
+      })
       .option('type', { choices: ['forward', 'reverse'] as const, default: 'forward' as const }),
   handler: async (args) => {
     const { runGraph } = await import('../run.ts');

@@ -19,22 +19,41 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
   describe: 'Print the Argo Workflow (and any release-bundle ConfigMaps) for ApplicationGroups',
   builder: (yargs) =>
     yargs
-      .positional('file', { type: 'string', demandOption: true, describe: 'YAML file with ApplicationGroups, - for stdin' })
+      .positional('file', {
+        type: 'string',
+        demandOption: true,
+        describe: 'YAML file with ApplicationGroups, - for stdin',
+      })
       .option('type', {
         choices: ['forward', 'reverse', 'rollback'] as const,
         default: 'forward' as const,
         describe: 'forward installs/upgrades, reverse deletes, rollback returns to --last-succeeded',
       })
-      .option('last-succeeded', { type: 'string', describe: 'with --type rollback: the last successful group (file)' })
-      .option('namespace', { alias: 'n', type: 'string', describe: 'namespace of groups that name none (default: default)' })
+      .option('last-succeeded', {
+        type: 'string',
+        describe: 'with --type rollback: the last successful group (file)',
+      })
+      .option('namespace', {
+        alias: 'n',
+        type: 'string',
+        describe: 'namespace of groups that name none (default: default)',
+      })
       .option('generation', { type: 'number', describe: 'generation of groups that carry none (default: 1)' })
       .option('staging-url', { type: 'string', describe: 'chart repository that subcharts are staged to' })
-      .option('template-name', { type: 'string', describe: 'WorkflowTemplate the tasks reference (default: orkestra-helmrelease)' })
-      .option('cluster-scope', { type: 'boolean', default: false, describe: 'reference the ClusterWorkflowTemplate' })
+      .option('template-name', {
+        type: 'string',
+        describe: 'WorkflowTemplate the tasks reference (default: orkestra-helmrelease)',
+      })
+      .option('cluster-scope', {
+        type: 'boolean',
+        default: false,
+        describe: 'reference the ClusterWorkflowTemplate',
+      })
       .option('bundles', {
         choices: ['auto', 'always', 'never'] as const,
         default: 'auto' as const,
-        describe: 'pass HelmReleases by reference to ConfigMaps: when the Workflow would be too large, always, or never',
+        describe:
+          'pass HelmReleases by reference to ConfigMaps: when the Workflow would be too large, always, or never',
       }),
   handler: async (args) => {
     const { runRender } = await import('../run.ts');

@@ -1,0 +1,225 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { DagTask, Workflow } from '../../../lib/api/argo.ts';
+import { isDnsLabel } from '../../../lib/names.ts';
+import { toYamlStream } from '../../../lib/yaml.ts';
+import { application, bookinfo, groupOf } from '../../../test/support/groups.ts';
+import { parseApplicationGroups } from '../cli/load.ts';
+import {
+  BUNDLE_REFERENCE_PREFIX,
+  type RenderedWorkflow,
+  renderForwardWorkflow,
+  renderReverseWorkflow,
+  renderRollbackWorkflow,
+} from './render-workflow.ts';
+
+const root = join(import.meta.dirname, '../../..');
+const goldenDir = join(root, 'test/golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+function loadGroups(path: string): ApplicationGroup[] {
+  return parseApplicationGroups(readFileSync(path, 'utf8'), path);
+}
+
+function output(rendered: RenderedWorkflow): string {
+  return toYamlStream([...rendered.configMaps, rendered.workflow]);
+}
+
+/** Compares with test/golden/<name>; UPDATE_GOLDEN=1 rewrites it (review the diff). */
+function expectGolden(name: string, actual: string): void {
+  const path = join(goldenDir, name);
+  if (update || !existsSync(path)) {
+    mkdirSync(goldenDir, { recursive: true });
+    writeFileSync(path, actual);
+    if (!update) throw new Error(`wrote missing golden file ${name}; review and commit it`);
+  }
+  expect(actual, `golden file ${name} differs; run UPDATE_GOLDEN=1 npm test and review the diff`).toBe(
+    readFileSync(path, 'utf8'),
+  );
+}
+
+const groupFiles = ['examples', 'test/fixtures/groups'].flatMap((dir) =>
+  readdirSync(join(root, dir))
+    .filter(
+      (f) =>
+        f.endsWith('.yaml') && readFileSync(join(root, dir, f), 'utf8').includes('kind: ApplicationGroup'),
+    )
+    .map((f) => join(root, dir, f)),
+);
+
+describe('golden Workflows: every group file in examples/ and test/fixtures/groups/', () => {
+  it.each(groupFiles.map((f) => [basename(f, '.yaml'), f]))('%s', (name, file) => {
+    const groups = loadGroups(file);
+    expectGolden(`${name}.forward.yaml`, groups.map((g) => output(renderForwardWorkflow(g))).join('---\n'));
+    expectGolden(`${name}.reverse.yaml`, groups.map((g) => output(renderReverseWorkflow(g))).join('---\n'));
+  });
+
+  const rollbackCases = readdirSync(join(root, 'test/fixtures/rollback'));
+  it.each(rollbackCases)('rollback: %s', (name) => {
+    const dir = join(root, 'test/fixtures/rollback', name);
+    const [failed] = loadGroups(join(dir, 'failed.yaml'));
+    const last = existsSync(join(dir, 'last-succeeded.yaml'))
+      ? loadGroups(join(dir, 'last-succeeded.yaml'))[0]
+      : undefined;
+    expectGolden(`${name}.rollback.yaml`, output(renderRollbackWorkflow(failed as ApplicationGroup, last)));
+  });
+});
+
+/** Every task of every DAG template, keyed `template/task`. */
+function tasksOf(workflow: Workflow): Map<string, DagTask> {
+  return new Map(
+    workflow.spec.templates.flatMap((t) =>
+      (t.dag?.tasks ?? []).map((task) => [`${t.name}/${task.name}`, task]),
+    ),
+  );
+}
+
+function parameter(task: DagTask | undefined, name: string): string | undefined {
+  return task?.arguments?.parameters?.find((p) => p.name === name)?.value;
+}
+
+describe('renderForwardWorkflow', () => {
+  it('orders bookinfo: ambassador → bookinfo; inside, stage → details/ratings → reviews → productpage → parent', () => {
+    const { workflow } = renderForwardWorkflow(bookinfo());
+    const tasks = tasksOf(workflow);
+    expect(workflow.spec.entrypoint).toBe('forward');
+    expect(tasks.get('forward/bookinfo')).toMatchObject({
+      template: 'app-bookinfo',
+      dependencies: ['ambassador'],
+    });
+    expect(tasks.get('app-bookinfo/stage')?.templateRef).toEqual({
+      name: 'orkestra-helmrelease',
+      template: 'stage',
+    });
+    expect(tasks.get('app-bookinfo/details')?.dependencies).toEqual(['stage']);
+    expect(tasks.get('app-bookinfo/ratings')?.dependencies).toEqual(['stage']);
+    expect(tasks.get('app-bookinfo/reviews')?.dependencies).toEqual(['details', 'ratings']);
+    expect(tasks.get('app-bookinfo/productpage')?.dependencies).toEqual(['reviews']);
+    expect(tasks.get('app-bookinfo/bookinfo')?.dependencies).toEqual(['productpage']);
+    const parent = JSON.parse(parameter(tasks.get('app-bookinfo/bookinfo'), 'helmrelease') as string);
+    expect(parent.spec.values.reviews).toEqual({ replicaCount: 1, enabled: false });
+  });
+
+  it('gives subchart releases the parent values of their subchart plus global', () => {
+    const group = bookinfo();
+    (group.spec.applications[1]?.spec.release?.values as Record<string, unknown>).global = {
+      domain: 'example.org',
+    };
+    const tasks = tasksOf(renderForwardWorkflow(group).workflow);
+    const reviews = JSON.parse(parameter(tasks.get('app-bookinfo/reviews'), 'helmrelease') as string);
+    expect(reviews.metadata.name).toBe('bookinfo-reviews');
+    expect(reviews.spec.values).toEqual({ replicaCount: 1, global: { domain: 'example.org' } });
+  });
+
+  it('is byte-identical for the same input, and independent of key order in values', () => {
+    const a = bookinfo();
+    const b = bookinfo();
+    const release = b.spec.applications[1]?.spec.release as { values: Record<string, never> };
+    release.values = Object.fromEntries(Object.entries(release.values).reverse());
+    expect(Object.keys(release.values)).not.toEqual(
+      Object.keys(a.spec.applications[1]?.spec.release?.values ?? {}),
+    );
+    expect(output(renderForwardWorkflow(a))).toBe(output(renderForwardWorkflow(bookinfo())));
+    expect(output(renderForwardWorkflow(a))).toBe(output(renderForwardWorkflow(b)));
+  });
+
+  it('labels the Workflow with group and generation and owns it by the group when it has a uid', () => {
+    const group = bookinfo();
+    group.metadata = { name: 'bookinfo', namespace: 'shop', uid: 'u-1', generation: 4 };
+    const { workflow } = renderForwardWorkflow(group);
+    expect(workflow.metadata).toMatchObject({
+      name: 'bookinfo-g4-forward',
+      namespace: 'shop',
+      labels: {
+        'orkestra.azure.microsoft.com/application-group': 'bookinfo',
+        'orkestra.azure.microsoft.com/generation': '4',
+        'app.kubernetes.io/managed-by': 'orkestra',
+      },
+      ownerReferences: [{ kind: 'ApplicationGroup', name: 'bookinfo', uid: 'u-1', controller: true }],
+    });
+    expect(renderForwardWorkflow(bookinfo()).workflow.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('keeps every name a valid, unique DNS label after sanitising and truncating', () => {
+    const long = 'x'.repeat(60);
+    const group = groupOf([
+      application('Web_Frontend'),
+      application('web-frontend', ['Web_Frontend']),
+      application(long, [], { subcharts: [{ name: `${long}-a` }, { name: `${long}-b` }] }),
+    ]);
+    const { workflow } = renderForwardWorkflow(group);
+    const names = [...tasksOf(workflow).values()].map((t) => t.name);
+    const releases = [...tasksOf(workflow).values()]
+      .map((t) => parameter(t, 'helmrelease'))
+      .filter((v): v is string => v !== undefined)
+      .map((v) => JSON.parse(v));
+    for (const name of [...names, ...workflow.spec.templates.map((t) => t.name)])
+      expect(isDnsLabel(name)).toBe(true);
+    const releaseNames = releases.map((r) => r.metadata.name);
+    expect(new Set(releaseNames).size).toBe(releaseNames.length);
+    for (const r of releases) {
+      expect(isDnsLabel(r.metadata.name)).toBe(true);
+      expect(r.spec.releaseName.length).toBeLessThanOrEqual(53);
+    }
+  });
+
+  it('passes large groups by reference to release-bundle ConfigMaps, each under 1 MiB', () => {
+    const apps = Array.from({ length: 600 }, (_, i) =>
+      application(`app-${i}`, i ? [`app-${i - 1}`] : [], {
+        release: { values: { config: 'v'.repeat(1500), index: i } },
+      }),
+    );
+    const { workflow, configMaps } = renderForwardWorkflow(groupOf(apps));
+    expect(configMaps.length).toBeGreaterThan(1);
+    for (const cm of configMaps) expect(JSON.stringify(cm).length).toBeLessThan(1024 * 1024);
+    const task = tasksOf(workflow).get('forward/app-599');
+    const ref = parameter(task, 'helmrelease') as string;
+    expect(ref.startsWith(BUNDLE_REFERENCE_PREFIX)).toBe(true);
+    const [namespace, name, key] = ref.slice(BUNDLE_REFERENCE_PREFIX.length).split('/');
+    expect(namespace).toBe('apps');
+    const stored = JSON.parse(
+      configMaps.find((c) => c.metadata.name === name)?.data?.[key as string] as string,
+    );
+    expect(stored.metadata.name).toBe('app-599');
+    expect(stored.spec.values.index).toBe(599);
+  });
+});
+
+describe('renderReverseWorkflow', () => {
+  it('deletes dependents first: the bookinfo parent, then productpage → reviews → details/ratings, then ambassador', () => {
+    const tasks = tasksOf(renderReverseWorkflow(bookinfo()).workflow);
+    expect(tasks.get('reverse/ambassador')?.dependencies).toEqual(['bookinfo']);
+    expect(tasks.get('reverse/bookinfo')?.dependencies).toBeUndefined();
+    expect(tasks.get('delete-bookinfo/bookinfo')?.dependencies).toBeUndefined();
+    expect(tasks.get('delete-bookinfo/productpage')?.dependencies).toEqual(['bookinfo']);
+    expect(tasks.get('delete-bookinfo/reviews')?.dependencies).toEqual(['productpage']);
+    expect(tasks.get('delete-bookinfo/details')?.dependencies).toEqual(['reviews']);
+    expect(parameter(tasks.get('delete-bookinfo/reviews'), 'name')).toBe('bookinfo-reviews');
+    expect(tasks.get('delete-bookinfo/reviews')?.templateRef?.template).toBe('delete');
+  });
+});
+
+describe('renderRollbackWorkflow', () => {
+  it('without a successful generation deletes everything in reverse order', () => {
+    const { workflow } = renderRollbackWorkflow(bookinfo(), undefined);
+    expect(workflow.metadata.name).toBe('bookinfo-g1-rollback');
+    expect(tasksOf(workflow).get('rollback/ambassador')?.dependencies).toEqual(['bookinfo']);
+  });
+
+  it('deletes what the failed generation added, dependents first, then restores the last good spec', () => {
+    const dir = join(root, 'test/fixtures/rollback/bookinfo-added-app');
+    const [failed] = loadGroups(join(dir, 'failed.yaml'));
+    const [last] = loadGroups(join(dir, 'last-succeeded.yaml'));
+    const tasks = tasksOf(renderRollbackWorkflow(failed as ApplicationGroup, last).workflow);
+    expect(tasks.get('rollback/restore')?.dependencies).toEqual(['remove']);
+    expect([...tasks.keys()].filter((k) => k.startsWith('remove/'))).toEqual([
+      'remove/bookinfo-mongodb',
+      'remove/gateway',
+    ]);
+    // gateway depends on bookinfo, which depends (through ratings) on mongodb: gateway goes first.
+    expect(tasks.get('remove/bookinfo-mongodb')?.dependencies).toEqual(['gateway']);
+    expect(tasks.get('restore/bookinfo')?.template).toBe('restore-bookinfo');
+  });
+});

@@ -1,0 +1,101 @@
+// The bundled `orkestra` CLI (dist/orkestra.js, built by `npm test` first) run as a user runs it.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'dist/orkestra.js');
+
+function orkestra(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const cyclic = `
+apiVersion: orkestra.azure.microsoft.com/v1alpha1
+kind: ApplicationGroup
+metadata: {name: loop}
+spec:
+  applications:
+    - {name: a, dependencies: [c], spec: {chart: {url: "https://charts.example/", name: a}}}
+    - {name: b, dependencies: [a], spec: {chart: {url: "https://charts.example/", name: b}}}
+    - {name: c, dependencies: [b], spec: {chart: {url: "https://charts.example/"}}}
+`;
+
+describe('orkestra CLI', () => {
+  it('render prints the bookinfo Workflow: ambassador → bookinfo, and its nested subchart DAG', () => {
+    const { code, stdout, stderr } = orkestra(['render', 'examples/bookinfo.yaml']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const [workflow] = parseAllDocuments(stdout).map((d) => d.toJS());
+    expect(workflow.kind).toBe('Workflow');
+    const dag = (name: string) =>
+      workflow.spec.templates.find((t: { name: string }) => t.name === name).dag.tasks;
+    expect(
+      dag('forward').map((t: { name: string; dependencies?: string[] }) => [t.name, t.dependencies ?? []]),
+    ).toEqual([
+      ['ambassador', []],
+      ['bookinfo', ['ambassador']],
+    ]);
+    expect(
+      dag('app-bookinfo').map((t: { name: string; dependencies?: string[] }) => [
+        t.name,
+        t.dependencies ?? [],
+      ]),
+    ).toEqual([
+      ['stage', []],
+      ['ratings', ['stage']],
+      ['details', ['stage']],
+      ['reviews', ['details', 'ratings']],
+      ['productpage', ['reviews']],
+      ['bookinfo', ['productpage']],
+    ]);
+  });
+
+  it('render reads standard input for - and handles several documents', () => {
+    const text = `${readFileSync(join(root, 'examples/bookinfo.yaml'), 'utf8')}\n---\n`;
+    const second = text.replace('name: bookinfo\nspec', 'name: bookinfo-2\nspec');
+    const { code, stdout } = orkestra(['render', '-', '--namespace', 'shop'], `${text}${second}`);
+    expect(code).toBe(0);
+    const names = parseAllDocuments(stdout).map((d) => d.toJS().metadata);
+    expect(names).toEqual([
+      expect.objectContaining({ name: 'bookinfo-g1-forward', namespace: 'shop' }),
+      expect.objectContaining({ name: 'bookinfo-2-g1-forward', namespace: 'shop' }),
+    ]);
+  });
+
+  it('validate exits 1 on a cycle and lists every problem, the cycle printed along its path', () => {
+    const { code, stdout, stderr } = orkestra(['validate', '-'], cyclic);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('standard input is invalid:');
+    expect(stderr).toContain('-#1 (loop) spec.applications[2].spec.chart.name: is required');
+    expect(stderr).toContain('-#1 (loop) spec.applications: dependency cycle: a → c → b → a');
+  });
+
+  it('validate exits 0 on a valid group', () => {
+    const { code, stdout } = orkestra(['validate', 'examples/bookinfo.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('ApplicationGroup bookinfo is valid (2 applications)\n');
+  });
+
+  it('validate names malformed YAML and a missing file; usage errors exit 2', () => {
+    expect(orkestra(['validate', '-'], 'a: [').stderr).toContain('malformed YAML');
+    const missing = orkestra(['validate', 'nope.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml');
+    expect(orkestra(['frobnicate']).code).toBe(2);
+  });
+
+  it.each([
+    ['text', 'bookinfo/reviews        ← bookinfo/details, bookinfo/ratings'],
+    ['mermaid', 'subgraph c0["bookinfo"]'],
+    ['dot', 'subgraph cluster_c0 {'],
+  ])('graph --format %s draws the release order', (format, expected) => {
+    const { code, stdout } = orkestra(['graph', 'examples/bookinfo.yaml', '--format', format]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(expected);
+  });
+});

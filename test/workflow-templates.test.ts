@@ -7,8 +7,12 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { Template, Workflow } from '../lib/api/argo.ts';
 
 const root = join(import.meta.dirname, '..');
-const workflowTemplate = parse(readFileSync(join(root, 'workflow-templates/orkestra-helmrelease.yaml'), 'utf8'));
-const templates = new Map<string, Template>(workflowTemplate.spec.templates.map((t: Template) => [t.name, t]));
+const workflowTemplate = parse(
+  readFileSync(join(root, 'workflow-templates/orkestra-helmrelease.yaml'), 'utf8'),
+);
+const templates = new Map<string, Template>(
+  workflowTemplate.spec.templates.map((t: Template) => [t.name, t]),
+);
 
 /** Problems with the templateRef calls of a Workflow, as `task: problem`. */
 function callProblems(workflow: Workflow): string[] {
@@ -16,7 +20,8 @@ function callProblems(workflow: Workflow): string[] {
   for (const template of workflow.spec.templates) {
     for (const task of template.dag?.tasks ?? []) {
       if (!task.templateRef) {
-        if (!workflow.spec.templates.some((t) => t.name === task.template)) problems.push(`${task.name}: no template ${task.template}`);
+        if (!workflow.spec.templates.some((t) => t.name === task.template))
+          problems.push(`${task.name}: no template ${task.template}`);
         continue;
       }
       if (task.templateRef.name !== 'orkestra-helmrelease') continue;
@@ -27,10 +32,12 @@ function callProblems(workflow: Workflow): string[] {
       }
       const given = new Set((task.arguments?.parameters ?? []).map((p) => p.name));
       for (const input of called.inputs?.parameters ?? []) {
-        if (input.default === undefined && !given.has(input.name)) problems.push(`${task.name}: missing parameter ${input.name}`);
+        if (input.default === undefined && !given.has(input.name))
+          problems.push(`${task.name}: missing parameter ${input.name}`);
       }
       const known = new Set((called.inputs?.parameters ?? []).map((p) => p.name));
-      for (const name of given) if (!known.has(name)) problems.push(`${task.name}: unknown parameter ${name}`);
+      for (const name of given)
+        if (!known.has(name)) problems.push(`${task.name}: unknown parameter ${name}`);
     }
   }
   return problems;
@@ -51,7 +58,9 @@ describe('calls into orkestra-helmrelease', () => {
   });
 
   it('the ClusterWorkflowTemplate twin has the same templates', () => {
-    const twin = parse(readFileSync(join(root, 'workflow-templates/generated/orkestra-helmrelease.cluster.yaml'), 'utf8'));
+    const twin = parse(
+      readFileSync(join(root, 'workflow-templates/generated/orkestra-helmrelease.cluster.yaml'), 'utf8'),
+    );
     expect(twin.kind).toBe('ClusterWorkflowTemplate');
     expect(twin.spec).toEqual(workflowTemplate.spec);
   });

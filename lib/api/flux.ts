@@ -16,9 +16,9 @@ export interface Strategy {
 
 export type CrdsPolicy = 'Skip' | 'Create' | 'CreateReplace';
 
-export interface HelmReleaseInstall {
+/** Options Helm's install and upgrade actions share. */
+interface HelmReleaseDeployOptions {
   timeout?: string;
-  remediation?: Remediation;
   strategy?: Strategy;
   disableWait?: boolean;
   disableWaitForJobs?: boolean;
@@ -26,27 +26,22 @@ export interface HelmReleaseInstall {
   disableOpenAPIValidation?: boolean;
   disableSchemaValidation?: boolean;
   disableTakeOwnership?: boolean;
+  crds?: CrdsPolicy;
+}
+
+export interface HelmReleaseInstall extends HelmReleaseDeployOptions {
+  remediation?: Remediation;
   replace?: boolean;
   skipCRDs?: boolean;
-  crds?: CrdsPolicy;
   createNamespace?: boolean;
   serverSideApply?: boolean;
 }
 
-export interface HelmReleaseUpgrade {
-  timeout?: string;
+export interface HelmReleaseUpgrade extends HelmReleaseDeployOptions {
   remediation?: Remediation & { strategy?: 'rollback' | 'uninstall' };
-  strategy?: Strategy;
-  disableWait?: boolean;
-  disableWaitForJobs?: boolean;
-  disableHooks?: boolean;
-  disableOpenAPIValidation?: boolean;
-  disableSchemaValidation?: boolean;
-  disableTakeOwnership?: boolean;
   force?: boolean;
   preserveValues?: boolean;
   cleanupOnFail?: boolean;
-  crds?: CrdsPolicy;
   chartNameChangeStrategy?: 'InPlaceUpdate' | 'Reinstall';
   serverSideApply?: 'enabled' | 'disabled' | 'auto';
 }

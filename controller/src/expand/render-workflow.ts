@@ -96,13 +96,14 @@ function expandApplications(group: ApplicationGroup, settings: Settings): Expand
   return topologicalOrder(apps).map((name) => {
     const app = byName.get(name) as Application;
     const subcharts = app.spec.subcharts ?? [];
+    const subByName = new Map(subcharts.map((sub) => [sub.name, sub]));
     return {
       app,
       task: toDnsLabel(app.name),
       dependencies: (app.dependencies ?? []).map((d) => toDnsLabel(d)),
       release: renderApplicationRelease(context, app),
       subcharts: topologicalOrder(subcharts).map((subName) => {
-        const sub = subcharts.find((s) => s.name === subName) as DagNode;
+        const sub = subByName.get(subName) as DagNode;
         return {
           task: toDnsLabel(sub.name),
           dependencies: (sub.dependencies ?? []).map((d) => toDnsLabel(d)),
@@ -128,6 +129,19 @@ const inline: Encode = (release, part) => {
   }
   return payload[part];
 };
+
+/** Whether the releases' payloads could all be inline parameters. */
+function payloadsFit(releases: readonly RenderedRelease[]): boolean {
+  let total = 0;
+  for (const release of releases) {
+    for (const part of ['helmrelease', 'source'] as const) {
+      const size = inline(release, part).length;
+      if (size > INLINE_PARAMETER_LIMIT) return false;
+      total += size;
+    }
+  }
+  return total <= INLINE_WORKFLOW_LIMIT;
+}
 
 /** Collects the payloads into ConfigMaps of at most BUNDLE_LIMIT bytes and hands out references. */
 function bundler(baseName: string, namespace: string, metadataLabels: Record<string, string>) {
@@ -169,7 +183,7 @@ function leafTask(
   return prune({
     name,
     templateRef: { ...settings.templateRef, template },
-    dependencies: dependencies.length > 0 ? dependencies : undefined,
+    dependencies: orUndefined(dependencies),
     arguments: parameters(args),
   });
 }
@@ -335,6 +349,16 @@ function workflowShell(
   });
 }
 
+/** A Workflow whose entrypoint DAG (named after its type) holds `tasks`, beside the nested `templates`. */
+function dagWorkflow(
+  group: ApplicationGroup,
+  settings: Settings,
+  type: WorkflowType,
+  dag: { tasks: DagTask[]; templates: Template[] },
+): Workflow {
+  return workflowShell(group, settings, type, [dagTemplate(type, dag.tasks), ...dag.templates]);
+}
+
 function objectLabels(
   group: ApplicationGroup,
   settings: Settings,
@@ -348,29 +372,25 @@ function objectLabels(
   };
 }
 
+/** Every release of `apps`, subcharts before their parent. */
+function releasesOf(apps: readonly ExpandedApplication[]): RenderedRelease[] {
+  return apps.flatMap((a) => [...a.subcharts.map((s) => s.release), a.release]);
+}
+
 /**
- * Renders with inline HelmReleases; when that is over INLINE_WORKFLOW_LIMIT or one parameter is over
- * INLINE_PARAMETER_LIMIT (or bundles are forced),
- * renders again with references into release-bundle ConfigMaps, owned like the Workflow.
+ * Renders with inline HelmReleases when they fit (the payloads under INLINE_WORKFLOW_LIMIT in all,
+ * none over INLINE_PARAMETER_LIMIT, and so the Workflow); otherwise, or when bundles are forced,
+ * with references into release-bundle ConfigMaps, owned like the Workflow.
  */
 function withBundles(
   group: ApplicationGroup,
   settings: Settings,
   type: WorkflowType,
   mode: BundleMode,
+  releases: readonly RenderedRelease[],
   build: (encode: Encode) => Template[],
 ): RenderedWorkflow {
-  // Measuring the payloads first skips the inline rendering when they alone are over the limit.
-  let payloadBytes = 0;
-  let largest = 0;
-  build((release, part) => {
-    const value = inline(release, part);
-    payloadBytes += value.length;
-    largest = Math.max(largest, value.length);
-    return '';
-  });
-  const payloadsFit = largest <= INLINE_PARAMETER_LIMIT && payloadBytes <= INLINE_WORKFLOW_LIMIT;
-  if (mode === 'never' || (mode === 'auto' && payloadsFit)) {
+  if (mode === 'never' || (mode === 'auto' && payloadsFit(releases))) {
     const workflow = workflowShell(group, settings, type, build(inline));
     if (mode === 'never' || JSON.stringify(workflow).length <= INLINE_WORKFLOW_LIMIT) {
       return { workflow, configMaps: [] };
@@ -395,7 +415,7 @@ export function renderForwardWorkflow(
 ): RenderedWorkflow {
   const settings = settingsFor(group, options);
   const apps = expandApplications(group, settings);
-  return withBundles(group, settings, 'forward', options.bundles ?? 'auto', (encode) => {
+  return withBundles(group, settings, 'forward', options.bundles ?? 'auto', releasesOf(apps), (encode) => {
     const { tasks, templates } = forwardTasks(settings, apps, encode, 'app');
     return [dagTemplate('forward', tasks), ...templates];
   });
@@ -407,11 +427,13 @@ export function renderReverseWorkflow(
   options: RenderOptions = {},
 ): RenderedWorkflow {
   const settings = settingsFor(group, options);
-  const { tasks, templates } = reverseTasks(settings, expandApplications(group, settings));
-  return {
-    workflow: workflowShell(group, settings, 'reverse', [dagTemplate('reverse', tasks), ...templates]),
-    configMaps: [],
-  };
+  const workflow = dagWorkflow(
+    group,
+    settings,
+    'reverse',
+    reverseTasks(settings, expandApplications(group, settings)),
+  );
+  return { workflow, configMaps: [] };
 }
 
 /**
@@ -427,18 +449,16 @@ export function renderRollbackWorkflow(
   const settings = settingsFor(failed, options);
   const failedApps = expandApplications(failed, settings);
   if (!lastSucceeded) {
-    const { tasks, templates } = reverseTasks(settings, failedApps);
     return {
-      workflow: workflowShell(failed, settings, 'rollback', [dagTemplate('rollback', tasks), ...templates]),
+      workflow: dagWorkflow(failed, settings, 'rollback', reverseTasks(settings, failedApps)),
       configMaps: [],
     };
   }
   const restoreApps = expandApplications({ ...lastSucceeded, metadata: failed.metadata }, settings);
-  const kept = new Set(
-    restoreApps.flatMap((a) => [a.release.name, ...a.subcharts.map((s) => s.release.name)]),
-  );
+  const restoreReleases = releasesOf(restoreApps);
+  const kept = new Set(restoreReleases.map((r) => r.name));
   const removeTasks = removalTasks(settings, failedApps, kept);
-  return withBundles(failed, settings, 'rollback', options.bundles ?? 'auto', (encode) => {
+  return withBundles(failed, settings, 'rollback', options.bundles ?? 'auto', restoreReleases, (encode) => {
     const restore = forwardTasks(settings, restoreApps, encode, 'restore');
     const entry: DagTask[] = [];
     const templates: Template[] = [];

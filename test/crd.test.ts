@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { toJsonSchema } from '../controller/src/expand/validate.ts';
 import { failedCelRules } from './support/cel.ts';
-import { bookinfo } from './support/groups.ts';
+import { bookinfo, groupFiles } from './support/groups.ts';
 
 const root = join(import.meta.dirname, '..');
 const crd = parse(
@@ -25,16 +25,11 @@ function verdict(object: unknown): string[] {
 }
 
 function exampleGroups(): Array<[string, unknown]> {
-  const dirs = ['examples', 'test/fixtures/groups'];
-  return dirs.flatMap((dir) =>
-    readdirSync(join(root, dir))
-      .filter((f) => f.endsWith('.yaml'))
-      .flatMap((f) =>
-        parseAllDocuments(readFileSync(join(root, dir, f), 'utf8'))
-          .map((d) => d.toJS())
-          .filter((o) => o?.kind === 'ApplicationGroup')
-          .map((o): [string, unknown] => [`${dir}/${f} (${o.metadata.name})`, o]),
-      ),
+  return groupFiles().flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8'))
+      .map((d) => d.toJS())
+      .filter((o) => o?.kind === 'ApplicationGroup')
+      .map((o): [string, unknown] => [`${relative(root, file)} (${o.metadata.name})`, o]),
   );
 }
 

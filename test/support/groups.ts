@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Application, ApplicationGroup } from '../../lib/api/application-group.ts';
@@ -33,4 +33,16 @@ export function groupOf(
     metadata: { name: 'group', namespace: 'apps', ...metadata },
     spec: { applications },
   };
+}
+
+/** Every YAML file in examples/ and test/fixtures/groups/ that holds an ApplicationGroup (absolute paths). */
+export function groupFiles(): string[] {
+  return ['examples', 'test/fixtures/groups'].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter(
+        (f) =>
+          f.endsWith('.yaml') && readFileSync(join(root, dir, f), 'utf8').includes('kind: ApplicationGroup'),
+      )
+      .map((f) => join(root, dir, f)),
+  );
 }

@@ -5,7 +5,7 @@ import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { DagTask, Workflow } from '../../../lib/api/argo.ts';
 import { isDnsLabel } from '../../../lib/names.ts';
 import { toYamlStream } from '../../../lib/yaml.ts';
-import { application, bookinfo, groupOf } from '../../../test/support/groups.ts';
+import { application, bookinfo, groupFiles, groupOf } from '../../../test/support/groups.ts';
 import { parseApplicationGroups } from '../cli/load.ts';
 import {
   BUNDLE_REFERENCE_PREFIX,
@@ -40,17 +40,8 @@ function expectGolden(name: string, actual: string): void {
   );
 }
 
-const groupFiles = ['examples', 'test/fixtures/groups'].flatMap((dir) =>
-  readdirSync(join(root, dir))
-    .filter(
-      (f) =>
-        f.endsWith('.yaml') && readFileSync(join(root, dir, f), 'utf8').includes('kind: ApplicationGroup'),
-    )
-    .map((f) => join(root, dir, f)),
-);
-
 describe('golden Workflows: every group file in examples/ and test/fixtures/groups/', () => {
-  it.each(groupFiles.map((f) => [basename(f, '.yaml'), f]))('%s', (name, file) => {
+  it.each(groupFiles().map((f) => [basename(f, '.yaml'), f]))('%s', (name, file) => {
     const groups = loadGroups(file);
     expectGolden(`${name}.forward.yaml`, groups.map((g) => output(renderForwardWorkflow(g))).join('---\n'));
     expectGolden(`${name}.reverse.yaml`, groups.map((g) => output(renderReverseWorkflow(g))).join('---\n'));

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GraphFormat } from '../../expand/graph-format.ts';
 import type { Io } from '../io.ts';
+import { FILE_ARGUMENT } from './file-argument.ts';
 
 export interface GraphArgs {
   file: string;
@@ -13,11 +14,7 @@ export const graphCommand = (io: Io): CommandModule<object, GraphArgs> => ({
   describe: 'Draw the release order of ApplicationGroups',
   builder: (yargs) =>
     yargs
-      .positional('file', {
-        type: 'string',
-        demandOption: true,
-        describe: 'YAML file with ApplicationGroups, - for stdin',
-      })
+      .positional('file', FILE_ARGUMENT)
       .option('format', {
         alias: 'f',
         choices: ['mermaid', 'dot', 'text'] as const,

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { BundleMode, WorkflowType } from '../../expand/render-workflow.ts';
 import type { Io } from '../io.ts';
+import { FILE_ARGUMENT } from './file-argument.ts';
 
 export interface RenderArgs {
   file: string;
@@ -19,11 +20,7 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
   describe: 'Print the Argo Workflow (and any release-bundle ConfigMaps) for ApplicationGroups',
   builder: (yargs) =>
     yargs
-      .positional('file', {
-        type: 'string',
-        demandOption: true,
-        describe: 'YAML file with ApplicationGroups, - for stdin',
-      })
+      .positional('file', FILE_ARGUMENT)
       .option('type', {
         choices: ['forward', 'reverse', 'rollback'] as const,
         default: 'forward' as const,

@@ -5,7 +5,24 @@ const report = process.env.ORKESTRA_TEST_REPORT;
 
 export default defineConfig({
   test: {
-    include: ['lib/**/*.test.ts', 'controller/**/*.test.ts', 'executor/**/*.test.ts', 'test/**/*.test.ts'],
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.test.ts', 'controller/**/*.test.ts', 'executor/**/*.test.ts', 'test/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // One real control plane for the whole run, started before any file.
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,116 @@
+// Builds (once) and finds the control plane's binaries. Each component is built from its wrapper
+// module under test/cluster/go/ into a cache folder keyed by a hash of its go.mod and go.sum, so a
+// second run builds nothing. ORKESTRA_TEST_ASSETS=<dir> uses prebuilt binaries from <dir> instead
+// (like envtest's KUBEBUILDER_ASSETS).
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { COMPONENTS, type Component, GO_MODULES } from './components.ts';
+
+export const BINARY_NAMES = COMPONENTS.flatMap((c) => Object.keys(c.binaries));
+export type BinaryName = string;
+
+export function cacheRoot(): string {
+  return (
+    process.env.ORKESTRA_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'orkestra')
+  );
+}
+
+function componentDir(component: Component): string {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum'])
+    hash.update(readFileSync(join(GO_MODULES, component.module, file)));
+  return join(
+    cacheRoot(),
+    'bin',
+    `${component.module}-${component.version}-${hash.digest('hex').slice(0, 12)}`,
+  );
+}
+
+function requireGo(): void {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(
+      'The test control plane is built from Go modules, and no `go` command was found. Install Go 1.26 or ' +
+        'newer (e.g. `apt-get install golang-go`, or from the Go website) and put it on PATH, or set ' +
+        'ORKESTRA_TEST_ASSETS to a folder holding prebuilt ' +
+        BINARY_NAMES.join(', ') +
+        '.',
+    );
+  }
+}
+
+function run(command: string, args: string[], cwd: string, log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else {
+        log(output);
+        reject(new Error(`${command} ${args.join(' ')} in ${cwd} exited ${code}`));
+      }
+    });
+  });
+}
+
+export interface BuildReport {
+  paths: Record<BinaryName, string>;
+  built: string[];
+  seconds: number;
+}
+
+/** Paths of every binary, building what the cache lacks (components one after the other: 2 cores). */
+export async function ensureBinaries(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<BuildReport> {
+  const started = performance.now();
+  const prebuilt = process.env.ORKESTRA_TEST_ASSETS;
+  const paths: Record<string, string> = {};
+  const built: string[] = [];
+  if (prebuilt) {
+    for (const name of BINARY_NAMES) {
+      const path = join(prebuilt, name);
+      if (!existsSync(path)) throw new Error(`ORKESTRA_TEST_ASSETS=${prebuilt} has no ${name}`);
+      paths[name] = path;
+    }
+    return { paths, built, seconds: 0 };
+  }
+  for (const component of COMPONENTS) {
+    const dir = componentDir(component);
+    const missing = Object.keys(component.binaries).some((name) => !existsSync(join(dir, name)));
+    if (missing) {
+      requireGo();
+      log(`Building ${component.module} ${component.version} (cached in ${dir})…`);
+      const partial = `${dir}.partial-${process.pid}`;
+      rmSync(partial, { recursive: true, force: true });
+      mkdirSync(partial, { recursive: true });
+      const moduleDir = join(GO_MODULES, component.module);
+      await run(
+        'go',
+        ['build', '-trimpath', '-o', `${partial}/`, ...Object.values(component.binaries)],
+        moduleDir,
+        log,
+      );
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(partial, dir);
+      built.push(component.module);
+    }
+    for (const name of Object.keys(component.binaries)) paths[name] = join(dir, name);
+  }
+  return { paths, built, seconds: (performance.now() - started) / 1000 };
+}

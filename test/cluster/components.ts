@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+
+/** The upstream programs the test control plane runs, each built from a pinned Go module. */
+export interface Component {
+  /** Folder under test/cluster/go/ holding its wrapper module (go.mod pins the version). */
+  module: string;
+  version: string;
+  /** Go packages to build and the binary each becomes. */
+  binaries: Record<string, string>;
+}
+
+export const COMPONENTS: readonly Component[] = [
+  { module: 'etcd', version: 'v3.6.16', binaries: { etcd: '.' } },
+  {
+    module: 'kubernetes',
+    version: 'v1.36.3',
+    binaries: {
+      'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
+      'kube-controller-manager': 'k8s.io/kubernetes/cmd/kube-controller-manager',
+    },
+  },
+  {
+    module: 'source-controller',
+    version: 'v1.9.3',
+    binaries: { 'source-controller': 'github.com/fluxcd/source-controller' },
+  },
+  {
+    module: 'helm-controller',
+    version: 'v1.6.4',
+    binaries: { 'helm-controller': 'github.com/fluxcd/helm-controller' },
+  },
+];
+
+export const REPO_ROOT = join(import.meta.dirname, '../..');
+export const GO_MODULES = join(REPO_ROOT, 'test/cluster/go');
+export const SHARED_CRDS = join(REPO_ROOT, '../shared/crds');

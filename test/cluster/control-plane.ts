@@ -1,0 +1,289 @@
+// A real, local Kubernetes control plane for the integration tests: etcd, kube-apiserver,
+// kube-controller-manager (garbage collector, namespaces, service accounts), and Flux's
+// source-controller and helm-controller running out of cluster against it, all on 127.0.0.1.
+// There is no kubelet. Each process logs to <dir>/logs/<name>.log.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { type BuildReport, ensureBinaries } from './binaries.ts';
+import { type ChartRepository, startChartRepository } from './chart-repo.ts';
+import { REPO_ROOT, SHARED_CRDS } from './components.ts';
+import { httpRequest } from './http.ts';
+import { freePort } from './ports.ts';
+import { type Managed, startProcess, stopProcess } from './processes.ts';
+import { waitFor } from './wait.ts';
+
+export interface ControlPlane {
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  token: string;
+  charts: ChartRepository;
+  processes: Managed[];
+  build: BuildReport;
+  /** Seconds from the first process started to everything ready (binaries already built). */
+  startSeconds: number;
+  stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  log?: (line: string) => void;
+  /** Keep the data folder after stop (for debugging). */
+  keep?: boolean;
+}
+
+const FIELD_MANAGER = 'orkestra-test-harness';
+
+/** CRD files installed at start: Orkestra's, Flux's and Argo's. */
+export function crdFiles(): string[] {
+  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), join(SHARED_CRDS, 'flux'), join(SHARED_CRDS, 'argo')];
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(dir, f)),
+  );
+}
+
+export async function startControlPlane({
+  log = () => {},
+  keep = false,
+}: StartOptions = {}): Promise<ControlPlane> {
+  const build = await ensureBinaries(log);
+  const bin = build.paths;
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'orkestra-cluster-'));
+  const logDir = join(dir, 'logs');
+  const pki = join(dir, 'pki');
+  for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts')])
+    mkdirSync(sub, { recursive: true });
+  const processes: Managed[] = [];
+  let charts: ChartRepository | undefined;
+
+  const stop = async () => {
+    for (const managed of [...processes].reverse()) await stopProcess(managed);
+    await charts?.stop();
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  };
+
+  /** Starts a process and waits until `ready` holds; on failure prints its log tail. */
+  const launch = async (
+    name: string,
+    args: string[],
+    ready: () => Promise<boolean>,
+    env?: NodeJS.ProcessEnv,
+  ): Promise<void> => {
+    const managed = startProcess(name, bin[name] as string, args, { logDir, env });
+    processes.push(managed);
+    try {
+      await Promise.race([
+        waitFor(`${name} to become ready`, ready, { timeoutMs: 90_000, intervalMs: 100 }),
+        managed.exited.then((code) => {
+          throw new Error(`${name} exited with code ${code} while starting`);
+        }),
+      ]);
+      log(`${name} ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}\n--- last lines of ${managed.logFile} ---\n${managed.tail()}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+
+  try {
+    const [
+      etcdClient,
+      etcdPeer,
+      apiPort,
+      kcmPort,
+      storagePort,
+      sourceHealth,
+      sourceMetrics,
+      helmHealth,
+      helmMetrics,
+    ] = await Promise.all(Array.from({ length: 9 }, freePort));
+    const token = randomBytes(24).toString('hex');
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    writeFileSync(join(pki, 'sa.pub'), publicKey);
+    writeFileSync(join(pki, 'sa.key'), privateKey);
+    writeFileSync(join(pki, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
+
+    const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+    await launch(
+      'etcd',
+      [
+        '--name=default',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+        // Argo's full CRDs are close to 3 MB each.
+        '--max-request-bytes=16777216',
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      async () => (await httpRequest(`${etcdUrl}/health`)).body.includes('"health":"true"'),
+    );
+
+    const server = `https://127.0.0.1:${apiPort}`;
+    await launch(
+      'kube-apiserver',
+      [
+        `--etcd-servers=${etcdUrl}`,
+        `--cert-dir=${pki}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--token-auth-file=${join(pki, 'tokens.csv')}`,
+        '--authorization-mode=RBAC',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${join(pki, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+        '--allow-privileged=true',
+        '--enable-priority-and-fairness=false',
+        '--v=0',
+      ],
+      async () => (await httpRequest(`${server}/readyz`, { token })).status === 200,
+    );
+
+    // The API server made a self-signed serving certificate for 127.0.0.1 in --cert-dir.
+    const caData = readFileSync(join(pki, 'apiserver.crt')).toString('base64');
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, kubeconfigYaml(server, caData, token));
+
+    await installCrds(server, token, crdFiles());
+    log(`CRDs established after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    await launch(
+      'kube-controller-manager',
+      [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--authorization-always-allow-paths=/healthz,/readyz,/livez',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${kcmPort}`,
+        `--cert-dir=${join(pki, 'kcm')}`,
+        '--leader-elect=false',
+        '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller',
+        `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+        `--root-ca-file=${join(pki, 'apiserver.crt')}`,
+        '--use-service-account-credentials=false',
+      ],
+      async () => (await httpRequest(`https://127.0.0.1:${kcmPort}/healthz`)).status === 200,
+    );
+
+    charts = await startChartRepository();
+    const fluxEnv = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
+    await launch(
+      'source-controller',
+      [
+        `--storage-path=${join(dir, 'artifacts')}`,
+        `--storage-addr=127.0.0.1:${storagePort}`,
+        `--storage-adv-addr=127.0.0.1:${storagePort}`,
+        `--health-addr=127.0.0.1:${sourceHealth}`,
+        `--metrics-addr=127.0.0.1:${sourceMetrics}`,
+        '--events-addr=',
+        '--log-level=info',
+      ],
+      async () => (await httpRequest(`http://127.0.0.1:${sourceHealth}/readyz`)).status === 200,
+      fluxEnv,
+    );
+    await launch(
+      'helm-controller',
+      [
+        `--health-addr=127.0.0.1:${helmHealth}`,
+        `--metrics-addr=127.0.0.1:${helmMetrics}`,
+        '--events-addr=',
+        '--requeue-dependency=5s',
+        '--http-retry=1',
+        '--max-retry-delay=10s',
+        '--log-level=info',
+      ],
+      async () => (await httpRequest(`http://127.0.0.1:${helmHealth}/readyz`)).status === 200,
+      { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storagePort}` },
+    );
+
+    return {
+      dir,
+      kubeconfig,
+      server,
+      token,
+      charts,
+      processes,
+      build,
+      startSeconds: (performance.now() - started) / 1000,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function kubeconfigYaml(server: string, caData: string, token: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+  - name: orkestra-test
+    cluster: {server: "${server}", certificate-authority-data: ${caData}}
+users:
+  - name: admin
+    user: {token: ${token}}
+contexts:
+  - name: orkestra-test
+    context: {cluster: orkestra-test, user: admin, namespace: default}
+current-context: orkestra-test
+`;
+}
+
+/**
+ * Server-side applies every CRD (Argo's are too large for a client-side apply's annotation) and
+ * waits until each is Established.
+ */
+async function installCrds(server: string, token: string, files: string[]): Promise<void> {
+  const names: string[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      const crd = doc.toJS();
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      const url = `${server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}?fieldManager=${FIELD_MANAGER}&force=true`;
+      const response = await httpRequest(url, {
+        method: 'PATCH',
+        token,
+        body: JSON.stringify(crd),
+        contentType: 'application/apply-patch+yaml',
+      });
+      if (response.status >= 300) {
+        throw new Error(
+          `Applying CRD ${crd.metadata.name} from ${file} failed (${response.status}): ${response.body}`,
+        );
+      }
+      names.push(crd.metadata.name);
+    }
+  }
+  for (const name of names) {
+    await waitFor(`CRD ${name} to be Established`, async () => {
+      const response = await httpRequest(
+        `${server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        {
+          token,
+        },
+      );
+      const conditions: Array<{ type: string; status: string }> =
+        JSON.parse(response.body).status?.conditions ?? [];
+      return conditions.some((c) => c.type === 'Established' && c.status === 'True');
+    });
+  }
+}

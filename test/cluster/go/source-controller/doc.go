@@ -1,0 +1,2 @@
+// Package sourcecontroller pins the Flux source-controller the test control plane builds.
+package sourcecontroller

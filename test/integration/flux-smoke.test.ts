@@ -1,0 +1,156 @@
+// The control plane is real: helm-controller installs, upgrades, fails and uninstalls releases from
+// the fixture chart repository, and the API server enforces the ApplicationGroup CRD.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../cluster/components.ts';
+import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from './kube.ts';
+
+const HR = 'helm.toolkit.fluxcd.io/v2';
+const SOURCE = 'source.toolkit.fluxcd.io/v1';
+
+let kube: Kube;
+let namespace: string;
+
+beforeAll(async () => {
+  kube = connect(inject('kubeconfig'));
+  namespace = await kube.createNamespace('smoke');
+  await kube.apply({
+    apiVersion: SOURCE,
+    kind: 'HelmRepository',
+    metadata: { name: 'fixtures', namespace },
+    spec: { url: inject('chartsUrl'), interval: '10m' },
+  });
+});
+
+function helmRelease(name: string, chart: string, version: string, extra: Record<string, unknown> = {}): Obj {
+  return {
+    apiVersion: HR,
+    kind: 'HelmRelease',
+    metadata: { name, namespace },
+    spec: {
+      interval: '10m',
+      chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
+      ...extra,
+    },
+  };
+}
+
+/** Ready=True for the object's current generation. */
+const readyForGeneration = (hr: Obj) => {
+  const ready = condition(hr, 'Ready');
+  return (
+    hr.status?.observedGeneration === hr.metadata?.generation &&
+    ready?.status === 'True' &&
+    ready.observedGeneration === hr.metadata?.generation
+  );
+};
+
+describe('Flux helm-controller on the local control plane', () => {
+  it('installs a HelmRelease: Ready=True, its ConfigMap exists, Helm stored the release; then upgrades it to 2.0.0', async () => {
+    const applied = await kube.apply(helmRelease('app', 'configmap-app', '1.0.0'));
+    const ready = await waitForObject(
+      kube,
+      [HR, 'HelmRelease', namespace, 'app'],
+      'Ready',
+      readyForGeneration,
+    );
+    expect(ready.status.history[0]).toMatchObject({ chartVersion: '1.0.0', status: 'deployed' });
+    const configMap = await kube.get('v1', 'ConfigMap', namespace, 'app-config');
+    expect(configMap?.data).toEqual({ chartVersion: '1.0.0', message: 'hello' });
+    expect(await kube.get('v1', 'Secret', namespace, 'sh.helm.release.v1.app.v1')).toBeDefined();
+
+    const upgraded = await kube.apply(
+      helmRelease('app', 'configmap-app', '2.0.0', { values: { message: 'upgraded' } }),
+    );
+    expect(upgraded.metadata?.generation).toBeGreaterThan(applied.metadata?.generation as number);
+    const after = await waitForObject(
+      kube,
+      [HR, 'HelmRelease', namespace, 'app'],
+      'upgraded',
+      (hr) => readyForGeneration(hr) && hr.status.history[0].chartVersion === '2.0.0',
+    );
+    expect(after.status.history[0].status).toBe('deployed');
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'app-config'))?.data).toEqual({
+      chartVersion: '2.0.0',
+      message: 'upgraded',
+    });
+    expect(await kube.get('v1', 'Secret', namespace, 'sh.helm.release.v1.app.v2')).toBeDefined();
+  });
+
+  it('reports a chart the API server rejects as Ready=False with the install failure', async () => {
+    await kube.apply(helmRelease('broken', 'fail-install', '1.0.0'));
+    const failed = await waitForObject(
+      kube,
+      [HR, 'HelmRelease', namespace, 'broken'],
+      'Ready=False',
+      (hr) => {
+        const ready = condition(hr, 'Ready');
+        return (
+          ready?.status === 'False' &&
+          ready.observedGeneration === hr.metadata?.generation &&
+          condition(hr, 'Released')?.status === 'False'
+        );
+      },
+    );
+    expect(condition(failed, 'Released')?.reason).toBe('InstallFailed');
+    expect(condition(failed, 'Released')?.message).toContain('Invalid_Name_broken');
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'Invalid_Name_broken'.toLowerCase())).toBeUndefined();
+  });
+
+  it('uninstalls a release when its HelmRelease is deleted', async () => {
+    await kube.apply(helmRelease('short-lived', 'configmap-app', '1.0.0'));
+    await waitForObject(kube, [HR, 'HelmRelease', namespace, 'short-lived'], 'Ready', readyForGeneration);
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'short-lived-config')).toBeDefined();
+    await kube.remove(HR, 'HelmRelease', namespace, 'short-lived');
+    await waitForGone(kube, [HR, 'HelmRelease', namespace, 'short-lived']);
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'short-lived-config')).toBeUndefined();
+    expect(await kube.get('v1', 'Secret', namespace, 'sh.helm.release.v1.short-lived.v1')).toBeUndefined();
+  });
+});
+
+describe('the ApplicationGroup CRD on the real API server', () => {
+  const AG = 'orkestra.azure.microsoft.com/v1alpha1';
+  const bookinfo = (): Obj => ({
+    ...parse(readFileSync(join(REPO_ROOT, 'examples/bookinfo.yaml'), 'utf8')),
+    metadata: { name: 'bookinfo', namespace },
+  });
+
+  it('accepts the bookinfo example and serves it back unchanged', async () => {
+    const group = bookinfo();
+    const created = (await kube.objects.create(group)) as Obj;
+    expect(created.spec).toEqual(group.spec);
+  });
+
+  const app = (name: string, dependencies: string[] = [], extra: Record<string, unknown> = {}) => ({
+    name,
+    dependencies,
+    spec: { chart: { url: 'https://charts.example/', name: 'c' }, ...extra },
+  });
+
+  it.each<[string, unknown[], string]>([
+    ['duplicate application names', [app('a'), app('a')], 'application names must be unique'],
+    [
+      'a dependency on an unknown application',
+      [app('a', ['ghost'])],
+      'dependencies must name applications of this group',
+    ],
+    ['a self-dependency', [app('a', ['a'])], 'an application cannot depend on itself'],
+    [
+      'duplicate subchart names',
+      [app('a', [], { subcharts: [{ name: 's' }, { name: 's' }] })],
+      'subchart names must be unique within an application',
+    ],
+  ])('rejects %s with the CEL message', async (_what, applications, message) => {
+    const group = {
+      apiVersion: AG,
+      kind: 'ApplicationGroup',
+      metadata: { name: 'invalid', namespace },
+      spec: { applications },
+    };
+    await expect(kube.objects.create(group)).rejects.toMatchObject({
+      body: expect.stringContaining(message),
+    });
+  });
+});

@@ -1,0 +1,22 @@
+import type { TestProject } from 'vitest/node';
+import { startControlPlane } from '../cluster/control-plane.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    chartsUrl: string;
+  }
+}
+
+/** Starts the real control plane once for the integration project and stops it afterwards. */
+export default async function setup(project: TestProject) {
+  const plane = await startControlPlane({ log: (line) => process.stderr.write(`[control plane] ${line}\n`) });
+  process.stderr.write(
+    `[control plane] ready in ${plane.startSeconds.toFixed(1)} s (binaries: ${plane.build.built.length ? `built ${plane.build.built.join(', ')}` : 'cached'})\n`,
+  );
+  project.provide('kubeconfig', plane.kubeconfig);
+  project.provide('chartsUrl', plane.charts.url);
+  return async () => {
+    await plane.stop();
+  };
+}

@@ -1,0 +1,105 @@
+// Small helpers over @kubernetes/client-node for tests: apply, read, wait on a condition.
+import { randomBytes } from 'node:crypto';
+import {
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
+import { waitFor } from '../cluster/wait.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read status and spec as untyped JSON
+export type Obj = KubernetesObject & { spec?: any; status?: any; data?: Record<string, string> };
+
+export interface Kube {
+  objects: KubernetesObjectApi;
+  apply: <T extends Obj>(object: T) => Promise<T>;
+  get: (
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ) => Promise<Obj | undefined>;
+  remove: (apiVersion: string, kind: string, namespace: string | undefined, name: string) => Promise<void>;
+  createNamespace: (prefix: string) => Promise<string>;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: number }).code === 404;
+}
+
+export function connect(kubeconfigPath: string): Kube {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfigPath);
+  const objects = KubernetesObjectApi.makeApiClient(config);
+  const get: Kube['get'] = async (apiVersion, kind, namespace, name) => {
+    try {
+      return (await objects.read({ apiVersion, kind, metadata: { name, namespace } })) as Obj;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  return {
+    objects,
+    get,
+    apply: async (object) =>
+      (await objects.patch(
+        object,
+        undefined,
+        undefined,
+        'orkestra-test',
+        true,
+        PatchStrategy.ServerSideApply,
+      )) as never,
+    remove: async (apiVersion, kind, namespace, name) => {
+      try {
+        await objects.delete({ apiVersion, kind, metadata: { name, namespace } });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    },
+    createNamespace: async (prefix) => {
+      const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+      await objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return name;
+    },
+  };
+}
+
+export function condition(
+  object: Obj | undefined,
+  type: string,
+): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+  return object?.status?.conditions?.find((c: { type: string }) => c.type === type);
+}
+
+/** Waits until the object exists and `predicate` holds for it; returns it. */
+export function waitForObject(
+  kube: Kube,
+  ref: [apiVersion: string, kind: string, namespace: string | undefined, name: string],
+  what: string,
+  predicate: (object: Obj) => boolean,
+  timeoutMs = 120_000,
+): Promise<Obj> {
+  return waitFor(
+    `${ref[1]} ${ref[2] ? `${ref[2]}/` : ''}${ref[3]} ${what}`,
+    async () => {
+      const object = await kube.get(...ref);
+      return object && predicate(object) ? object : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** Waits until the object no longer exists. */
+export function waitForGone(
+  kube: Kube,
+  ref: [apiVersion: string, kind: string, namespace: string | undefined, name: string],
+  timeoutMs = 120_000,
+): Promise<true> {
+  return waitFor(`${ref[1]} ${ref[3]} to be gone`, async () => (await kube.get(...ref)) === undefined, {
+    timeoutMs,
+    intervalMs: 250,
+  });
+}

@@ -7,8 +7,8 @@
  */
 export const LIMITS = {
   applications: 128,
-  dependencies: 64,
-  subcharts: 64,
+  dependencies: 16,
+  subcharts: 32,
   nameLength: 63,
 } as const;
 

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { cacheRoot, ensureBinaries } from './binaries.ts';
 import { startControlPlane } from './control-plane.ts';
-import { waitFor } from './wait.ts';
+import { WaitAborted, waitFor } from './wait.ts';
 
 const stateDir = join(cacheRoot(), 'cluster');
 const statePath = join(stateDir, 'state.json');
@@ -59,8 +59,8 @@ async function up(): Promise<void> {
     await waitFor(
       'the control plane to start',
       () => {
-        if (existsSync(failurePath)) throw new Error(readFileSync(failurePath, 'utf8'));
-        if (!alive(daemon.pid as number)) throw new Error(`it exited; see ${logFile}`);
+        if (existsSync(failurePath)) throw new WaitAborted(readFileSync(failurePath, 'utf8'));
+        if (!alive(daemon.pid as number)) throw new WaitAborted(`it exited; see ${logFile}`);
         return readState();
       },
       { timeoutMs: 60 * 60_000, intervalMs: 200 },

@@ -1,3 +1,6 @@
+/** Thrown by a check to end the wait at once (other errors are retried until the deadline). */
+export class WaitAborted extends Error {}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails at the deadline. */
 export async function waitFor<T>(
   what: string,
@@ -11,6 +14,7 @@ export async function waitFor<T>(
       const result = await check();
       if (result !== undefined && result !== false) return result;
     } catch (error) {
+      if (error instanceof WaitAborted) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

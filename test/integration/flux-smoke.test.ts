@@ -110,6 +110,39 @@ describe('Flux helm-controller on the local control plane', () => {
   });
 });
 
+describe('kube-controller-manager', () => {
+  it('garbage-collects an object whose owner is deleted', async () => {
+    const owner = (await kube.objects.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'owner', namespace },
+    })) as Obj;
+    const uid = owner.metadata?.uid as string;
+    await kube.objects.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'dependent',
+        namespace,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }],
+      },
+    });
+    await kube.remove('v1', 'ConfigMap', namespace, 'owner');
+    await waitForGone(kube, ['v1', 'ConfigMap', namespace, 'dependent'], 60_000);
+  });
+
+  it('finishes deleting a namespace and what is in it', async () => {
+    const doomed = await kube.createNamespace('doomed');
+    await kube.objects.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'inside', namespace: doomed },
+    });
+    await kube.remove('v1', 'Namespace', undefined, doomed);
+    await waitForGone(kube, ['v1', 'Namespace', undefined, doomed], 60_000);
+  });
+});
+
 describe('the ApplicationGroup CRD on the real API server', () => {
   const AG = 'orkestra.azure.microsoft.com/v1alpha1';
   const bookinfo = (): Obj => ({

@@ -137,5 +137,10 @@ if (!command) {
   process.stderr.write('usage: cluster-cli.ts up|down|build\n');
   process.exitCode = 2;
 } else {
-  await command();
+  try {
+    await command();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }

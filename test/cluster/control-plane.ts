@@ -3,13 +3,21 @@
 // source-controller and helm-controller running out of cluster against it, all on 127.0.0.1.
 // There is no kubelet. Each process logs to <dir>/logs/<name>.log.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
-import { REPO_ROOT, SHARED_CRDS } from './components.ts';
+import { REPO_ROOT, UPSTREAM_CRDS } from './components.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
 import { type Managed, startProcess, stopProcess } from './processes.ts';
@@ -38,7 +46,18 @@ const FIELD_MANAGER = 'orkestra-test-harness';
 
 /** CRD files installed at start: Orkestra's, Flux's and Argo's. */
 export function crdFiles(): string[] {
-  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), join(SHARED_CRDS, 'flux'), join(SHARED_CRDS, 'argo')];
+  const dirs = [
+    join(REPO_ROOT, 'chart/orkestra/crds'),
+    join(UPSTREAM_CRDS, 'flux'),
+    join(UPSTREAM_CRDS, 'argo'),
+  ];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) {
+      throw new Error(
+        `No CRDs at ${dir}: the Flux and Argo CRDs are read from ${UPSTREAM_CRDS} (set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/)`,
+      );
+    }
+  }
   return dirs.flatMap((dir) =>
     readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))

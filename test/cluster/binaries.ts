@@ -36,7 +36,7 @@ function requireGo(): void {
   } catch {
     throw new Error(
       'The test control plane is built from Go modules, and no `go` command was found. Install Go 1.26 or ' +
-        'newer (e.g. `apt-get install golang-go`, or from the Go website) and put it on PATH, or set ' +
+        'newer (from go.dev, or a distribution package that new) and put it on PATH, or set ' +
         'ORKESTRA_TEST_ASSETS to a folder holding prebuilt ' +
         BINARY_NAMES.join(', ') +
         '.',

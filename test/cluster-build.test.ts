@@ -12,7 +12,10 @@ describe('cluster:build', () => {
     const result = spawnSync(process.execPath, [join(root, 'test/cluster/cluster-cli.ts'), 'build'], {
       encoding: 'utf8',
       // Only Node on PATH, and an empty cache so there is something to build.
-      env: { PATH: dirname(process.execPath), ORKESTRA_CACHE_DIR: mkdtempSync(join(tmpdir(), 'orkestra-empty-cache-')) },
+      env: {
+        PATH: dirname(process.execPath),
+        ORKESTRA_CACHE_DIR: mkdtempSync(join(tmpdir(), 'orkestra-empty-cache-')),
+      },
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('no `go` command was found. Install Go 1.26 or newer');

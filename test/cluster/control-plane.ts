@@ -69,6 +69,7 @@ export async function startControlPlane({
   log = () => {},
   keep = false,
 }: StartOptions = {}): Promise<ControlPlane> {
+  const crds = crdFiles();
   const build = await ensureBinaries(log);
   const bin = build.paths;
   const started = performance.now();
@@ -181,7 +182,7 @@ export async function startControlPlane({
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(server, caData, token));
 
-    await installCrds(server, token, crdFiles());
+    await installCrds(server, token, crds);
     log(`CRDs established after ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     await launch(

@@ -34,4 +34,6 @@ export const COMPONENTS: readonly Component[] = [
 export const REPO_ROOT = join(import.meta.dirname, '../..');
 export const GO_MODULES = join(REPO_ROOT, 'test/cluster/go');
 /** Flux's and Argo's CRDs (folders flux/ and argo/): the project's shared data, or ORKESTRA_UPSTREAM_CRDS. */
-export const UPSTREAM_CRDS = process.env.ORKESTRA_UPSTREAM_CRDS ?? join(REPO_ROOT, '../shared/crds');
+export function upstreamCrds(): string {
+  return process.env.ORKESTRA_UPSTREAM_CRDS ?? join(REPO_ROOT, '../shared/crds');
+}

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
-import { REPO_ROOT, UPSTREAM_CRDS } from './components.ts';
+import { REPO_ROOT, upstreamCrds } from './components.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
 import { type Managed, startProcess, stopProcess } from './processes.ts';
@@ -46,15 +46,12 @@ const FIELD_MANAGER = 'orkestra-test-harness';
 
 /** CRD files installed at start: Orkestra's, Flux's and Argo's. */
 export function crdFiles(): string[] {
-  const dirs = [
-    join(REPO_ROOT, 'chart/orkestra/crds'),
-    join(UPSTREAM_CRDS, 'flux'),
-    join(UPSTREAM_CRDS, 'argo'),
-  ];
+  const upstream = upstreamCrds();
+  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), join(upstream, 'flux'), join(upstream, 'argo')];
   for (const dir of dirs) {
     if (!existsSync(dir)) {
       throw new Error(
-        `No CRDs at ${dir}: the Flux and Argo CRDs are read from ${UPSTREAM_CRDS} (set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/)`,
+        `No CRDs at ${dir}: the Flux and Argo CRDs are read from ${upstream} (set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/)`,
       );
     }
   }

@@ -20,7 +20,7 @@ import { type ChartRepository, startChartRepository } from './chart-repo.ts';
 import { REPO_ROOT, upstreamCrds } from './components.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
-import { type Managed, startProcess, stopProcess } from './processes.ts';
+import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
 import { waitFor } from './wait.ts';
 
 export interface ControlPlane {
@@ -71,6 +71,7 @@ export async function startControlPlane({
   const bin = build.paths;
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-cluster-'));
+  if (!keep) removeOnExit(dir);
   const logDir = join(dir, 'logs');
   const pki = join(dir, 'pki');
   for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts')])
@@ -81,7 +82,10 @@ export async function startControlPlane({
   const stop = async () => {
     for (const managed of [...processes].reverse()) await stopProcess(managed);
     await charts?.stop();
-    if (!keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep) {
+      rmSync(dir, { recursive: true, force: true });
+      releaseFolder(dir);
+    }
   };
 
   /** Starts a process and waits until `ready` holds; on failure prints its log tail. */

@@ -1,7 +1,7 @@
 // Child processes of the control plane: each logs to a file, and every one still running is killed
 // when this process exits or is interrupted.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Managed {
@@ -14,6 +14,17 @@ export interface Managed {
 }
 
 const running = new Set<Managed>();
+const folders = new Set<string>();
+
+/** Removes `dir` when this process exits, unless `releaseFolder` was called first. */
+export function removeOnExit(dir: string): void {
+  hookExit();
+  folders.add(dir);
+}
+
+export function releaseFolder(dir: string): void {
+  folders.delete(dir);
+}
 
 function killAll(signal: NodeJS.Signals): void {
   for (const managed of running) managed.child.kill(signal);
@@ -23,7 +34,10 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => killAll('SIGKILL'));
+  process.on('exit', () => {
+    killAll('SIGKILL');
+    for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       killAll('SIGTERM');

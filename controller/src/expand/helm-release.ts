@@ -7,6 +7,7 @@ import {
   SOURCE_API_VERSION,
 } from '../../../lib/api/flux.ts';
 import { Labels, MANAGED_BY, type Values } from '../../../lib/api/meta.ts';
+import { durationSeconds } from '../../../lib/duration.ts';
 import { HELM_RELEASE_NAME_MAX, toDnsLabel } from '../../../lib/names.ts';
 import type { Json } from '../../../lib/yaml.ts';
 
@@ -172,18 +173,6 @@ function renderRelease(
 
 function asValues(value: Json | undefined): Values {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
-}
-
-const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
-const SECONDS_PER_UNIT: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-
-/** Seconds in a Go duration string such as `1h30m` (already validated by the schema). */
-export function durationSeconds(duration: string): number {
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(DURATION_PART)) {
-    total += Number(amount) * (SECONDS_PER_UNIT[unit as string] ?? 0);
-  }
-  return total;
 }
 
 /**

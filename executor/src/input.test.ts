@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { checkApplyRequest, MAX_OBJECT_BYTES } from './input.ts';
+
+const rules = { defaultNamespace: 'apps', allowedNamespaces: ['apps', 'web'] };
+const hr = (
+  extra: Record<string, unknown> = {},
+  metadata: Record<string, unknown> = { name: 'web', namespace: 'apps' },
+) =>
+  stringify({
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata,
+    spec: {
+      interval: '5m',
+      targetNamespace: 'web',
+      chart: { spec: { chart: 'c', sourceRef: { kind: 'HelmRepository', name: 'r' } } },
+      ...extra,
+    },
+  });
+
+function problems(helmRelease: string, source?: string) {
+  return checkApplyRequest(helmRelease, source, rules).problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+describe('checkApplyRequest', () => {
+  it('accepts a HelmRelease (YAML) with a HelmRepository (JSON), defaulting namespaces', () => {
+    const source = JSON.stringify({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmRepository',
+      metadata: { name: 'r' },
+      spec: { url: 'https://x/', interval: '5m' },
+    });
+    const { request, problems } = checkApplyRequest(hr({}, { name: 'web' }), source, rules);
+    expect(problems).toEqual([]);
+    expect(request?.helmRelease.metadata.namespace).toBe('apps');
+    expect(request?.source?.metadata.namespace).toBe('apps');
+  });
+
+  it.each<[string, string, string | undefined, Array<string | RegExp>]>([
+    ['malformed YAML', 'kind: [HelmRelease', undefined, ['helmrelease: malformed YAML or JSON: ']],
+    [
+      'a Deployment instead of a HelmRelease',
+      stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }),
+      undefined,
+      ['helmrelease: must be a helm.toolkit.fluxcd.io/v2 HelmRelease, not apps/v1 Deployment'],
+    ],
+    [
+      'an old HelmRelease API version',
+      hr().replace('helm.toolkit.fluxcd.io/v2', 'helm.toolkit.fluxcd.io/v2beta1'),
+      undefined,
+      [
+        'helmrelease: must be a helm.toolkit.fluxcd.io/v2 HelmRelease, not helm.toolkit.fluxcd.io/v2beta1 HelmRelease',
+      ],
+    ],
+    [
+      'a namespace not allowed',
+      hr({}, { name: 'web', namespace: 'kube-system' }),
+      undefined,
+      ['helmrelease.metadata.namespace: namespace "kube-system" is not allowed (--namespace-allow apps,web)'],
+    ],
+    [
+      'a target namespace not allowed',
+      hr({ targetNamespace: 'kube-system' }),
+      undefined,
+      [
+        'helmrelease.spec.targetNamespace: namespace "kube-system" is not allowed (--namespace-allow apps,web)',
+      ],
+    ],
+    ['a missing name', hr({}, { namespace: 'apps' }), undefined, ['helmrelease.metadata.name: is required']],
+    [
+      'values too large for an object',
+      hr({ values: { blob: 'x'.repeat(MAX_OBJECT_BYTES) } }),
+      undefined,
+      [
+        /^helmrelease: is 15\d{5} bytes, over the 1572864 an object may have \(move large values to valuesFrom\)$/,
+      ],
+    ],
+    [
+      'a source of another kind',
+      hr(),
+      stringify({
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name: 'g' },
+      }),
+      [
+        'source: must be a source.toolkit.fluxcd.io/v1 HelmRepository or OCIRepository, not source.toolkit.fluxcd.io/v1 GitRepository',
+      ],
+    ],
+    [
+      'two objects in one parameter',
+      `${hr()}---\n${hr()}`,
+      undefined,
+      ['helmrelease: must hold exactly one object (found 2)'],
+    ],
+  ])('refuses %s', (_name, helmRelease, source, expected) => {
+    const found = problems(helmRelease, source);
+    expect(found).toHaveLength(expected.length);
+    found.forEach((p, i) => {
+      const want = expected[i] as string | RegExp;
+      if (typeof want === 'string') expect(p.startsWith(want), p).toBe(true);
+      else expect(p).toMatch(want);
+    });
+  });
+});

@@ -1,4 +1,25 @@
-// orkestra-executor: the actions (apply, probe, rollback, delete, stage) land with the executor
-// issue; until then this entrypoint only proves the bundle and says so.
-process.stderr.write('orkestra-executor: no actions are built into this version yet\n');
-process.exitCode = 2;
+// orkestra-executor: the only place that exits. SIGTERM (Argo stop) aborts the running action,
+// which ends promptly with exit code 143.
+import { ExitCode, OrkestraError } from '../../lib/errors.ts';
+import { buildParser, UsageError } from './cli.ts';
+import { makeRun, type RunResult } from './run.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const terminate = new AbortController();
+  process.once('SIGTERM', () => terminate.abort());
+  const results: RunResult = {};
+  try {
+    await buildParser(makeRun(terminate.signal, results)).parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(
+      `${(error as Error).message}\n${error instanceof UsageError ? 'Run orkestra-executor --help for usage.\n' : ''}`,
+    );
+    return ExitCode.InvalidInput;
+  }
+  if (results.error === undefined) return ExitCode.Succeeded;
+  return results.error instanceof OrkestraError ? results.error.exitCode : ExitCode.ReleaseFailed;
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Open watches must not keep a finished step alive.
+process.exit();

@@ -1,0 +1,171 @@
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  CoreV1Api,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
+import type { HelmRelease } from '../../../lib/api/flux.ts';
+import { Labels, MANAGED_BY } from '../../../lib/api/meta.ts';
+import { InvalidInputError } from '../../../lib/errors.ts';
+import { toDnsLabel } from '../../../lib/names.ts';
+import type { ActionContext, Outcome } from '../context.ts';
+import { checkApplyRequest } from '../input.ts';
+import { statusOf, unreachable } from '../kube-errors.ts';
+import { probeHelmRelease } from './probe.ts';
+
+export const FIELD_MANAGER = 'orkestra-executor';
+
+/** Server-side apply (or a dry run of it) with the executor's field manager. */
+type Apply = <T extends { metadata: { name?: string; generation?: number } }>(
+  object: T,
+  dryRun?: 'All',
+) => Promise<T>;
+export const BUNDLE_REFERENCE = /^configmap:([^/\s]+)\/([^/\s]+)\/([^/\s]+)$/;
+
+/** Where `rollback` finds what `apply` replaced: a ConfigMap beside the HelmRelease. */
+export function previousRecordName(helmRelease: string): string {
+  return toDnsLabel(['orkestra-previous', helmRelease], 253);
+}
+
+/** A parameter value: `-` (stdin), `configmap:NS/NAME/KEY` (release bundle), a file, or the YAML/JSON itself. */
+export async function readParameter(value: string, context: ActionContext, what: string): Promise<string> {
+  if (value === '-') return readFileSync(0, 'utf8');
+  const reference = BUNDLE_REFERENCE.exec(value.trim());
+  if (reference) {
+    const [, namespace, name, key] = reference as unknown as [string, string, string, string];
+    const configMap = await context.kube
+      .makeApiClient(CoreV1Api)
+      .readNamespacedConfigMap({ name, namespace })
+      .catch((error: unknown) => {
+        if (statusOf(error) === 404)
+          throw new InvalidInputError(what, [
+            { path: what, message: `ConfigMap ${namespace}/${name} does not exist` },
+          ]);
+        throw unreachable(`Reading ConfigMap ${namespace}/${name}`, error);
+      });
+    const text = configMap.data?.[key];
+    if (text === undefined)
+      throw new InvalidInputError(what, [
+        { path: what, message: `ConfigMap ${namespace}/${name} has no key ${key}` },
+      ]);
+    return text;
+  }
+  if (!value.includes('\n') && existsSync(value)) return readFileSync(value, 'utf8');
+  return value;
+}
+
+/**
+ * Validates the HelmRelease (and source), records what it replaces, server-side applies both, then
+ * probes the HelmRelease's new generation.
+ */
+export async function applyHelmRelease(
+  context: ActionContext,
+  parameters: { helmrelease: string; source?: string },
+): Promise<Outcome> {
+  const helmReleaseText = await readParameter(parameters.helmrelease, context, '--helmrelease');
+  const sourceText = parameters.source
+    ? await readParameter(parameters.source, context, '--source')
+    : undefined;
+  const { request, problems } = checkApplyRequest(helmReleaseText, sourceText, context.rules);
+  if (!request) throw new InvalidInputError('The HelmRelease to apply', problems);
+  const { helmRelease, source } = request;
+  const namespace = helmRelease.metadata.namespace as string;
+  const name = helmRelease.metadata.name as string;
+  const log = context.log.child({ helmRelease: `${namespace}/${name}` });
+  const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  const apply: Apply = async (object, dryRun) =>
+    (await objects.patch(
+      object as unknown as KubernetesObject,
+      undefined,
+      dryRun,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    )) as never;
+
+  await recordPrevious(context, objects, helmRelease, apply);
+  try {
+    if (source) {
+      await apply(source);
+      log.info('Applied source', {
+        kind: source.kind,
+        source: `${source.metadata.namespace}/${source.metadata.name}`,
+      });
+    }
+    const applied = await apply(helmRelease);
+    const generation = applied.metadata.generation as number;
+    log.info('Applied HelmRelease', { generation });
+    const outcome = await probeHelmRelease(context, namespace, name, generation);
+    return { ...outcome, action: 'apply' };
+  } catch (error) {
+    if (statusOf(error) === 422 || statusOf(error) === 400) {
+      const body = (error as { body?: string }).body ?? '';
+      throw new InvalidInputError('The HelmRelease to apply', [
+        { path: 'helmrelease', message: `the API server refused it: ${body}` },
+      ]);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Keeps the HelmRelease's current spec (or that there was none) in a ConfigMap for `rollback`.
+ * An apply that changes nothing (an Argo retry of the same step) keeps the earlier record.
+ */
+async function recordPrevious(
+  context: ActionContext,
+  objects: KubernetesObjectApi,
+  helmRelease: HelmRelease,
+  apply: Apply,
+): Promise<void> {
+  const { name, namespace } = helmRelease.metadata as { name: string; namespace: string };
+  let live: HelmRelease | undefined;
+  try {
+    live = (await objects.read({
+      apiVersion: helmRelease.apiVersion,
+      kind: helmRelease.kind,
+      metadata: { name, namespace },
+    })) as HelmRelease;
+  } catch (error) {
+    if (statusOf(error) !== 404) throw unreachable(`Reading HelmRelease ${namespace}/${name}`, error);
+  }
+  if (live) {
+    const planned = await apply(helmRelease, 'All');
+    if (planned.metadata.generation === live.metadata.generation) return;
+  }
+  const record = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: previousRecordName(name),
+      namespace,
+      labels: {
+        [Labels.managedBy]: MANAGED_BY,
+        'orkestra.azure.microsoft.com/helmrelease': toDnsLabel(name),
+      },
+    },
+    data: {
+      existed: live ? 'true' : 'false',
+      helmrelease: live
+        ? JSON.stringify({
+            apiVersion: live.apiVersion,
+            kind: live.kind,
+            metadata: {
+              name,
+              namespace,
+              labels: live.metadata.labels,
+              annotations: live.metadata.annotations,
+            },
+            spec: live.spec,
+          })
+        : '',
+    },
+  };
+  await apply(record);
+  context.log.info('Recorded previous HelmRelease', {
+    helmRelease: `${namespace}/${name}`,
+    existed: Boolean(live),
+    record: record.metadata.name,
+  });
+}

@@ -1,0 +1,32 @@
+import type { CommandModule } from 'yargs';
+import type { Run } from '../run.ts';
+import { type CommonArgs, withCommonOptions } from './common.ts';
+
+export interface ApplyArgs extends CommonArgs {
+  helmrelease: string;
+  source?: string;
+}
+
+export const applyCommand = (run: Run): CommandModule<object, ApplyArgs> => ({
+  command: 'apply',
+  describe: 'Apply a HelmRelease (and its source) and wait until Flux has released it',
+  builder: (yargs) =>
+    withCommonOptions(
+      yargs
+        .option('helmrelease', {
+          type: 'string',
+          demandOption: true,
+          describe:
+            'HelmRelease (helm.toolkit.fluxcd.io/v2): a file, - for stdin, YAML/JSON, or configmap:NS/NAME/KEY',
+        })
+        .option('source', {
+          type: 'string',
+          describe: 'HelmRepository or OCIRepository (source.toolkit.fluxcd.io/v1), given the same ways',
+        }),
+    ),
+  handler: (args) =>
+    run('apply', args, async (context) => {
+      const { applyHelmRelease } = await import('../actions/apply.ts');
+      return applyHelmRelease(context, { helmrelease: args.helmrelease, source: args.source });
+    }),
+});

@@ -1,0 +1,36 @@
+import type { Argv } from 'yargs';
+import type { LogFormat } from '../../../lib/log.ts';
+
+export interface CommonArgs {
+  timeout: string;
+  'namespace-allow'?: string;
+  'result-file': string;
+  'log-format': LogFormat;
+  kubeconfig?: string;
+}
+
+export const DEFAULT_RESULT_FILE = '/tmp/orkestra-result.json';
+
+/** Options every action takes. */
+export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
+  return yargs
+    .option('timeout', {
+      type: 'string',
+      default: '5m',
+      describe: 'give up after this long (Go duration: 90s, 5m, 1h)',
+    })
+    .option('namespace-allow', {
+      type: 'string',
+      describe: 'comma-separated namespaces the executor may touch (default: any)',
+    })
+    .option('result-file', {
+      type: 'string',
+      default: DEFAULT_RESULT_FILE,
+      describe: 'where the outcome is written as JSON',
+    })
+    .option('log-format', { choices: ['json', 'text'] as const, default: 'json' as const })
+    .option('kubeconfig', {
+      type: 'string',
+      describe: 'kubeconfig file (default: KUBECONFIG, else in-cluster)',
+    }) as Argv<T & CommonArgs>;
+}

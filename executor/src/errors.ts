@@ -1,0 +1,37 @@
+import { ExitCode, OrkestraError } from '../../lib/errors.ts';
+import type { Verdict } from '../../lib/helm-release/verdict.ts';
+
+/** Flux says the release failed (or is suspended): exit 1. */
+export class ReleaseFailedError extends OrkestraError {
+  readonly verdict: Verdict;
+
+  constructor(verdict: Verdict) {
+    super(verdict.reason, verdict.message, ExitCode.ReleaseFailed);
+    this.verdict = verdict;
+  }
+}
+
+export class TimedOutError extends OrkestraError {
+  readonly verdict?: Verdict;
+
+  constructor(what: string, verdict?: Verdict) {
+    super(
+      'TimedOut',
+      `${what}${verdict ? ` (last seen: ${verdict.reason}: ${verdict.message})` : ''}`,
+      ExitCode.TimedOut,
+    );
+    this.verdict = verdict;
+  }
+}
+
+export class ClusterUnreachableError extends OrkestraError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ClusterUnreachable', message, ExitCode.ClusterUnreachable, options);
+  }
+}
+
+export class TerminatedError extends OrkestraError {
+  constructor() {
+    super('Terminated', 'Stopped by SIGTERM', ExitCode.Terminated);
+  }
+}

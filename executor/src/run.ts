@@ -1,0 +1,91 @@
+import { writeFileSync } from 'node:fs';
+import { durationSeconds } from '../../lib/duration.ts';
+import { InvalidInputError, OrkestraError } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/log.ts';
+import type { CommonArgs } from './commands/common.ts';
+import type { ActionContext, Outcome } from './context.ts';
+
+/** Runs one action with its context; what `main` needs to exit with is thrown or returned. */
+export type Run = (
+  action: string,
+  args: CommonArgs,
+  work: (context: ActionContext) => Promise<Outcome>,
+) => Promise<void>;
+
+export interface RunResult {
+  outcome?: Outcome;
+  error?: unknown;
+}
+
+const PHASE_BY_REASON: Record<string, Outcome['phase']> = {
+  InvalidSpec: 'Invalid',
+  TimedOut: 'TimedOut',
+  ClusterUnreachable: 'Unreachable',
+  Terminated: 'Terminated',
+};
+
+/** The outcome an error stands for, for the result file. */
+export function outcomeOf(action: string, error: unknown): Outcome {
+  const carried = (error as { outcome?: Outcome }).outcome;
+  if (carried) return { ...carried, action };
+  if (error instanceof OrkestraError) {
+    return {
+      action,
+      phase: PHASE_BY_REASON[error.reason] ?? 'Failed',
+      reason: error.reason,
+      message: error.message,
+    };
+  }
+  return {
+    action,
+    phase: 'Failed',
+    reason: 'InternalError',
+    message: String((error as Error)?.message ?? error),
+  };
+}
+
+/** A Run that builds the context from the common flags and writes the result file either way. */
+export function makeRun(signal: AbortSignal, results: RunResult): Run {
+  return async (action, args, work) => {
+    const log = createLogger(args['log-format'], { action });
+    const seconds = durationSeconds(args.timeout);
+    const writeResult = (outcome: Outcome) => {
+      try {
+        writeFileSync(args['result-file'], `${JSON.stringify(outcome)}\n`);
+      } catch (error) {
+        log.warn('Could not write the result file', { path: args['result-file'], error: String(error) });
+      }
+    };
+    try {
+      if (!(seconds > 0)) {
+        throw new InvalidInputError('--timeout', [
+          { path: '--timeout', message: `"${args.timeout}" is not a duration such as 90s or 5m` },
+        ]);
+      }
+      const { loadKubeConfig, defaultNamespace } = await import('../../lib/kube.ts');
+      const kube = loadKubeConfig(args.kubeconfig);
+      const allowed = args['namespace-allow']
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const context: ActionContext = {
+        kube,
+        log,
+        signal,
+        deadline: Date.now() + seconds * 1000,
+        rules: {
+          defaultNamespace: defaultNamespace(kube),
+          allowedNamespaces: allowed?.length ? allowed : undefined,
+        },
+      };
+      results.outcome = await work(context);
+      writeResult(results.outcome);
+      log.info(`${action} succeeded`, { ...results.outcome });
+    } catch (error) {
+      results.error = error;
+      const outcome = outcomeOf(action, error);
+      writeResult(outcome);
+      log.error(`${action} ${outcome.phase === 'Failed' ? 'failed' : outcome.phase}`, { ...outcome });
+    }
+  };
+}

@@ -1,0 +1,237 @@
+// The bundled orkestra-executor (dist/orkestra-executor.js, built by `npm test`) against the real
+// control plane: Flux really installs, upgrades and fails the releases it applies.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../cluster/components.ts';
+import { waitFor } from '../cluster/wait.ts';
+import { connect, type Kube } from './kube.ts';
+
+const HR = 'helm.toolkit.fluxcd.io/v2';
+let kube: Kube;
+let namespace: string;
+let source: string;
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stderr: string; result: Record<string, unknown> }>;
+  stderr: () => string;
+}
+
+function executor(args: string[]): Run {
+  const resultFile = join(mkdtempSync(join(tmpdir(), 'orkestra-result-')), 'result.json');
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'dist/orkestra-executor.js'), ...args, '--result-file', resultFile],
+    {
+      env: { ...process.env, KUBECONFIG: inject('kubeconfig') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<{ code: number | null; stderr: string; result: Record<string, unknown> }>(
+    (resolve) =>
+      child.on('close', (code) => {
+        let result = {};
+        try {
+          result = JSON.parse(readFileSync(resultFile, 'utf8'));
+        } catch {}
+        resolve({ code, stderr, result });
+      }),
+  );
+  return { child, done, stderr: () => stderr };
+}
+
+const helmRelease = (name: string, chart: string, version: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: HR,
+    kind: 'HelmRelease',
+    metadata: { name, namespace },
+    spec: {
+      interval: '10m',
+      chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
+      ...extra,
+    },
+  });
+
+function tempFile(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'orkestra-input-')), 'helmrelease.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+const apply = (hr: string, ...more: string[]) =>
+  executor(['apply', '--helmrelease', hr, '--source', source, '--timeout', '10m', ...more]).done;
+
+beforeAll(async () => {
+  kube = connect(inject('kubeconfig'));
+  namespace = await kube.createNamespace('executor');
+  source = JSON.stringify({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name: 'fixtures', namespace },
+    spec: { url: inject('chartsUrl'), interval: '10m' },
+  });
+});
+
+describe('orkestra-executor apply', () => {
+  it('installs, then upgrades, and reports each outcome (exit 0, result file)', async () => {
+    const install = await apply(helmRelease('web', 'configmap-app', '1.0.0'));
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.result).toMatchObject({
+      phase: 'Succeeded',
+      reason: 'InstallSucceeded',
+      generation: 1,
+      chartVersion: '1.0.0',
+    });
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('1.0.0');
+
+    const upgrade = await apply(helmRelease('web', 'configmap-app', '2.0.0'));
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    expect(upgrade.result).toMatchObject({
+      phase: 'Succeeded',
+      reason: 'UpgradeSucceeded',
+      generation: 2,
+      chartVersion: '2.0.0',
+    });
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('2.0.0');
+  });
+
+  it('exits 1 on a failed install as soon as Flux gives up, not at the 10m timeout', async () => {
+    const failed = await apply(helmRelease('broken', 'fail-install', '1.0.0'));
+    expect(failed.code).toBe(1);
+    expect(failed.result).toMatchObject({ phase: 'Failed', reason: 'RetriesExceeded' });
+    expect(String(failed.result.message)).toContain('Invalid_Name_broken');
+  });
+
+  it('does not take the Ready=True of the previous generation as success: a failing upgrade exits 1', async () => {
+    expect((await apply(helmRelease('upgrade', 'fail-upgrade', '1.0.0'))).code).toBe(0);
+    const failed = await apply(helmRelease('upgrade', 'fail-upgrade', '2.0.0'));
+    expect(failed.code).toBe(1);
+    expect(failed.result).toMatchObject({ phase: 'Failed', generation: 2 });
+  });
+
+  it('records the spec it replaced, and keeps that record when the same spec is applied again', async () => {
+    const record = async () => (await kube.get('v1', 'ConfigMap', namespace, 'orkestra-previous-web'))?.data;
+    const before = await record();
+    expect(before?.existed).toBe('true');
+    expect(JSON.parse(before?.helmrelease as string).spec.chart.spec.version).toBe('1.0.0');
+    expect((await apply(helmRelease('web', 'configmap-app', '2.0.0'))).code).toBe(0);
+    expect(await record()).toEqual(before);
+  });
+
+  it('exits 3 when the release does not finish in time', async () => {
+    const run = await executor([
+      'apply',
+      '--helmrelease',
+      helmRelease('stuck', 'configmap-app', '1.0.0', {
+        chart: {
+          spec: { chart: 'configmap-app', sourceRef: { kind: 'HelmRepository', name: 'no-such-repo' } },
+        },
+      }),
+      '--timeout',
+      '3s',
+    ]).done;
+    expect(run.code).toBe(3);
+    expect(run.result).toMatchObject({ phase: 'TimedOut', reason: 'TimedOut' });
+  });
+
+  it('ends promptly with exit 143 on SIGTERM while probing', async () => {
+    const run = executor([
+      'apply',
+      '--helmrelease',
+      helmRelease('stopped', 'configmap-app', '1.0.0', {
+        chart: {
+          spec: { chart: 'configmap-app', sourceRef: { kind: 'HelmRepository', name: 'no-such-repo' } },
+        },
+      }),
+      '--timeout',
+      '10m',
+    ]);
+    await waitFor(
+      'the executor to apply and start probing',
+      () => run.stderr().includes('Applied HelmRelease'),
+      { timeoutMs: 30_000 },
+    );
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(143);
+    expect(result.result).toMatchObject({ phase: 'Terminated', reason: 'Terminated' });
+  });
+});
+
+describe('orkestra-executor apply refuses bad input: exit 2, the problem named, nothing created', () => {
+  it.each<[string, () => string[], string, [string, string, string]]>([
+    [
+      'malformed YAML',
+      () => ['--helmrelease', 'kind: [HelmRelease'],
+      'malformed YAML',
+      [HR, 'HelmRelease', 'x'],
+    ],
+    [
+      'a Deployment instead of a HelmRelease',
+      () => [
+        '--helmrelease',
+        JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'sneaky', namespace },
+          spec: {},
+        }),
+      ],
+      'must be a helm.toolkit.fluxcd.io/v2 HelmRelease, not apps/v1 Deployment',
+      ['apps/v1', 'Deployment', 'sneaky'],
+    ],
+    [
+      'a HelmRelease in a namespace not allowed',
+      () => [
+        '--helmrelease',
+        helmRelease('elsewhere', 'configmap-app', '1.0.0'),
+        '--namespace-allow',
+        'somewhere-else',
+      ],
+      'is not allowed (--namespace-allow somewhere-else)',
+      [HR, 'HelmRelease', 'elsewhere'],
+    ],
+    [
+      'a missing name',
+      () => [
+        '--helmrelease',
+        JSON.stringify({
+          apiVersion: HR,
+          kind: 'HelmRelease',
+          metadata: { namespace },
+          spec: { interval: '1m', chartRef: { kind: 'OCIRepository', name: 'x' } },
+        }),
+      ],
+      'helmrelease.metadata.name: is required',
+      [HR, 'HelmRelease', ''],
+    ],
+    [
+      'values too large for an object',
+      // Passed as a file: one argument cannot hold 1.6 MB (Linux caps it at 128 KiB).
+      () => [
+        '--helmrelease',
+        tempFile(helmRelease('huge', 'configmap-app', '1.0.0', { values: { blob: 'x'.repeat(1_600_000) } })),
+      ],
+      'over the 1572864 an object may have',
+      [HR, 'HelmRelease', 'huge'],
+    ],
+  ])('%s', async (_name, args, message, [apiVersion, kind, name]) => {
+    const neverApplied = source.replace('"name":"fixtures"', '"name":"never-applied"');
+    const run = await executor(['apply', ...args(), '--source', neverApplied]).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.result).toMatchObject({ phase: 'Invalid', reason: 'InvalidSpec' });
+    if (name) expect(await kube.get(apiVersion, kind, namespace, name)).toBeUndefined();
+    // The source given with it was not applied either: nothing is half-applied.
+    expect(
+      await kube.get('source.toolkit.fluxcd.io/v1', 'HelmRepository', namespace, 'never-applied'),
+    ).toBeUndefined();
+  });
+});

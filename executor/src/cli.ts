@@ -1,26 +1,19 @@
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import { baseParser } from '../../lib/cli.ts';
 import { applyCommand } from './commands/apply.ts';
 import { probeCommand } from './commands/probe.ts';
 import type { Run } from './run.ts';
 
+export { UsageError } from '../../lib/cli.ts';
+
 /** The orkestra-executor parser; tests call `buildParser(run).parseAsync([...])`. */
 export function buildParser(run: Run): Argv {
-  return yargs()
-    .scriptName('orkestra-executor')
-    .usage(
-      '$0 <action> [options]\n\nApplies and watches Flux HelmReleases; the exit code tells the outcome:\n0 succeeded · 1 release failed · 2 invalid input · 3 timed out · 4 cluster unreachable · 143 terminated',
-    )
+  return baseParser(
+    'orkestra-executor',
+    '$0 <action> [options]\n\nApplies and watches Flux HelmReleases; the exit code tells the outcome:\n' +
+      '0 succeeded · 1 release failed · 2 invalid input · 3 timed out · 4 cluster unreachable · 143 terminated',
+  )
     .command(applyCommand(run))
     .command(probeCommand(run))
-    .demandCommand(1, 'Name an action.')
-    .strict()
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new UsageError(message);
-    })
-    .help()
-    .version(false)
-    .wrap(null);
+    .demandCommand(1, 'Name an action.');
 }
-
-export class UsageError extends Error {}

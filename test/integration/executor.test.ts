@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { connect, type Kube } from './kube.ts';
+import { connect, fixtureHelmRelease, type Kube } from './kube.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
 let kube: Kube;
@@ -48,16 +48,7 @@ function executor(args: string[]): Run {
 }
 
 const helmRelease = (name: string, chart: string, version: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    apiVersion: HR,
-    kind: 'HelmRelease',
-    metadata: { name, namespace },
-    spec: {
-      interval: '10m',
-      chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
-      ...extra,
-    },
-  });
+  JSON.stringify(fixtureHelmRelease(namespace, name, chart, version, extra));
 
 function tempFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'orkestra-input-')), 'helmrelease.json');

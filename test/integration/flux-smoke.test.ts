@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
-import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from './kube.ts';
+import {
+  condition,
+  connect,
+  fixtureHelmRelease,
+  type Kube,
+  type Obj,
+  waitForGone,
+  waitForObject,
+} from './kube.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
 const SOURCE = 'source.toolkit.fluxcd.io/v1';
@@ -24,18 +32,8 @@ beforeAll(async () => {
   });
 });
 
-function helmRelease(name: string, chart: string, version: string, extra: Record<string, unknown> = {}): Obj {
-  return {
-    apiVersion: HR,
-    kind: 'HelmRelease',
-    metadata: { name, namespace },
-    spec: {
-      interval: '10m',
-      chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
-      ...extra,
-    },
-  };
-}
+const helmRelease = (name: string, chart: string, version: string, extra: Record<string, unknown> = {}) =>
+  fixtureHelmRelease(namespace, name, chart, version, extra);
 
 /** Ready=True for the object's current generation. */
 const readyForGeneration = (hr: Obj) => {

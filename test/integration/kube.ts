@@ -103,3 +103,23 @@ export function waitForGone(
     intervalMs: 250,
   });
 }
+
+/** A HelmRelease of a fixture chart from the HelmRepository `fixtures` in its namespace. */
+export function fixtureHelmRelease(
+  namespace: string,
+  name: string,
+  chart: string,
+  version: string,
+  extra: Record<string, unknown> = {},
+): Obj {
+  return {
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name, namespace },
+    spec: {
+      interval: '10m',
+      chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
+      ...extra,
+    },
+  };
+}

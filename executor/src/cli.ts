@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { baseParser } from '../../lib/cli.ts';
 import { applyCommand } from './commands/apply.ts';
-import { probeCommand } from './commands/probe.ts';
+import { deleteCommand, probeCommand, rollbackCommand } from './commands/release.ts';
 import type { Run } from './run.ts';
 
 export { UsageError } from '../../lib/cli.ts';
@@ -15,5 +15,7 @@ export function buildParser(run: Run): Argv {
   )
     .command(applyCommand(run))
     .command(probeCommand(run))
+    .command(rollbackCommand(run))
+    .command(deleteCommand(run))
     .demandCommand(1, 'Name an action.');
 }

@@ -226,3 +226,76 @@ describe('orkestra-executor apply refuses bad input: exit 2, the problem named, 
     ).toBeUndefined();
   });
 });
+
+describe('orkestra-executor rollback and delete', () => {
+  const byName = (action: string, name: string, ...more: string[]) =>
+    executor([action, '--name', name, '--namespace', namespace, '--timeout', '2m', ...more]).done;
+
+  it('rollback after a failed upgrade restores the exact previous spec and values', async () => {
+    const v1 = helmRelease('restore', 'fail-upgrade', '1.0.0', { values: { note: 'first' } });
+    expect((await apply(v1)).code).toBe(0);
+    const before = await kube.get(HR, 'HelmRelease', namespace, 'restore');
+    expect(
+      (
+        await apply(
+          helmRelease('restore', 'fail-upgrade', '2.0.0', { values: { note: 'second', extra: true } }),
+        )
+      ).code,
+    ).toBe(1);
+
+    const rollback = await byName('rollback', 'restore');
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.result).toMatchObject({ action: 'rollback', phase: 'Succeeded', chartVersion: '1.0.0' });
+    const after = await kube.get(HR, 'HelmRelease', namespace, 'restore');
+    expect(after?.spec).toEqual(before?.spec);
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'restore-config'))?.data?.chartVersion).toBe(
+      '1.0.0',
+    );
+
+    // Twice is safe: the same record, the same spec, success again.
+    expect((await byName('rollback', 'restore')).code).toBe(0);
+    expect((await kube.get(HR, 'HelmRelease', namespace, 'restore'))?.spec).toEqual(before?.spec);
+  });
+
+  it('rollback of a fresh install removes it, and is safe to run again', async () => {
+    expect((await apply(helmRelease('fresh', 'configmap-app', '1.0.0'))).code).toBe(0);
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'fresh-config')).toBeDefined();
+    const rollback = await byName('rollback', 'fresh');
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.result).toMatchObject({ phase: 'Succeeded', reason: 'RemovedNewRelease' });
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'fresh')).toBeUndefined();
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'fresh-config')).toBeUndefined();
+    const again = await byName('rollback', 'fresh');
+    expect(again.code).toBe(0);
+    expect(again.result).toMatchObject({ reason: 'RemovedNewRelease' });
+  });
+
+  it('rollback without a record of a previous apply exits 2 and changes nothing', async () => {
+    const run = await byName('rollback', 'never-applied');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('no record of a previous apply');
+  });
+
+  it('delete uninstalls the release (its ConfigMap is gone) and then the HelmRelease', async () => {
+    expect((await apply(helmRelease('doomed', 'configmap-app', '1.0.0'))).code).toBe(0);
+    const run = await byName('delete', 'doomed');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ action: 'delete', phase: 'Succeeded', reason: 'Uninstalled' });
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'doomed')).toBeUndefined();
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'doomed-config')).toBeUndefined();
+    expect(await kube.get('v1', 'Secret', namespace, 'sh.helm.release.v1.doomed.v1')).toBeUndefined();
+  });
+
+  it('delete of a HelmRelease that does not exist succeeds', async () => {
+    const run = await byName('delete', 'nothing-here');
+    expect(run.code).toBe(0);
+    expect(run.result).toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('refuses a namespace not allowed before touching anything', async () => {
+    expect((await apply(helmRelease('guarded', 'configmap-app', '1.0.0'))).code).toBe(0);
+    const run = await byName('delete', 'guarded', '--namespace-allow', 'other');
+    expect(run.code).toBe(2);
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'guarded')).toBeDefined();
+  });
+});

@@ -28,6 +28,23 @@ export function previousRecordName(helmRelease: string): string {
   return toDnsLabel(['orkestra-previous', helmRelease], 253);
 }
 
+/** Server-side applies `object` (or dry-runs it) with the executor's field manager, forcing ownership. */
+export async function serverSideApply<T extends { metadata: { name?: string; generation?: number } }>(
+  context: ActionContext,
+  object: T,
+  dryRun?: 'All',
+): Promise<T> {
+  const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  return (await objects.patch(
+    object as unknown as KubernetesObject,
+    undefined,
+    dryRun,
+    FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  )) as never;
+}
+
 /** A parameter value: `-` (stdin), `configmap:NS/NAME/KEY` (release bundle), a file, or the YAML/JSON itself. */
 export async function readParameter(value: string, context: ActionContext, what: string): Promise<string> {
   if (value === '-') return readFileSync(0, 'utf8');
@@ -74,15 +91,7 @@ export async function applyHelmRelease(
   const name = helmRelease.metadata.name as string;
   const log = context.log.child({ helmRelease: `${namespace}/${name}` });
   const objects = KubernetesObjectApi.makeApiClient(context.kube);
-  const apply: Apply = async (object, dryRun) =>
-    (await objects.patch(
-      object as unknown as KubernetesObject,
-      undefined,
-      dryRun,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    )) as never;
+  const apply: Apply = (object, dryRun) => serverSideApply(context, object, dryRun);
 
   await recordPrevious(context, objects, helmRelease, apply);
   try {

@@ -1,0 +1,49 @@
+import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { HELM_RELEASE_API_VERSION } from '../../../lib/api/flux.ts';
+import type { ActionContext, Outcome } from '../context.ts';
+import { TimedOutError } from '../errors.ts';
+import { helmReleaseFeed } from '../helm-release-feed.ts';
+import { statusOf, unreachable } from '../kube-errors.ts';
+import { watchUntil } from '../watch-until.ts';
+
+/**
+ * Deletes the HelmRelease and waits until it is gone, that is until helm-controller has uninstalled
+ * the release and removed its finalizer. A HelmRelease that does not exist counts as deleted.
+ */
+export async function deleteHelmRelease(
+  context: ActionContext,
+  namespace: string,
+  name: string,
+): Promise<Outcome> {
+  const log = context.log.child({ helmRelease: `${namespace}/${name}` });
+  const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  let existed = true;
+  try {
+    await objects.delete({
+      apiVersion: HELM_RELEASE_API_VERSION,
+      kind: 'HelmRelease',
+      metadata: { name, namespace },
+    });
+    log.info('Deleted HelmRelease; waiting for helm-controller to uninstall it');
+  } catch (error) {
+    if (statusOf(error) !== 404) throw unreachable(`Deleting HelmRelease ${namespace}/${name}`, error);
+    existed = false;
+  }
+  await watchUntil(helmReleaseFeed(context.kube, namespace, name), (object) => (object ? undefined : true), {
+    deadline: context.deadline,
+    signal: context.signal,
+    log,
+    onTimeout: () => new TimedOutError(`HelmRelease ${namespace}/${name} was not uninstalled in time`),
+  });
+  log.info('HelmRelease is gone', { existed });
+  return {
+    action: 'delete',
+    phase: 'Succeeded',
+    reason: existed ? 'Uninstalled' : 'NotFound',
+    message: existed
+      ? `HelmRelease ${namespace}/${name} uninstalled and deleted`
+      : `HelmRelease ${namespace}/${name} did not exist`,
+    name,
+    namespace,
+  };
+}

@@ -1,0 +1,55 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { HelmRelease } from '../../../lib/api/flux.ts';
+import { InvalidInputError } from '../../../lib/errors.ts';
+import type { ActionContext, Outcome } from '../context.ts';
+import { statusOf, unreachable } from '../kube-errors.ts';
+import { previousRecordName, serverSideApply } from './apply.ts';
+import { deleteHelmRelease } from './delete.ts';
+import { probeHelmRelease } from './probe.ts';
+
+/**
+ * Puts the HelmRelease back to what the last `apply` replaced: the recorded spec is applied again
+ * (Flux upgrades to it) and probed; a HelmRelease that did not exist before is deleted. The record
+ * stays, so a second rollback ends in the same state.
+ */
+export async function rollbackHelmRelease(
+  context: ActionContext,
+  namespace: string,
+  name: string,
+): Promise<Outcome> {
+  const recordName = previousRecordName(name);
+  const record = await context.kube
+    .makeApiClient(CoreV1Api)
+    .readNamespacedConfigMap({ name: recordName, namespace })
+    .catch((error: unknown) => {
+      if (statusOf(error) === 404) {
+        throw new InvalidInputError(`Rollback of HelmRelease ${namespace}/${name}`, [
+          {
+            path: `${namespace}/${recordName}`,
+            message: 'no record of a previous apply: nothing to roll back to',
+          },
+        ]);
+      }
+      throw unreachable(`Reading ConfigMap ${namespace}/${recordName}`, error);
+    });
+  if (record.data?.existed !== 'true') {
+    context.log.info('HelmRelease did not exist before the last apply; deleting it', {
+      helmRelease: `${namespace}/${name}`,
+    });
+    return {
+      ...(await deleteHelmRelease(context, namespace, name)),
+      action: 'rollback',
+      reason: 'RemovedNewRelease',
+    };
+  }
+  const previous = JSON.parse(record.data.helmrelease as string) as HelmRelease;
+  const applied = await serverSideApply(context, previous);
+  context.log.info('Restored the previous HelmRelease spec', {
+    helmRelease: `${namespace}/${name}`,
+    generation: applied.metadata.generation,
+  });
+  return {
+    ...(await probeHelmRelease(context, namespace, name, applied.metadata.generation)),
+    action: 'rollback',
+  };
+}

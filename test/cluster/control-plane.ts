@@ -34,6 +34,10 @@ export interface ControlPlane {
   /** Seconds from the first process started to everything ready (binaries already built). */
   startSeconds: number;
   stop: () => Promise<void>;
+  /** Stops one component (e.g. `kube-apiserver`), as an outage would. */
+  stopComponent: (name: string) => Promise<void>;
+  /** Starts a stopped component again with the same flags and waits until it is ready. */
+  startComponent: (name: string) => Promise<void>;
 }
 
 export interface StartOptions {
@@ -89,12 +93,17 @@ export async function startControlPlane({
   };
 
   /** Starts a process and waits until `ready` holds; on failure prints its log tail. */
+  const launched = new Map<
+    string,
+    { args: string[]; ready: () => Promise<boolean>; env?: NodeJS.ProcessEnv }
+  >();
   const launch = async (
     name: string,
     args: string[],
     ready: () => Promise<boolean>,
     env?: NodeJS.ProcessEnv,
   ): Promise<void> => {
+    launched.set(name, { args, ready, env });
     const managed = startProcess(name, bin[name] as string, args, { logDir, env });
     processes.push(managed);
     try {
@@ -246,6 +255,17 @@ export async function startControlPlane({
       build,
       startSeconds: (performance.now() - started) / 1000,
       stop,
+      stopComponent: async (name) => {
+        const managed = processes.find(
+          (p) => p.name === name && p.child.exitCode === null && p.child.signalCode === null,
+        );
+        if (managed) await stopProcess(managed);
+      },
+      startComponent: async (name) => {
+        const spec = launched.get(name);
+        if (!spec) throw new Error(`no component ${name}`);
+        await launch(name, spec.args, spec.ready, spec.env);
+      },
     };
   } catch (error) {
     await stop();

@@ -299,3 +299,56 @@ describe('orkestra-executor rollback and delete', () => {
     expect(await kube.get(HR, 'HelmRelease', namespace, 'guarded')).toBeDefined();
   });
 });
+
+describe('orkestra-executor apply with a release bundle rendered by orkestra', () => {
+  it('resolves configmap:NS/NAME/KEY references to the HelmRelease and its source, and installs it', async () => {
+    const { renderForwardWorkflow } = await import('../../controller/src/expand/render-workflow.ts');
+    const group = {
+      apiVersion: 'orkestra.azure.microsoft.com/v1alpha1' as const,
+      kind: 'ApplicationGroup' as const,
+      metadata: { name: 'bundled', namespace },
+      spec: {
+        applications: [
+          {
+            name: 'bundled',
+            spec: {
+              chart: { url: inject('chartsUrl'), name: 'configmap-app', version: '2.0.0' },
+              release: { targetNamespace: namespace },
+            },
+          },
+        ],
+      },
+    };
+    const { workflow, configMaps } = renderForwardWorkflow(group, { bundles: 'always' });
+    for (const configMap of configMaps) await kube.objects.create(configMap as never);
+    const task = workflow.spec.templates[0]?.dag?.tasks[0];
+    const parameter = (name: string) =>
+      task?.arguments?.parameters?.find((p) => p.name === name)?.value as string;
+    expect(parameter('helmrelease')).toMatch(/^configmap:/);
+
+    const run = await executor([
+      'apply',
+      '--helmrelease',
+      parameter('helmrelease'),
+      '--source',
+      parameter('source'),
+      '--timeout',
+      '2m',
+    ]).done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ phase: 'Succeeded', chartVersion: '2.0.0' });
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'bundled-config'))?.data?.chartVersion).toBe(
+      '2.0.0',
+    );
+  });
+
+  it('names a reference that points nowhere (exit 2)', async () => {
+    const run = await executor([
+      'apply',
+      '--helmrelease',
+      `configmap:${namespace}/no-such-bundle/x.helmrelease`,
+    ]).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`ConfigMap ${namespace}/no-such-bundle does not exist`);
+  });
+});

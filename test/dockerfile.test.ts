@@ -1,0 +1,45 @@
+// No Docker engine here: check what the images run instead — the same bundle, started the same way.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+function dockerfile(name: string) {
+  const text = readFileSync(join(root, name), 'utf8');
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1] ?? '[]') as string[];
+  return { text, entrypoint };
+}
+
+describe.each(['Dockerfile.executor', 'Dockerfile.controller'])('%s', (name) => {
+  const { text, entrypoint } = dockerfile(name);
+
+  it('builds in a separate stage and runs only the bundle, as non-root, from pinned bases', () => {
+    const stages = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] as string);
+    expect(stages.length).toBe(2);
+    for (const image of stages) expect(image).toMatch(/:[\w.-]+$/);
+    expect(stages[0]).toMatch(/^node:24\./);
+    expect(text).toMatch(/^USER 65532:65532$/m);
+    expect(text).toContain('COPY --from=build /src/dist/ /app/');
+    const runtime = text.slice(text.lastIndexOf('\nFROM '));
+    expect(runtime.split('\n').filter((line) => /^(COPY|ADD)\b/.test(line))).toEqual([
+      'COPY --from=build /src/dist/ /app/',
+    ]);
+  });
+
+  it('starts a bundle that exists after `npm run build`, with the image’s own Node command line', () => {
+    expect(entrypoint[0]).toBe('/nodejs/bin/node');
+    const script = (entrypoint[1] as string).replace(/^\/app\//, `${join(root, 'dist')}/`);
+    const result = spawnSync(process.execPath, [script, ...entrypoint.slice(2), '--help'], {
+      encoding: 'utf8',
+    });
+    if (name === 'Dockerfile.executor') {
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('orkestra-executor <action> [options]');
+    } else {
+      // The controller arrives with its own issue; until then its entrypoint says so.
+      expect(result.stderr).toContain('orkestra-controller');
+    }
+  });
+});

@@ -182,6 +182,8 @@ export async function startControlPlane({
         `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
         '--allow-privileged=true',
         '--enable-priority-and-fairness=false',
+        // Compact etcd often, so tests meet expired watches (410 Gone) as long-running clusters do.
+        '--etcd-compaction-interval=5s',
         '--v=0',
       ],
       async () => (await httpRequest(`${server}/readyz`, { token })).status === 200,

@@ -20,6 +20,7 @@ describe.each(['Dockerfile.executor', 'Dockerfile.controller'])('%s', (name) => 
     expect(stages.length).toBe(2);
     for (const image of stages) expect(image).toMatch(/:[\w.-]+$/);
     expect(stages[0]).toMatch(/^node:24\./);
+    if (name === 'Dockerfile.executor') expect(stages[1]).toBe(stages[0]);
     expect(text).toMatch(/^USER 65532:65532$/m);
     expect(text).toContain('COPY --from=build /src/dist/ /app/');
     const runtime = text.slice(text.lastIndexOf('\nFROM '));
@@ -29,11 +30,22 @@ describe.each(['Dockerfile.executor', 'Dockerfile.controller'])('%s', (name) => 
   });
 
   it('starts a bundle that exists after `npm run build`, with the image’s own Node command line', () => {
-    expect(entrypoint[0]).toBe('/nodejs/bin/node');
-    const script = (entrypoint[1] as string).replace(/^\/app\//, `${join(root, 'dist')}/`);
-    const result = spawnSync(process.execPath, [script, ...entrypoint.slice(2), '--help'], {
-      encoding: 'utf8',
-    });
+    expect(entrypoint[0]).toMatch(/\/node$/);
+    const inDist = (value: string) => value.replace(/^\/app\//, `${join(root, 'dist')}/`);
+    // The image's ENV too (e.g. NODE_COMPILE_CACHE), with /app/ mapped to dist/.
+    const env = Object.fromEntries(
+      [...text.matchAll(/^ENV (.*)$/gm)].flatMap((m) =>
+        (m[1] as string).split(' ').map((pair) => pair.split('=').map(inDist) as [string, string]),
+      ),
+    );
+    const result = spawnSync(
+      process.execPath,
+      [inDist(entrypoint[1] as string), ...entrypoint.slice(2), '--help'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      },
+    );
     if (name === 'Dockerfile.executor') {
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('orkestra-executor <action> [options]');

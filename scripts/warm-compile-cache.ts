@@ -33,10 +33,14 @@ for (const args of [
   ['apply', '--helmrelease', helmRelease, '--timeout', '2s'],
   ['probe', '--name', 'warm-up', '--namespace', 'default', '--timeout', '2s'],
 ]) {
-  const result = spawnSync(process.execPath, [join(root, 'dist/orkestra-executor.js'), ...args, '--result-file', join(dir, 'result.json')], {
-    env: { ...process.env, KUBECONFIG: kubeconfig, NODE_COMPILE_CACHE: COMPILE_CACHE },
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'dist/orkestra-executor.js'), ...args, '--result-file', join(dir, 'result.json')],
+    {
+      env: { ...process.env, KUBECONFIG: kubeconfig, NODE_COMPILE_CACHE: COMPILE_CACHE },
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 3 && result.status !== 4) {
     throw new Error(`warm-up ${args[0]} exited ${result.status}, not 3 or 4:\n${result.stderr}`);
   }

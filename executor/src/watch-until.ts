@@ -1,10 +1,9 @@
 // Watches one object until `decide` has an answer: list once, then follow the watch from that
 // resourceVersion; on 410 Gone, a dropped connection or a transient error, list again (with backoff)
 // and resume. No fixed-interval polling.
-import pRetry from 'p-retry';
 import type { Logger } from '../../lib/log.ts';
 import { TerminatedError, TimedOutError } from './errors.ts';
-import { isTransient, unreachable } from './kube-errors.ts';
+import { retryTransient } from './kube-errors.ts';
 
 export interface Snapshot<T> {
   object?: T;
@@ -40,24 +39,7 @@ export async function watchUntil<T, R>(
   for (;;) {
     if (signal.aborted) throw new TerminatedError();
     if (Date.now() >= deadline) throw timedOut();
-    const snapshot = await pRetry(feed.read, {
-      retries: 1_000,
-      minTimeout: 200,
-      maxTimeout: 5_000,
-      maxRetryTime: Math.max(0, deadline - Date.now()),
-      signal,
-      shouldRetry: ({ error }) => isTransient(error),
-      onFailedAttempt: ({ error, attemptNumber }) => {
-        log.warn(`Reading ${feed.describe} failed; retrying`, {
-          attempt: attemptNumber,
-          error: error.message,
-        });
-      },
-    }).catch((error: unknown) => {
-      if (signal.aborted) throw new TerminatedError();
-      if (Date.now() >= deadline) throw timedOut();
-      throw unreachable(`Reading ${feed.describe}`, error);
-    });
+    const snapshot = await retryTransient(`Reading ${feed.describe}`, feed.read, { deadline, signal, log });
     const answer = decide(snapshot.object);
     if (answer !== undefined) return answer;
 

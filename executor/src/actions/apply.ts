@@ -11,7 +11,7 @@ import { InvalidInputError } from '../../../lib/errors.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { checkApplyRequest } from '../input.ts';
-import { statusOf, unreachable } from '../kube-errors.ts';
+import { callCluster, statusOf } from '../kube-errors.ts';
 import { probeHelmRelease } from './probe.ts';
 
 export const FIELD_MANAGER = 'orkestra-executor';
@@ -35,13 +35,16 @@ export async function serverSideApply<T extends { metadata: { name?: string; gen
   dryRun?: 'All',
 ): Promise<T> {
   const objects = KubernetesObjectApi.makeApiClient(context.kube);
-  return (await objects.patch(
-    object as unknown as KubernetesObject,
-    undefined,
-    dryRun,
-    FIELD_MANAGER,
-    true,
-    PatchStrategy.ServerSideApply,
+  const what = `${dryRun ? 'Dry-run applying' : 'Applying'} ${(object as { kind?: string }).kind} ${object.metadata.name}`;
+  return (await callCluster(context, what, () =>
+    objects.patch(
+      object as unknown as KubernetesObject,
+      undefined,
+      dryRun,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    ),
   )) as never;
 }
 
@@ -51,16 +54,17 @@ export async function readParameter(value: string, context: ActionContext, what:
   const reference = BUNDLE_REFERENCE.exec(value.trim());
   if (reference) {
     const [, namespace, name, key] = reference as unknown as [string, string, string, string];
-    const configMap = await context.kube
-      .makeApiClient(CoreV1Api)
-      .readNamespacedConfigMap({ name, namespace })
-      .catch((error: unknown) => {
-        if (statusOf(error) === 404)
-          throw new InvalidInputError(what, [
-            { path: what, message: `ConfigMap ${namespace}/${name} does not exist` },
-          ]);
-        throw unreachable(`Reading ConfigMap ${namespace}/${name}`, error);
-      });
+    const api = context.kube.makeApiClient(CoreV1Api);
+    const configMap = await callCluster(context, `Reading ConfigMap ${namespace}/${name}`, () =>
+      api.readNamespacedConfigMap({ name, namespace }),
+    ).catch((error: unknown) => {
+      if (statusOf(error) === 404) {
+        throw new InvalidInputError(what, [
+          { path: what, message: `ConfigMap ${namespace}/${name} does not exist` },
+        ]);
+      }
+      throw error;
+    });
     const text = configMap.data?.[key];
     if (text === undefined)
       throw new InvalidInputError(what, [
@@ -131,13 +135,15 @@ async function recordPrevious(
   const { name, namespace } = helmRelease.metadata as { name: string; namespace: string };
   let live: HelmRelease | undefined;
   try {
-    live = (await objects.read({
-      apiVersion: helmRelease.apiVersion,
-      kind: helmRelease.kind,
-      metadata: { name, namespace },
-    })) as HelmRelease;
+    live = (await callCluster(context, `Reading HelmRelease ${namespace}/${name}`, () =>
+      objects.read({
+        apiVersion: helmRelease.apiVersion,
+        kind: helmRelease.kind,
+        metadata: { name, namespace },
+      }),
+    )) as unknown as HelmRelease;
   } catch (error) {
-    if (statusOf(error) !== 404) throw unreachable(`Reading HelmRelease ${namespace}/${name}`, error);
+    if (statusOf(error) !== 404) throw error;
   }
   if (live) {
     const planned = await apply(helmRelease, 'All');

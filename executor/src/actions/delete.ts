@@ -3,7 +3,7 @@ import { HELM_RELEASE_API_VERSION } from '../../../lib/api/flux.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { TimedOutError } from '../errors.ts';
 import { helmReleaseFeed } from '../helm-release-feed.ts';
-import { statusOf, unreachable } from '../kube-errors.ts';
+import { callCluster, statusOf } from '../kube-errors.ts';
 import { watchUntil } from '../watch-until.ts';
 
 /**
@@ -19,14 +19,16 @@ export async function deleteHelmRelease(
   const objects = KubernetesObjectApi.makeApiClient(context.kube);
   let existed = true;
   try {
-    await objects.delete({
-      apiVersion: HELM_RELEASE_API_VERSION,
-      kind: 'HelmRelease',
-      metadata: { name, namespace },
-    });
+    await callCluster(context, `Deleting HelmRelease ${namespace}/${name}`, () =>
+      objects.delete({
+        apiVersion: HELM_RELEASE_API_VERSION,
+        kind: 'HelmRelease',
+        metadata: { name, namespace },
+      }),
+    );
     log.info('Deleted HelmRelease; waiting for helm-controller to uninstall it');
   } catch (error) {
-    if (statusOf(error) !== 404) throw unreachable(`Deleting HelmRelease ${namespace}/${name}`, error);
+    if (statusOf(error) !== 404) throw error;
     existed = false;
   }
   await watchUntil(helmReleaseFeed(context.kube, namespace, name), (object) => (object ? undefined : true), {

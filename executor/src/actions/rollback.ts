@@ -2,7 +2,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import type { HelmRelease } from '../../../lib/api/flux.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import type { ActionContext, Outcome } from '../context.ts';
-import { statusOf, unreachable } from '../kube-errors.ts';
+import { callCluster, statusOf } from '../kube-errors.ts';
 import { previousRecordName, serverSideApply } from './apply.ts';
 import { deleteHelmRelease } from './delete.ts';
 import { probeHelmRelease } from './probe.ts';
@@ -18,20 +18,20 @@ export async function rollbackHelmRelease(
   name: string,
 ): Promise<Outcome> {
   const recordName = previousRecordName(name);
-  const record = await context.kube
-    .makeApiClient(CoreV1Api)
-    .readNamespacedConfigMap({ name: recordName, namespace })
-    .catch((error: unknown) => {
-      if (statusOf(error) === 404) {
-        throw new InvalidInputError(`Rollback of HelmRelease ${namespace}/${name}`, [
-          {
-            path: `${namespace}/${recordName}`,
-            message: 'no record of a previous apply: nothing to roll back to',
-          },
-        ]);
-      }
-      throw unreachable(`Reading ConfigMap ${namespace}/${recordName}`, error);
-    });
+  const api = context.kube.makeApiClient(CoreV1Api);
+  const record = await callCluster(context, `Reading ConfigMap ${namespace}/${recordName}`, () =>
+    api.readNamespacedConfigMap({ name: recordName, namespace }),
+  ).catch((error: unknown) => {
+    if (statusOf(error) === 404) {
+      throw new InvalidInputError(`Rollback of HelmRelease ${namespace}/${name}`, [
+        {
+          path: `${namespace}/${recordName}`,
+          message: 'no record of a previous apply: nothing to roll back to',
+        },
+      ]);
+    }
+    throw error;
+  });
   if (record.data?.existed !== 'true') {
     context.log.info('HelmRelease did not exist before the last apply; deleting it', {
       helmRelease: `${namespace}/${name}`,

@@ -1,0 +1,41 @@
+// The bundled executor with no cluster to talk to: no control plane needed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+describe('orkestra-executor against a cluster that never answers', () => {
+  it('exits 4 (cluster unreachable) and says which call failed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orkestra-unreachable-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n',
+    );
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(root, 'dist/orkestra-executor.js'),
+        'delete',
+        '--name',
+        'x',
+        '--namespace',
+        'y',
+        '--timeout',
+        '2s',
+        '--result-file',
+        join(dir, 'r.json'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } },
+    );
+    expect(result.status).toBe(4);
+    expect(result.stderr).toContain('Deleting HelmRelease y/x failed');
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))).toMatchObject({
+      phase: 'Unreachable',
+      reason: 'ClusterUnreachable',
+    });
+  });
+});

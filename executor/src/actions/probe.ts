@@ -16,7 +16,10 @@ export async function probeHelmRelease(
   name: string,
   generation?: number,
 ): Promise<Outcome> {
-  const log = context.log.child({ helmRelease: `${namespace}/${name}` });
+  const log = context.log.child({
+    helmRelease: `${namespace}/${name}`,
+    ...(generation ? { generation } : {}),
+  });
   let target = generation;
   let last: Verdict | undefined;
   const result = await watchUntil(

@@ -23,7 +23,7 @@ function percentile(values: number[], p: number): number {
 const fmt = (values: number[]) =>
   `median ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms`;
 
-const plane = await startControlPlane();
+const plane = await startControlPlane({ argo: false });
 try {
   const kube = connect(plane.kubeconfig);
   const namespace = await kube.createNamespace('bench');

@@ -4,9 +4,18 @@
 // (like envtest's KUBEBUILDER_ASSETS).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { COMPONENTS, type Component, GO_MODULES } from './components.ts';
 
 export const BINARY_NAMES = COMPONENTS.flatMap((c) => Object.keys(c.binaries));
@@ -99,13 +108,29 @@ export async function ensureBinaries(
       const partial = `${dir}.partial-${process.pid}`;
       rmSync(partial, { recursive: true, force: true });
       mkdirSync(partial, { recursive: true });
-      const moduleDir = join(GO_MODULES, component.module);
-      await run(
-        'go',
-        ['build', '-trimpath', '-o', `${partial}/`, ...Object.values(component.binaries)],
-        moduleDir,
-        log,
-      );
+      let scratch: string | undefined;
+      try {
+        let moduleDir = join(GO_MODULES, component.module);
+        const flags: string[] = [];
+        if (component.embedPlaceholders) {
+          scratch = mkdtempSync(join(tmpdir(), `orkestra-${component.module}-`));
+          moduleDir = scratch;
+          cpSync(join(GO_MODULES, component.module), moduleDir, { recursive: true });
+          await run('go', ['mod', 'vendor', '-e'], moduleDir, log);
+          for (const [path, content] of Object.entries(component.embedPlaceholders)) {
+            mkdirSync(dirname(join(moduleDir, path)), { recursive: true });
+            writeFileSync(join(moduleDir, path), content);
+          }
+          flags.push('-mod=vendor');
+        }
+        const packages = Object.values(component.binaries);
+        await run('go', ['build', '-trimpath', ...flags, '-o', `${partial}/`, ...packages], moduleDir, log);
+      } catch (error) {
+        rmSync(partial, { recursive: true, force: true });
+        throw error;
+      } finally {
+        if (scratch) rmSync(scratch, { recursive: true, force: true });
+      }
       rmSync(dir, { recursive: true, force: true });
       renameSync(partial, dir);
       built.push(component.module);

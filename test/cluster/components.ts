@@ -7,6 +7,11 @@ export interface Component {
   version: string;
   /** Go packages to build and the binary each becomes. */
   binaries: Record<string, string>;
+  /**
+   * Files an upstream module's //go:embed patterns expect but its module zip lacks (built web UIs):
+   * the build vendors the module's dependencies into a scratch copy and adds these there.
+   */
+  embedPlaceholders?: Record<string, string>;
 }
 
 export const COMPONENTS: readonly Component[] = [
@@ -28,6 +33,19 @@ export const COMPONENTS: readonly Component[] = [
     module: 'helm-controller',
     version: 'v1.6.4',
     binaries: { 'helm-controller': 'github.com/fluxcd/helm-controller' },
+  },
+  {
+    module: 'argo-workflows',
+    version: 'v4.0.5',
+    binaries: {
+      'workflow-controller': 'github.com/argoproj/argo-workflows/v4/cmd/workflow-controller',
+      argo: 'github.com/argoproj/argo-workflows/v4/cmd/argo',
+    },
+    // The argo CLI embeds the Argo Server UI, which is built by npm in Argo's own release process.
+    embedPlaceholders: {
+      'vendor/github.com/argoproj/argo-workflows/v4/ui/dist/app/index.html':
+        '<!-- Argo UI not built for tests -->\n',
+    },
   },
 ];
 

@@ -44,6 +44,23 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Keep the data folder after stop (for debugging). */
   keep?: boolean;
+  /**
+   * Also run Argo's workflow-controller (default true). It serves /healthz on the fixed port 6060
+   * (hard-coded upstream), so only one control plane at a time can run it.
+   */
+  argo?: boolean;
+}
+
+export const ARGO_NAMESPACE = 'argo';
+
+/** The workflow-controller's ConfigMap: no metrics or telemetry servers (they would listen on all interfaces). */
+function workflowControllerConfigMap() {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'workflow-controller-configmap', namespace: ARGO_NAMESPACE },
+    data: { metricsConfig: 'enabled: false\n', telemetryConfig: 'enabled: false\n' },
+  };
 }
 
 const FIELD_MANAGER = 'orkestra-test-harness';
@@ -69,6 +86,7 @@ export function crdFiles(): string[] {
 export async function startControlPlane({
   log = () => {},
   keep = false,
+  argo = true,
 }: StartOptions = {}): Promise<ControlPlane> {
   const crds = crdFiles();
   const build = await ensureBinaries(log);
@@ -247,6 +265,26 @@ export async function startControlPlane({
       { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storagePort}` },
     );
 
+    if (argo) {
+      for (const object of [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGO_NAMESPACE } },
+        workflowControllerConfigMap(),
+      ]) {
+        await serverSideApply(server, token, object);
+      }
+      await launch(
+        'workflow-controller',
+        [
+          `--kubeconfig=${kubeconfig}`,
+          `--namespace=${ARGO_NAMESPACE}`,
+          '--configmap=workflow-controller-configmap',
+          '--loglevel=info',
+        ],
+        async () => (await httpRequest('http://127.0.0.1:6060/healthz')).status === 200,
+        { LEADER_ELECTION_DISABLE: 'true' },
+      );
+    }
+
     return {
       dir,
       kubeconfig,
@@ -289,6 +327,31 @@ contexts:
     context: {cluster: orkestra-test, user: admin, namespace: default}
 current-context: orkestra-test
 `;
+}
+
+/** Server-side applies one object through the API server's REST path for it. */
+async function serverSideApply(
+  server: string,
+  token: string,
+  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+) {
+  const [group, version] = object.apiVersion.includes('/')
+    ? object.apiVersion.split('/')
+    : ['', object.apiVersion];
+  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  const scope = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
+  const plural = `${object.kind.toLowerCase()}s`;
+  const url = `${server}${base}${scope}/${plural}/${object.metadata.name}?fieldManager=${FIELD_MANAGER}&force=true`;
+  const response = await httpRequest(url, {
+    method: 'PATCH',
+    token,
+    body: JSON.stringify(object),
+    contentType: 'application/apply-patch+yaml',
+  });
+  if (response.status >= 300)
+    throw new Error(
+      `Applying ${object.kind} ${object.metadata.name} failed (${response.status}): ${response.body}`,
+    );
 }
 
 /**

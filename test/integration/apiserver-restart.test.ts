@@ -10,7 +10,8 @@ import { connect, fixtureHelmRelease } from './kube.ts';
 let plane: ControlPlane;
 
 beforeAll(async () => {
-  plane = await startControlPlane();
+  // Without Argo: the shared control plane already runs the only workflow-controller (port 6060).
+  plane = await startControlPlane({ argo: false });
 });
 afterAll(async () => {
   await plane?.stop();

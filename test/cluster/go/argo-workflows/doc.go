@@ -1,0 +1,2 @@
+// Package argoworkflows pins the Argo workflow-controller and argo CLI the test control plane builds.
+package argoworkflows

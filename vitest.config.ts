@@ -10,13 +10,19 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['lib/**/*.test.ts', 'controller/**/*.test.ts', 'executor/**/*.test.ts', 'test/*.test.ts'],
+          include: [
+            'lib/**/*.test.ts',
+            'controller/**/*.test.ts',
+            'executor/**/*.test.ts',
+            'test/*.test.ts',
+            'test/cluster/**/*.test.ts',
+          ],
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // One real control plane for the whole run, started before any file.
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 180_000,

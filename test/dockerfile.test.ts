@@ -3,17 +3,18 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { hostPathIn, runtimeStage } from './cluster/images.ts';
 
 const root = join(import.meta.dirname, '..');
 
 function dockerfile(name: string) {
   const text = readFileSync(join(root, name), 'utf8');
-  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1] ?? '[]') as string[];
-  return { text, entrypoint };
+  return { text, ...runtimeStage(text) };
 }
 
 describe.each(['Dockerfile.executor', 'Dockerfile.controller'])('%s', (name) => {
-  const { text, entrypoint } = dockerfile(name);
+  const { text, entrypoint, env: imageEnv } = dockerfile(name);
 
   it('builds in a separate stage and runs only the bundle, as non-root, from pinned bases', () => {
     const stages = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] as string);
@@ -31,13 +32,9 @@ describe.each(['Dockerfile.executor', 'Dockerfile.controller'])('%s', (name) => 
 
   it('starts a bundle that exists after `npm run build`, with the image’s own Node command line', () => {
     expect(entrypoint[0]).toMatch(/\/node$/);
-    const inDist = (value: string) => value.replace(/^\/app\//, `${join(root, 'dist')}/`);
+    const inDist = hostPathIn(root);
     // The image's ENV too (e.g. NODE_COMPILE_CACHE), with /app/ mapped to dist/.
-    const env = Object.fromEntries(
-      [...text.matchAll(/^ENV (.*)$/gm)].flatMap((m) =>
-        (m[1] as string).split(' ').map((pair) => pair.split('=').map(inDist) as [string, string]),
-      ),
-    );
+    const env = Object.fromEntries(Object.entries(imageEnv).map(([k, v]) => [k, inDist(v)]));
     const result = spawnSync(
       process.execPath,
       [inDist(entrypoint[1] as string), ...entrypoint.slice(2), '--help'],
@@ -54,4 +51,11 @@ describe.each(['Dockerfile.executor', 'Dockerfile.controller'])('%s', (name) => 
       expect(result.stderr).toContain('orkestra-controller');
     }
   });
+});
+
+it('the WorkflowTemplate runs the executor image with its ENTRYPOINT as command (no registry lookup)', () => {
+  const { entrypoint } = dockerfile('Dockerfile.executor');
+  const template = parse(readFileSync(join(root, 'workflow-templates/orkestra-helmrelease.yaml'), 'utf8'));
+  for (const t of template.spec.templates)
+    expect([t.name, t.container.command]).toEqual([t.name, entrypoint]);
 });

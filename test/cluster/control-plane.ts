@@ -1,7 +1,10 @@
 // A real, local Kubernetes control plane for the integration tests: etcd, kube-apiserver,
 // kube-controller-manager (garbage collector, namespaces, service accounts), and Flux's
-// source-controller and helm-controller running out of cluster against it, all on 127.0.0.1.
-// There is no kubelet. Each process logs to <dir>/logs/<name>.log.
+// source-controller and helm-controller, Argo's workflow-controller, all running out of cluster
+// against it on 127.0.0.1, and the test kubelet (kubelet/) that runs Argo's step pods as local
+// processes. Namespace `orkestra` gets the executor's RBAC and the orkestra-helmrelease
+// WorkflowTemplate; the ClusterWorkflowTemplate twin is installed too. Each process logs to
+// <dir>/logs/<name>.log.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -18,6 +21,12 @@ import { parseAllDocuments } from 'yaml';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
 import { REPO_ROOT, upstreamCrds } from './components.ts';
+import {
+  clusterTemplateObjects,
+  type ManifestObject,
+  namespacedTemplateObjects,
+  TEMPLATES_NAMESPACE,
+} from './templates.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
@@ -29,6 +38,10 @@ export interface ControlPlane {
   server: string;
   token: string;
   charts: ChartRepository;
+  /** The test kubelet's folder: pods/<namespace>/<pod>/{kubeconfig, main.log, tmp/} (with Argo only). */
+  kubeletDir: string;
+  /** The argo CLI built with the workflow-controller. */
+  argo: string;
   processes: Managed[];
   build: BuildReport;
   /** Seconds from the first process started to everything ready (binaries already built). */
@@ -96,7 +109,8 @@ export async function startControlPlane({
   if (!keep) removeOnExit(dir);
   const logDir = join(dir, 'logs');
   const pki = join(dir, 'pki');
-  for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts')])
+  const kubeletDir = join(dir, 'kubelet');
+  for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts'), kubeletDir])
     mkdirSync(sub, { recursive: true });
   const processes: Managed[] = [];
   let charts: ChartRepository | undefined;
@@ -113,16 +127,17 @@ export async function startControlPlane({
   /** Starts a process and waits until `ready` holds; on failure prints its log tail. */
   const launched = new Map<
     string,
-    { args: string[]; ready: () => Promise<boolean>; env?: NodeJS.ProcessEnv }
+    { args: string[]; ready: () => Promise<boolean>; env?: NodeJS.ProcessEnv; command?: string }
   >();
   const launch = async (
     name: string,
     args: string[],
     ready: () => Promise<boolean>,
     env?: NodeJS.ProcessEnv,
+    command = bin[name] as string,
   ): Promise<void> => {
-    launched.set(name, { args, ready, env });
-    const managed = startProcess(name, bin[name] as string, args, { logDir, env });
+    launched.set(name, { args, ready, env, command });
+    const managed = startProcess(name, command, args, { logDir, env });
     processes.push(managed);
     try {
       await Promise.race([
@@ -269,9 +284,19 @@ export async function startControlPlane({
       for (const object of [
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGO_NAMESPACE } },
         workflowControllerConfigMap(),
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEMPLATES_NAMESPACE } },
+        ...namespacedTemplateObjects(TEMPLATES_NAMESPACE),
+        ...clusterTemplateObjects(),
       ]) {
         await serverSideApply(server, token, object);
       }
+      await launch(
+        'test-kubelet',
+        [join(import.meta.dirname, 'kubelet/main.ts'), `--kubeconfig=${kubeconfig}`, `--dir=${kubeletDir}`],
+        async () => existsSync(join(kubeletDir, 'ready')),
+        undefined,
+        process.execPath,
+      );
       await launch(
         'workflow-controller',
         [
@@ -291,6 +316,8 @@ export async function startControlPlane({
       server,
       token,
       charts,
+      kubeletDir,
+      argo: bin.argo as string,
       processes,
       build,
       startSeconds: (performance.now() - started) / 1000,
@@ -304,7 +331,7 @@ export async function startControlPlane({
       startComponent: async (name) => {
         const spec = launched.get(name);
         if (!spec) throw new Error(`no component ${name}`);
-        await launch(name, spec.args, spec.ready, spec.env);
+        await launch(name, spec.args, spec.ready, spec.env, spec.command);
       },
     };
   } catch (error) {
@@ -330,11 +357,7 @@ current-context: orkestra-test
 }
 
 /** Server-side applies one object through the API server's REST path for it. */
-async function serverSideApply(
-  server: string,
-  token: string,
-  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
-) {
+async function serverSideApply(server: string, token: string, object: ManifestObject) {
   const [group, version] = object.apiVersion.includes('/')
     ? object.apiVersion.split('/')
     : ['', object.apiVersion];

@@ -5,6 +5,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     chartsUrl: string;
+    /** The test kubelet's folder (see test/cluster/kubelet/kubelet.ts). */
+    kubeletDir: string;
+    /** The real argo CLI. */
+    argo: string;
   }
 }
 
@@ -16,6 +20,8 @@ export default async function setup(project: TestProject) {
   );
   project.provide('kubeconfig', plane.kubeconfig);
   project.provide('chartsUrl', plane.charts.url);
+  project.provide('kubeletDir', plane.kubeletDir);
+  project.provide('argo', plane.argo);
   return async () => {
     await plane.stop();
   };

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { LogFormat } from '../../../lib/log.ts';
 
@@ -9,7 +11,8 @@ export interface CommonArgs {
   kubeconfig?: string;
 }
 
-export const DEFAULT_RESULT_FILE = '/tmp/orkestra-result.json';
+/** /tmp/orkestra-result.json in the image (TMPDIR unset); the test kubelet gives each pod its own TMPDIR. */
+export const DEFAULT_RESULT_FILE = join(tmpdir(), 'orkestra-result.json');
 
 /** Options every action takes. */
 export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
@@ -26,7 +29,7 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
     .option('result-file', {
       type: 'string',
       default: DEFAULT_RESULT_FILE,
-      describe: 'where the outcome is written as JSON',
+      describe: 'where the outcome is written as JSON (default: $TMPDIR, else /tmp)',
     })
     .option('log-format', { choices: ['json', 'text'] as const, default: 'json' as const })
     .option('kubeconfig', {

@@ -1,0 +1,174 @@
+// Given/When/Then helpers for Workflows on the real workflow-controller: build DAGs that call the
+// orkestra-helmrelease templates, submit them, wait on named conditions, read their nodes.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { stringify } from 'yaml';
+import { podFolder } from '../cluster/kubelet/kubelet.ts';
+import { namespacedTemplateObjects } from '../cluster/templates.ts';
+import { type Kube, type Obj, waitForObject } from '../integration/kube.ts';
+
+export const WORKFLOW = 'argoproj.io/v1alpha1';
+
+export interface WorkflowNode {
+  id: string;
+  name: string;
+  displayName: string;
+  type: string;
+  phase: string;
+  message?: string;
+  templateName?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  children?: string[];
+  outputs?: { exitCode?: string; parameters?: Array<{ name: string; value?: string }> };
+}
+
+/** A namespace prepared as the chart prepares one: executor ServiceAccount + RBAC, WorkflowTemplate. */
+export async function templatesNamespace(kube: Kube, prefix: string): Promise<string> {
+  const namespace = await kube.createNamespace(prefix);
+  for (const object of namespacedTemplateObjects(namespace)) await kube.apply(object as Obj);
+  return namespace;
+}
+
+/** The HelmRepository serving the fixture charts, as the `source` parameter. */
+export function fixtureSource(namespace: string): string {
+  return stringify({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name: 'fixtures', namespace },
+    spec: { url: inject('chartsUrl'), interval: '10m' },
+  });
+}
+
+type Parameters = Record<string, string>;
+
+/** A DAG task calling one of the orkestra-helmrelease templates. */
+export function templateTask(
+  name: string,
+  template: 'apply' | 'probe' | 'rollback' | 'delete',
+  parameters: Parameters,
+  { dependencies, clusterScope }: { dependencies?: string[]; clusterScope?: boolean } = {},
+) {
+  return {
+    name,
+    ...(dependencies?.length ? { dependencies } : {}),
+    templateRef: { name: 'orkestra-helmrelease', template, ...(clusterScope ? { clusterScope: true } : {}) },
+    arguments: { parameters: Object.entries(parameters).map(([n, value]) => ({ name: n, value })) },
+  };
+}
+
+/** A Workflow whose entrypoint is a DAG of `tasks`. */
+export function dagWorkflow(namespace: string, generateName: string, tasks: object[]): Obj {
+  return {
+    apiVersion: WORKFLOW,
+    kind: 'Workflow',
+    metadata: { generateName, namespace },
+    spec: { entrypoint: 'main', templates: [{ name: 'main', dag: { tasks } }] },
+  } as Obj;
+}
+
+export async function submit(kube: Kube, workflow: Obj): Promise<string> {
+  const created = await kube.objects.create(workflow);
+  return created.metadata?.name as string;
+}
+
+const FINISHED = ['Succeeded', 'Failed', 'Error'];
+
+/** Waits until the Workflow has finished (any final phase) and returns it. */
+export function workflowFinished(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  timeoutMs = 150_000,
+): Promise<Obj> {
+  return waitForObject(
+    kube,
+    [WORKFLOW, 'Workflow', namespace, name],
+    'to finish',
+    (wf) => FINISHED.includes(wf.status?.phase),
+    timeoutMs,
+  );
+}
+
+export function nodes(workflow: Obj): WorkflowNode[] {
+  return Object.values((workflow.status?.nodes ?? {}) as Record<string, WorkflowNode>);
+}
+
+/** The pod nodes (attempts) of a DAG task, in order: displayName `task(0)`, `task(1)`… */
+export function attempts(workflow: Obj, task: string): WorkflowNode[] {
+  return nodes(workflow)
+    .filter((n) => n.type === 'Pod' && n.displayName.startsWith(`${task}(`))
+    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+}
+
+/** The task's own node (the Retry node the retryStrategy wraps its attempts in). */
+export function taskNode(workflow: Obj, task: string): WorkflowNode | undefined {
+  return nodes(workflow).find((n) => n.displayName === task && n.type !== 'Pod');
+}
+
+/** The executor's result file of a node, as Argo reported it in the `result` output parameter. */
+export function result(node: WorkflowNode | undefined): Record<string, unknown> {
+  const value = node?.outputs?.parameters?.find((p) => p.name === 'result')?.value;
+  return value === undefined ? {} : JSON.parse(value);
+}
+
+/** A compact view of the nodes for assertion messages. */
+export function describeWorkflow(workflow: Obj): string {
+  return JSON.stringify(
+    {
+      phase: workflow.status?.phase,
+      message: workflow.status?.message,
+      nodes: nodes(workflow).map((n) => `${n.displayName} ${n.type} ${n.phase} ${n.message ?? ''}`),
+    },
+    null,
+    1,
+  );
+}
+
+/** The pod a node ran in (Argo's v2 pod name is the node's, found through the node-id annotation). */
+export async function podOf(kube: Kube, namespace: string, node: WorkflowNode): Promise<Obj> {
+  const list = await kube.objects.list('v1', 'Pod', namespace);
+  const pod = list.items.find((p) => p.metadata?.annotations?.['workflows.argoproj.io/node-id'] === node.id);
+  if (!pod) throw new Error(`no pod for node ${node.displayName} (${node.id})`);
+  return pod as Obj;
+}
+
+/** What the main container wrote to stdout and stderr (the test kubelet keeps it per pod). */
+export function containerLog(namespace: string, pod: string): string {
+  return readFileSync(join(podFolder(inject('kubeletDir'), namespace, pod), 'main.log'), 'utf8');
+}
+
+/** The kubeconfig the test kubelet made from the pod's ServiceAccount token. */
+export function podKubeconfig(namespace: string, pod: string): string {
+  return join(podFolder(inject('kubeletDir'), namespace, pod), 'kubeconfig');
+}
+
+/** Runs a real CLI (argo, kubectl) against the test cluster. */
+export function run(
+  command: string,
+  args: string[],
+  { timeoutMs = 180_000 }: { timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, KUBECONFIG: inject('kubeconfig'), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

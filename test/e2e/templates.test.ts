@@ -1,0 +1,393 @@
+// The orkestra-helmrelease WorkflowTemplates on the real Argo workflow-controller and real Flux:
+// hand-written Workflows (templateRef), `argo submit --from`, the ClusterWorkflowTemplate twin,
+// `argo stop`, and the executor's RBAC. Step pods run through the test kubelet.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureTools } from '../cluster/tools.ts';
+import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
+import { waitFor } from '../cluster/wait.ts';
+import {
+  condition,
+  connect,
+  fixtureHelmRelease,
+  type Kube,
+  type Obj,
+  waitForGone,
+} from '../integration/kube.ts';
+import {
+  attempts,
+  containerLog,
+  dagWorkflow,
+  describeWorkflow,
+  fixtureSource,
+  podKubeconfig,
+  podOf,
+  result,
+  run,
+  submit,
+  taskNode,
+  templateTask,
+  templatesNamespace,
+  WORKFLOW,
+  workflowFinished,
+} from './argo.ts';
+
+const HR = 'helm.toolkit.fluxcd.io/v2';
+let kube: Kube;
+
+beforeAll(() => {
+  kube = connect(inject('kubeconfig'));
+});
+
+const helmRelease = (namespace: string, name: string, chart: string, version: string) =>
+  stringify(fixtureHelmRelease(namespace, name, chart, version, { targetNamespace: namespace }));
+
+/** Parameters of the apply template for a fixture chart. */
+const applying = (namespace: string, name: string, chart: string, version: string) => ({
+  helmrelease: helmRelease(namespace, name, chart, version),
+  source: fixtureSource(namespace),
+  timeout: '2m',
+});
+
+function tempFile(name: string, content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'orkestra-e2e-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Records HelmRelease watch events in a namespace, in the API server's order. */
+async function recordHelmReleaseEvents(namespace: string) {
+  const config = new KubeConfig();
+  config.loadFromFile(inject('kubeconfig'));
+  const events: Array<{ type: string; name: string; ready: boolean }> = [];
+  const request = await new Watch(config).watch(
+    `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
+    {},
+    (type, object: Obj) => {
+      const ready = condition(object, 'Ready');
+      events.push({
+        type,
+        name: object.metadata?.name as string,
+        ready: ready?.status === 'True' && object.status?.observedGeneration === object.metadata?.generation,
+      });
+    },
+    () => {},
+  );
+  return { events, stop: () => request.abort() };
+}
+
+describe('a hand-written Workflow calling the templates (templateRef)', () => {
+  it(`installs a fixture chart from namespace ${TEMPLATES_NAMESPACE}, submitted with kubectl create`, async () => {
+    // Given the namespace the control plane prepared as the chart does, and a Workflow file
+    const namespace = TEMPLATES_NAMESPACE;
+    const file = tempFile(
+      'workflow.yaml',
+      stringify(
+        dagWorkflow(namespace, 'install-web-', [
+          templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
+        ]),
+      ),
+    );
+    // When it is created with the real kubectl
+    const created = await run(ensureTools().kubectl, ['create', '-n', namespace, '-f', file, '-o', 'name']);
+    expect(created.code, created.stderr).toBe(0);
+    const name = created.stdout.trim().replace(/^workflow\.argoproj\.io\//, '');
+    // Then it succeeds, the release is installed, and the step reports the executor's result
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+    expect(result(taskNode(workflow, 'web'))).toMatchObject({
+      action: 'apply',
+      phase: 'Succeeded',
+      reason: 'InstallSucceeded',
+      name: 'web',
+      chartVersion: '1.0.0',
+    });
+    const release = await kube.get(HR, 'HelmRelease', namespace, 'web');
+    expect(condition(release, 'Ready')?.status).toBe('True');
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('1.0.0');
+  });
+
+  it('runs a DAG of three releases in dependency order', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-dag');
+    const recorder = await recordHelmReleaseEvents(namespace);
+    try {
+      const name = await submit(
+        kube,
+        dagWorkflow(namespace, 'chain-', [
+          templateTask('first', 'apply', applying(namespace, 'first', 'configmap-app', '1.0.0')),
+          templateTask('second', 'apply', applying(namespace, 'second', 'configmap-app', '1.0.0'), {
+            dependencies: ['first'],
+          }),
+          templateTask('third', 'apply', applying(namespace, 'third', 'configmap-app', '2.0.0'), {
+            dependencies: ['second'],
+          }),
+        ]),
+      );
+      const workflow = await workflowFinished(kube, namespace, name);
+      expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+
+      // Each HelmRelease was created only after the one it depends on was Ready (watch order)…
+      const events = recorder.events;
+      for (const [before, after] of [
+        ['first', 'second'],
+        ['second', 'third'],
+      ] as const) {
+        const added = events.findIndex((e) => e.type === 'ADDED' && e.name === after);
+        const readyAt = events.findIndex((e) => e.name === before && e.ready);
+        expect(added, JSON.stringify(events)).toBeGreaterThan(-1);
+        expect(readyAt, JSON.stringify(events)).toBeGreaterThan(-1);
+        expect(
+          readyAt,
+          `${before} Ready before ${after} was created: ${JSON.stringify(events)}`,
+        ).toBeLessThan(added);
+        // …and so are the creation times (whole seconds) and the Argo nodes' times.
+        const earlier = (await kube.get(HR, 'HelmRelease', namespace, before)) as Obj;
+        const later = (await kube.get(HR, 'HelmRelease', namespace, after)) as Obj;
+        const ready = condition(earlier, 'Ready') as { lastTransitionTime?: string } | undefined;
+        const readySince = Date.parse(ready?.lastTransitionTime as string);
+        expect(Date.parse(later.metadata?.creationTimestamp as unknown as string)).toBeGreaterThanOrEqual(
+          readySince,
+        );
+        expect(Date.parse(taskNode(workflow, after)?.startedAt as string)).toBeGreaterThanOrEqual(
+          Date.parse(taskNode(workflow, before)?.finishedAt as string),
+        );
+      }
+    } finally {
+      recorder.stop();
+    }
+  });
+
+  it('fails the step of a failing chart, and the step that depends on it never starts', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-fail');
+    const name = await submit(
+      kube,
+      dagWorkflow(namespace, 'broken-', [
+        templateTask('broken', 'apply', applying(namespace, 'broken', 'fail-install', '1.0.0')),
+        templateTask('after', 'apply', applying(namespace, 'after', 'configmap-app', '1.0.0'), {
+          dependencies: ['broken'],
+        }),
+      ]),
+    );
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
+    // One attempt: exit 1 (release failed) is not retried, only 4 (cluster unreachable) is.
+    const [attempt, ...more] = attempts(workflow, 'broken');
+    expect(more).toEqual([]);
+    expect(attempt).toMatchObject({ phase: 'Failed', message: 'main: Error (exit code 1)' });
+    expect(attempt?.outputs?.exitCode).toBe('1');
+    expect(result(attempt)).toMatchObject({ phase: 'Failed', name: 'broken' });
+    expect(attempts(workflow, 'after')).toEqual([]);
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
+  });
+
+  it('rolls back and deletes with the rollback and delete templates as steps', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-rollback');
+    const release = { name: 'web', namespace, timeout: '2m' };
+    // Given version 1.0.0, then 2.0.0, applied by the template; When rollback runs as the next step
+    const upgrade = await submit(
+      kube,
+      dagWorkflow(namespace, 'upgrade-then-rollback-', [
+        templateTask('install', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
+        templateTask('upgrade', 'apply', applying(namespace, 'web', 'configmap-app', '2.0.0'), {
+          dependencies: ['install'],
+        }),
+        templateTask('rollback', 'rollback', release, { dependencies: ['upgrade'] }),
+      ]),
+    );
+    const rolledBack = await workflowFinished(kube, namespace, upgrade);
+    expect(rolledBack.status?.phase, describeWorkflow(rolledBack)).toBe('Succeeded');
+    // Then the release is back at the spec before the upgrade, and installed as 1.0.0
+    expect(result(taskNode(rolledBack, 'upgrade'))).toMatchObject({ chartVersion: '2.0.0' });
+    expect(result(taskNode(rolledBack, 'rollback'))).toMatchObject({
+      action: 'rollback',
+      phase: 'Succeeded',
+    });
+    const web = await kube.get(HR, 'HelmRelease', namespace, 'web');
+    expect(web?.spec?.chart?.spec?.version).toBe('1.0.0');
+    expect(condition(web, 'Ready')?.status).toBe('True');
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('1.0.0');
+
+    // When delete runs as a step, Then the HelmRelease is gone and the chart uninstalled
+    const removal = await submit(
+      kube,
+      dagWorkflow(namespace, 'delete-', [templateTask('delete', 'delete', release)]),
+    );
+    const deleted = await workflowFinished(kube, namespace, removal);
+    expect(deleted.status?.phase, describeWorkflow(deleted)).toBe('Succeeded');
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'web')).toBeUndefined();
+    await waitForGone(kube, ['v1', 'ConfigMap', namespace, 'web-config']);
+  });
+
+  it('runs the ClusterWorkflowTemplate twin with clusterScope: true', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-cluster');
+    // The namespaced WorkflowTemplate is removed: only the cluster-scoped one can serve the call.
+    await kube.remove(WORKFLOW, 'WorkflowTemplate', namespace, 'orkestra-helmrelease');
+    const name = await submit(
+      kube,
+      dagWorkflow(namespace, 'cluster-scope-', [
+        templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0'), {
+          clusterScope: true,
+        }),
+      ]),
+    );
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+    expect(result(taskNode(workflow, 'web'))).toMatchObject({ phase: 'Succeeded', chartVersion: '1.0.0' });
+  });
+});
+
+describe('the argo CLI', () => {
+  it('argo submit --from workflowtemplate/orkestra-helmrelease --entrypoint apply -p helmrelease=…', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-submit');
+    const submitted = await run(inject('argo'), [
+      'submit',
+      '-n',
+      namespace,
+      '--from',
+      'workflowtemplate/orkestra-helmrelease',
+      '--entrypoint',
+      'apply',
+      '-p',
+      `helmrelease=${helmRelease(namespace, 'web', 'configmap-app', '1.0.0')}`,
+      '-p',
+      `source=${fixtureSource(namespace)}`,
+      '--wait',
+      '-o',
+      'name',
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const name = submitted.stdout.trim().split('\n')[0] as string;
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+    expect(condition(await kube.get(HR, 'HelmRelease', namespace, 'web'), 'Ready')?.status).toBe('True');
+  });
+
+  it('argo stop ends the running executor step with SIGTERM: exit 143, no retry', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-stop');
+    // A chart version that does not exist: the release never becomes ready, the step keeps waiting.
+    const name = await submit(
+      kube,
+      dagWorkflow(namespace, 'stopped-', [
+        templateTask('waiting', 'apply', {
+          ...applying(namespace, 'waiting', 'configmap-app', '9.9.9'),
+          timeout: '10m',
+        }),
+      ]),
+    );
+    const pod = await waitFor(
+      'the executor to be waiting for its release',
+      async () => {
+        const workflow = (await kube.get(WORKFLOW, 'Workflow', namespace, name)) as Obj;
+        const [attempt] = attempts(workflow, 'waiting');
+        if (attempt?.phase !== 'Running') return undefined;
+        const found = await podOf(kube, namespace, attempt);
+        return containerLog(namespace, found.metadata?.name as string).includes('Applied HelmRelease')
+          ? found
+          : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    const stopped = await run(inject('argo'), ['stop', '-n', namespace, name]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
+    expect(workflow.status?.message).toBe("Stopped with strategy 'Stop'");
+    expect(attempts(workflow, 'waiting')).toHaveLength(1);
+    const podName = pod.metadata?.name as string;
+    const finished = await kube.get('v1', 'Pod', namespace, podName);
+    const main = finished?.status?.containerStatuses?.find((c: { name: string }) => c.name === 'main');
+    expect(main?.state?.terminated?.exitCode).toBe(143);
+    // The executor itself handled SIGTERM: it logged the outcome before exiting.
+    const lines = containerLog(namespace, podName)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({ level: 'error', phase: 'Terminated', reason: 'Terminated' });
+  });
+});
+
+describe('the executor step’s identity (RBAC)', () => {
+  it('runs with its ServiceAccount’s token, which cannot read Secrets or create Deployments', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-rbac');
+    const name = await submit(
+      kube,
+      dagWorkflow(namespace, 'rbac-', [
+        templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
+      ]),
+    );
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+    const [attempt] = attempts(workflow, 'web');
+    const pod = await podOf(kube, namespace, attempt as never);
+    const asStep = (args: string[]) =>
+      run(ensureTools().kubectl, [
+        '--kubeconfig',
+        podKubeconfig(namespace, pod.metadata?.name as string),
+        ...args,
+      ]);
+
+    const identity = await asStep(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    expect(identity.stdout).toBe(`system:serviceaccount:${namespace}:orkestra-executor`);
+    expect((await asStep(['get', 'helmreleases', '-n', namespace, '-o', 'name'])).stdout).toContain('web');
+
+    const secrets = await asStep(['get', 'secrets', '-n', namespace]);
+    expect(secrets.code).not.toBe(0);
+    expect(secrets.stderr).toContain('cannot list resource "secrets"');
+    const deployment = await asStep([
+      'create',
+      'deployment',
+      'intruder',
+      '-n',
+      namespace,
+      '--image=busybox:1.36',
+    ]);
+    expect(deployment.code).not.toBe(0);
+    expect(deployment.stderr).toContain('cannot create resource "deployments"');
+  });
+
+  it('fails where its ServiceAccount has no Role: the API server refuses the step, not admin', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-norole');
+    await kube.remove('rbac.authorization.k8s.io/v1', 'RoleBinding', namespace, 'orkestra-executor');
+    const name = await submit(
+      kube,
+      dagWorkflow(namespace, 'no-role-', [
+        templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
+      ]),
+    );
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
+    // Exit 4 (the cluster refused): the template's retryStrategy tries twice more.
+    const tries = attempts(workflow, 'web');
+    expect(tries.map((t) => t.outputs?.exitCode)).toEqual(['4', '4', '4']);
+    const pod = await podOf(kube, namespace, tries[0] as never);
+    expect(containerLog(namespace, pod.metadata?.name as string)).toContain(
+      `User \\"system:serviceaccount:${namespace}:orkestra-executor\\" cannot`,
+    );
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'web')).toBeUndefined();
+  });
+});
+
+describe('the test kubelet', () => {
+  it('fails a pod whose image it cannot run, naming the image', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-image');
+    const name = await submit(kube, {
+      apiVersion: WORKFLOW,
+      kind: 'Workflow',
+      metadata: { generateName: 'unknown-image-', namespace },
+      spec: {
+        entrypoint: 'main',
+        serviceAccountName: 'orkestra-executor',
+        templates: [{ name: 'main', container: { image: 'busybox:1.36', command: ['true'] } }],
+      },
+    } as Obj);
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
+    const node = Object.values(workflow.status?.nodes ?? {})[0] as { message: string };
+    expect(node.message).toContain('image busybox:1.36 cannot run here');
+  });
+});

@@ -44,7 +44,7 @@ beforeAll(() => {
 });
 
 const helmRelease = (namespace: string, name: string, chart: string, version: string) =>
-  stringify(fixtureHelmRelease(namespace, name, chart, version, { targetNamespace: namespace }));
+  stringify(fixtureHelmRelease(namespace, name, chart, version));
 
 /** Parameters of the apply template for a fixture chart. */
 const applying = (namespace: string, name: string, chart: string, version: string) => ({
@@ -365,9 +365,15 @@ describe('the executor step’s identity (RBAC)', () => {
     const tries = attempts(workflow, 'web');
     expect(tries.map((t) => t.outputs?.exitCode)).toEqual(['4', '4', '4']);
     const pod = await podOf(kube, namespace, tries[0] as never);
-    expect(containerLog(namespace, pod.metadata?.name as string)).toContain(
-      `User \\"system:serviceaccount:${namespace}:orkestra-executor\\" cannot`,
+    const outcome = JSON.parse(
+      containerLog(namespace, pod.metadata?.name as string)
+        .trim()
+        .split('\n')
+        .at(-1) as string,
     );
+    expect(outcome).toMatchObject({ level: 'error', reason: 'ClusterUnreachable' });
+    expect(outcome.message).toContain(`system:serviceaccount:${namespace}:orkestra-executor`);
+    expect(outcome.message).toContain('cannot get resource');
     expect(await kube.get(HR, 'HelmRelease', namespace, 'web')).toBeUndefined();
   });
 });

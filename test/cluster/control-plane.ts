@@ -21,15 +21,15 @@ import { parseAllDocuments } from 'yaml';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
 import { REPO_ROOT, upstreamCrds } from './components.ts';
+import { httpRequest } from './http.ts';
+import { freePort } from './ports.ts';
+import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
 import {
   clusterTemplateObjects,
   type ManifestObject,
   namespacedTemplateObjects,
   TEMPLATES_NAMESPACE,
 } from './templates.ts';
-import { httpRequest } from './http.ts';
-import { freePort } from './ports.ts';
-import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
 import { waitFor } from './wait.ts';
 
 export interface ControlPlane {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ensureTools } from '../cluster/tools.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
+import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
 import {
   condition,
@@ -30,8 +30,8 @@ import {
   run,
   submit,
   taskNode,
-  templateTask,
   templatesNamespace,
+  templateTask,
   WORKFLOW,
   workflowFinished,
 } from './argo.ts';

@@ -134,7 +134,7 @@ export async function startKubelet({
 
   async function reject(pod: V1Pod, message: string): Promise<void> {
     log(`Rejected pod ${describe(pod)}: ${message}`);
-    await patchPodStatus(pod, rejectedStatus(pod, message, now()));
+    await patchPodStatus(pod, rejectedStatus(message, now()));
   }
 
   /** Runs one step pod from start to its final status. */

@@ -188,7 +188,7 @@ describe('the objects argoexec and the kubelet would write', () => {
   });
 
   it('rejected: Failed with the problem as status.message (Argo’s node message)', () => {
-    expect(rejectedStatus(pod, 'image x cannot run here', 't0')).toMatchObject({
+    expect(rejectedStatus('image x cannot run here', 't0')).toMatchObject({
       phase: 'Failed',
       message: 'test kubelet: image x cannot run here',
     });

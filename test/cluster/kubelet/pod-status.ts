@@ -119,7 +119,7 @@ export function finishedStatus(
 }
 
 /** A pod the test kubelet cannot run: Failed with a message (Argo shows it as the node's message). */
-export function rejectedStatus(pod: V1Pod, message: string, at: string): V1PodStatus {
+export function rejectedStatus(message: string, at: string): V1PodStatus {
   return {
     phase: 'Failed',
     reason: 'TestKubeletRejected',

@@ -1,12 +1,13 @@
 // The orkestra-helmrelease WorkflowTemplates on the real Argo workflow-controller and real Flux:
 // hand-written Workflows (templateRef), `argo submit --from`, the ClusterWorkflowTemplate twin,
 // `argo stop`, and the executor's RBAC. Step pods run through the test kubelet.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import { REPO_ROOT } from '../cluster/components.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
@@ -53,6 +54,15 @@ const applying = (namespace: string, name: string, chart: string, version: strin
   timeout: '2m',
 });
 
+/** The Workflow under "Reusing the templates" in README.md. */
+function readmeWorkflow(): string {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Reusing the templates'));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error('README.md has no yaml block under "Reusing the templates"');
+  return block;
+}
+
 function tempFile(name: string, content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'orkestra-e2e-')), name);
   writeFileSync(path, content);
@@ -81,22 +91,18 @@ async function recordHelmReleaseEvents(namespace: string) {
 }
 
 describe('a hand-written Workflow calling the templates (templateRef)', () => {
-  it(`installs a fixture chart from namespace ${TEMPLATES_NAMESPACE}, submitted with kubectl create`, async () => {
-    // Given the namespace the control plane prepared as the chart does, and a Workflow file
+  it(`runs the README's Workflow in namespace ${TEMPLATES_NAMESPACE}, submitted with kubectl create`, async () => {
+    // Given the namespace the control plane prepared as the chart does, and the README's Workflow
     const namespace = TEMPLATES_NAMESPACE;
     const file = tempFile(
       'workflow.yaml',
-      stringify(
-        dagWorkflow(namespace, 'install-web-', [
-          templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
-        ]),
-      ),
+      readmeWorkflow().replace('http://127.0.0.1:PORT', inject('chartsUrl')),
     );
-    // When it is created with the real kubectl
+    // When it is created with the real kubectl, as the README says
     const created = await run(ensureTools().kubectl, ['create', '-n', namespace, '-f', file, '-o', 'name']);
     expect(created.code, created.stderr).toBe(0);
     const name = created.stdout.trim().replace(/^workflow\.argoproj\.io\//, '');
-    // Then it succeeds, the release is installed, and the step reports the executor's result
+    // Then it succeeds, the release is installed, and each step reports the executor's result
     const workflow = await workflowFinished(kube, namespace, name);
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
     expect(result(taskNode(workflow, 'web'))).toMatchObject({
@@ -106,6 +112,7 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
       name: 'web',
       chartVersion: '1.0.0',
     });
+    expect(result(taskNode(workflow, 'check'))).toMatchObject({ action: 'probe', phase: 'Succeeded' });
     const release = await kube.get(HR, 'HelmRelease', namespace, 'web');
     expect(condition(release, 'Ready')?.status).toBe('True');
     expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('1.0.0');

@@ -68,7 +68,8 @@ describe('calls into orkestra-helmrelease', () => {
   it('passes every parameter to the executor as its own argument, never through a shell', () => {
     for (const template of templates.values()) {
       const container = template.container as { command?: string[]; args: string[] };
-      expect(container.command).toBeUndefined();
+      // The command is the image's own entrypoint (test/dockerfile.test.ts): no shell, no parameters.
+      expect(container.command?.join(' ')).not.toMatch(/\b(sh|bash)\b|\{\{/);
       for (const input of template.inputs?.parameters ?? []) {
         expect(container.args).toContain(`{{inputs.parameters.${input.name}}}`);
       }

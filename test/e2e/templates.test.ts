@@ -69,6 +69,21 @@ function tempFile(name: string, content: string): string {
   return path;
 }
 
+/** Runs a Workflow of one task, `web`, applying configmap-app 1.0.0; returns it once finished. */
+async function installWeb(
+  namespace: string,
+  generateName: string,
+  { clusterScope = false } = {},
+): Promise<Obj> {
+  const name = await submit(
+    kube,
+    dagWorkflow(namespace, generateName, [
+      templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0'), { clusterScope }),
+    ]),
+  );
+  return workflowFinished(kube, namespace, name);
+}
+
 /** Records HelmRelease watch events in a namespace, in the API server's order. */
 async function recordHelmReleaseEvents(namespace: string) {
   const config = new KubeConfig();
@@ -233,15 +248,7 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
     const namespace = await templatesNamespace(kube, 'e2e-cluster');
     // The namespaced WorkflowTemplate is removed: only the cluster-scoped one can serve the call.
     await kube.remove(WORKFLOW, 'WorkflowTemplate', namespace, 'orkestra-helmrelease');
-    const name = await submit(
-      kube,
-      dagWorkflow(namespace, 'cluster-scope-', [
-        templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0'), {
-          clusterScope: true,
-        }),
-      ]),
-    );
-    const workflow = await workflowFinished(kube, namespace, name);
+    const workflow = await installWeb(namespace, 'cluster-scope-', { clusterScope: true });
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
     expect(result(taskNode(workflow, 'web'))).toMatchObject({ phase: 'Succeeded', chartVersion: '1.0.0' });
   });
@@ -321,13 +328,7 @@ describe('the argo CLI', () => {
 describe('the executor step’s identity (RBAC)', () => {
   it('runs with its ServiceAccount’s token, which cannot read Secrets or create Deployments', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-rbac');
-    const name = await submit(
-      kube,
-      dagWorkflow(namespace, 'rbac-', [
-        templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
-      ]),
-    );
-    const workflow = await workflowFinished(kube, namespace, name);
+    const workflow = await installWeb(namespace, 'rbac-');
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
     const [attempt] = attempts(workflow, 'web');
     const pod = await podOf(kube, namespace, attempt as never);
@@ -360,13 +361,7 @@ describe('the executor step’s identity (RBAC)', () => {
   it('fails where its ServiceAccount has no Role: the API server refuses the step, not admin', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-norole');
     await kube.remove('rbac.authorization.k8s.io/v1', 'RoleBinding', namespace, 'orkestra-executor');
-    const name = await submit(
-      kube,
-      dagWorkflow(namespace, 'no-role-', [
-        templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
-      ]),
-    );
-    const workflow = await workflowFinished(kube, namespace, name);
+    const workflow = await installWeb(namespace, 'no-role-');
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
     // Exit 4 (the cluster refused): the template's retryStrategy tries twice more.
     const tries = attempts(workflow, 'web');

@@ -136,13 +136,13 @@ export async function podOf(kube: Kube, namespace: string, node: WorkflowNode): 
 }
 
 /** What the main container wrote to stdout and stderr (the test kubelet keeps it per pod). */
-export function containerLog(namespace: string, pod: string): string {
-  return readFileSync(join(podFolder(inject('kubeletDir'), namespace, pod), 'main.log'), 'utf8');
+export function containerLog(pod: Obj): string {
+  return readFileSync(join(podFolder(inject('kubeletDir'), pod), 'main.log'), 'utf8');
 }
 
 /** The kubeconfig the test kubelet made from the pod's ServiceAccount token. */
-export function podKubeconfig(namespace: string, pod: string): string {
-  return join(podFolder(inject('kubeletDir'), namespace, pod), 'kubeconfig');
+export function podKubeconfig(pod: Obj): string {
+  return join(podFolder(inject('kubeletDir'), pod), 'kubeconfig');
 }
 
 /** Runs a real CLI (argo, kubectl) against the test cluster. */

@@ -84,6 +84,45 @@ async function installWeb(
   return workflowFinished(kube, namespace, name);
 }
 
+/**
+ * Starts a Workflow whose one step, `waiting`, applies a chart version that does not exist: the
+ * release never becomes ready and the executor keeps waiting. Returns once it waits, with its pod.
+ */
+async function startWaitingStep(
+  namespace: string,
+  generateName: string,
+): Promise<{ name: string; pod: Obj }> {
+  const name = await submit(
+    kube,
+    dagWorkflow(namespace, generateName, [
+      templateTask('waiting', 'apply', {
+        ...applying(namespace, 'waiting', 'configmap-app', '9.9.9'),
+        timeout: '10m',
+      }),
+    ]),
+  );
+  const pod = await waitFor(
+    'the executor to be waiting for its release',
+    async () => {
+      const workflow = (await kube.get(WORKFLOW, 'Workflow', namespace, name)) as Obj;
+      const [attempt] = attempts(workflow, 'waiting');
+      if (attempt?.phase !== 'Running') return undefined;
+      const found = await podOf(kube, namespace, attempt);
+      return containerLog(found).includes('Applied HelmRelease') ? found : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 250 },
+  );
+  return { name, pod };
+}
+
+/** The executor's JSON log lines of a pod. */
+function executorLog(pod: Obj): Array<Record<string, unknown>> {
+  return containerLog(pod)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
 /** Records HelmRelease watch events in a namespace, in the API server's order. */
 async function recordHelmReleaseEvents(namespace: string) {
   const config = new KubeConfig();
@@ -282,29 +321,7 @@ describe('the argo CLI', () => {
 
   it('argo stop ends the running executor step with SIGTERM: exit 143, no retry', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-stop');
-    // A chart version that does not exist: the release never becomes ready, the step keeps waiting.
-    const name = await submit(
-      kube,
-      dagWorkflow(namespace, 'stopped-', [
-        templateTask('waiting', 'apply', {
-          ...applying(namespace, 'waiting', 'configmap-app', '9.9.9'),
-          timeout: '10m',
-        }),
-      ]),
-    );
-    const pod = await waitFor(
-      'the executor to be waiting for its release',
-      async () => {
-        const workflow = (await kube.get(WORKFLOW, 'Workflow', namespace, name)) as Obj;
-        const [attempt] = attempts(workflow, 'waiting');
-        if (attempt?.phase !== 'Running') return undefined;
-        const found = await podOf(kube, namespace, attempt);
-        return containerLog(namespace, found.metadata?.name as string).includes('Applied HelmRelease')
-          ? found
-          : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    const { name, pod } = await startWaitingStep(namespace, 'stopped-');
     const stopped = await run(inject('argo'), ['stop', '-n', namespace, name]);
     expect(stopped.code, stopped.stderr).toBe(0);
 
@@ -317,11 +334,11 @@ describe('the argo CLI', () => {
     const main = finished?.status?.containerStatuses?.find((c: { name: string }) => c.name === 'main');
     expect(main?.state?.terminated?.exitCode).toBe(143);
     // The executor itself handled SIGTERM: it logged the outcome before exiting.
-    const lines = containerLog(namespace, podName)
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line));
-    expect(lines.at(-1)).toMatchObject({ level: 'error', phase: 'Terminated', reason: 'Terminated' });
+    expect(executorLog(pod).at(-1)).toMatchObject({
+      level: 'error',
+      phase: 'Terminated',
+      reason: 'Terminated',
+    });
   });
 });
 
@@ -333,11 +350,7 @@ describe('the executor step’s identity (RBAC)', () => {
     const [attempt] = attempts(workflow, 'web');
     const pod = await podOf(kube, namespace, attempt as never);
     const asStep = (args: string[]) =>
-      run(ensureTools().kubectl, [
-        '--kubeconfig',
-        podKubeconfig(namespace, pod.metadata?.name as string),
-        ...args,
-      ]);
+      run(ensureTools().kubectl, ['--kubeconfig', podKubeconfig(pod), ...args]);
 
     const identity = await asStep(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
     expect(identity.stdout).toBe(`system:serviceaccount:${namespace}:orkestra-executor`);
@@ -367,12 +380,7 @@ describe('the executor step’s identity (RBAC)', () => {
     const tries = attempts(workflow, 'web');
     expect(tries.map((t) => t.outputs?.exitCode)).toEqual(['4', '4', '4']);
     const pod = await podOf(kube, namespace, tries[0] as never);
-    const outcome = JSON.parse(
-      containerLog(namespace, pod.metadata?.name as string)
-        .trim()
-        .split('\n')
-        .at(-1) as string,
-    );
+    const outcome = executorLog(pod).at(-1) as { message: string };
     expect(outcome).toMatchObject({ level: 'error', reason: 'ClusterUnreachable' });
     expect(outcome.message).toContain(`system:serviceaccount:${namespace}:orkestra-executor`);
     expect(outcome.message).toContain('cannot get resource');
@@ -381,6 +389,33 @@ describe('the executor step’s identity (RBAC)', () => {
 });
 
 describe('the test kubelet', () => {
+  it('stops the program of a deleted pod before confirming the deletion, as a node’s kubelet does', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-delete-pod');
+    const { name, pod } = await startWaitingStep(namespace, 'deleted-pod-');
+    const podName = pod.metadata?.name as string;
+    // When the running step's pod is deleted: a bound pod is only removed once its kubelet has
+    // stopped the containers and said so.
+    await kube.remove('v1', 'Pod', namespace, podName);
+    const replacement = await waitFor(
+      'the pod to be gone (Argo may create it again under the same name)',
+      async () => {
+        const current = await kube.get('v1', 'Pod', namespace, podName);
+        return current?.metadata?.uid !== pod.metadata?.uid ? { current } : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    // Then the executor ended on SIGTERM before the pod went
+    expect(executorLog(pod).at(-1)).toMatchObject({ phase: 'Terminated' });
+    // Argo runs a step whose pod vanished within 10 s of starting again (operator.go,
+    // recentlyStarted); `argo terminate` ends the Workflow either way.
+    if (replacement.current)
+      expect(replacement.current.metadata?.labels?.['workflows.argoproj.io/workflow']).toBe(name);
+    const terminated = await run(inject('argo'), ['terminate', '-n', namespace, name]);
+    expect(terminated.code, terminated.stderr).toBe(0);
+    const workflow = await workflowFinished(kube, namespace, name);
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
+  });
+
   it('fails a pod whose image it cannot run, naming the image', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-image');
     const name = await submit(kube, {

@@ -10,7 +10,7 @@
 //      with the same token;
 //   4. runs the main container's program (pod-plan.ts) as a local process with the container's
 //      env, a private TMPDIR standing for the container's /tmp, stdout and stderr to
-//      <dir>/pods/<namespace>/<pod>/main.log;
+//      <dir>/pods/<namespace>/<pod>/<uid>/main.log;
 //   5. as `wait` does at the end, reads the output parameters from their paths, merge-patches them
 //      into the task result, then sets report-outputs-completed "true";
 //   6. reports every container terminated (main with the program's exit code; 128 + N after signal
@@ -59,7 +59,7 @@ const now = () => new Date().toISOString();
 
 export interface KubeletOptions {
   kube: KubeConfig;
-  /** Where each pod gets its folder: pods/<namespace>/<pod>/{tmp/, kubeconfig, main.log}. */
+  /** Where each pod gets its folder: pods/<namespace>/<pod>/<uid>/{tmp/, kubeconfig, main.log}. */
   dir: string;
   images: ReadonlyMap<string, LocalImage>;
   log: (line: string) => void;
@@ -70,14 +70,17 @@ interface Step {
   plan: StepPlan;
   /** Sends SIGTERM (then SIGKILL after the grace period) once; `why` is logged. */
   terminate: (why: string) => void;
+  /** Settles when the step is over: outputs reported, final pod status written. */
+  finished: Promise<void>;
 }
 
 interface Workflow extends KubernetesObject {
   spec?: { shutdown?: string };
 }
 
-export function podFolder(dir: string, namespace: string, name: string): string {
-  return join(dir, 'pods', namespace, name);
+/** Each pod's own folder; by UID, since Argo may create a pod again under the same name. */
+export function podFolder(dir: string, pod: Pick<KubernetesObject, 'metadata'>): string {
+  return join(dir, 'pods', pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', pod.metadata?.uid ?? '');
 }
 
 /** A kubeconfig as the in-cluster service-account files would configure a client. */
@@ -99,6 +102,33 @@ function serviceAccountKubeconfig(kube: KubeConfig, token: string, namespace: st
     ],
     'current-context': 'in-cluster',
   });
+}
+
+/** What `wait` does last: merge-patch the outputs into the task result, then mark it complete. */
+async function reportOutputs(
+  api: CustomObjectsApi,
+  namespace: string,
+  nodeId: string,
+  collected: ReturnType<typeof collectOutputs>,
+): Promise<string[]> {
+  const problems: string[] = 'problem' in collected ? [collected.problem] : [];
+  const outputs: TemplateOutputs | undefined = 'outputs' in collected ? collected.outputs : undefined;
+  const patch = (body: object) =>
+    api.patchNamespacedCustomObject(
+      { ...ARGO, namespace, plural: 'workflowtaskresults', name: nodeId, body },
+      mergePatch,
+    );
+  try {
+    if (outputs) await patch({ outputs });
+  } catch (error) {
+    problems.push(`reporting outputs: ${(error as Error).message}`);
+  }
+  try {
+    await patch({ metadata: { labels: { [REPORT_OUTPUTS_COMPLETED]: 'true' } } });
+  } catch (error) {
+    problems.push(`finalizing outputs: ${(error as Error).message}`);
+  }
+  return problems;
 }
 
 export async function startKubelet({
@@ -162,7 +192,7 @@ export async function startKubelet({
     } catch (error) {
       return reject(pod, `no token for ServiceAccount ${plan.serviceAccount}: ${(error as Error).message}`);
     }
-    const folder = podFolder(dir, namespace, name);
+    const folder = podFolder(dir, pod);
     const tmp = join(folder, 'tmp');
     mkdirSync(tmp, { recursive: true });
     const kubeconfigPath = join(folder, 'kubeconfig');
@@ -213,11 +243,16 @@ export async function startKubelet({
     };
     let outputsAtSignal: ReturnType<typeof collectOutputs> | undefined;
     let signalled = false;
-    running.set(pod.metadata?.uid as string, {
+    let markFinished = () => {};
+    const uid = pod.metadata?.uid as string;
+    running.set(uid, {
       pod,
       plan,
+      finished: new Promise<void>((resolve) => {
+        markFinished = resolve;
+      }),
       terminate: (why) => {
-        if (signalled) return;
+        if (signalled || child.exitCode !== null || child.signalCode !== null) return;
         signalled = true;
         outputsAtSignal = collectOutputs(plan.outputs, readContainerFile);
         log(`Sending SIGTERM to pod ${describe(pod)}: ${why}`);
@@ -227,44 +262,42 @@ export async function startKubelet({
       },
     });
 
-    const mainExit = await new Promise<ContainerExit>((resolve) => {
-      child.once('error', (error) => resolve({ exitCode: 128, message: error.message }));
-      child.once('exit', (code, signal) =>
-        resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }),
-      );
-    });
-    running.delete(pod.metadata?.uid as string);
-    log(`Pod ${describe(pod)} main exited ${mainExit.exitCode}`);
-
-    // `wait` ends: report outputs, then mark them complete (always, or the node would hang).
-    const collected = outputsAtSignal ?? collectOutputs(plan.outputs, readContainerFile);
-    if ('problem' in collected) waitProblems.push(collected.problem);
-    const outputs: TemplateOutputs | undefined = 'outputs' in collected ? collected.outputs : undefined;
-    const patchTaskResult = (body: object) =>
-      podCustom.patchNamespacedCustomObject(
-        { ...ARGO, namespace, plural: 'workflowtaskresults', name: plan.nodeId, body },
-        mergePatch,
-      );
     try {
-      if (outputs) await patchTaskResult({ outputs });
-    } catch (error) {
-      waitProblems.push(`reporting outputs: ${(error as Error).message}`);
+      const mainExit = await new Promise<ContainerExit>((resolve) => {
+        child.once('error', (error) => resolve({ exitCode: 128, message: error.message }));
+        child.once('exit', (code, signal) =>
+          resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }),
+        );
+      });
+      log(`Pod ${describe(pod)} main exited ${mainExit.exitCode}`);
+      // `wait` ends: report outputs, then mark them complete (always, or the node would hang).
+      const collected = outputsAtSignal ?? collectOutputs(plan.outputs, readContainerFile);
+      waitProblems.push(...(await reportOutputs(podCustom, namespace, plan.nodeId, collected)));
+      const waitExit: ContainerExit = waitProblems.length
+        ? { exitCode: 1, message: waitProblems.join('; ') }
+        : { exitCode: 0 };
+      if (waitProblems.length) log(`Pod ${describe(pod)} wait failed: ${waitProblems.join('; ')}`);
+      await patchPodStatus(pod, finishedStatus(pod, { main: mainExit, wait: waitExit }, startedAt, now()));
+    } finally {
+      running.delete(uid);
+      markFinished();
     }
-    try {
-      await patchTaskResult({ metadata: { labels: { [REPORT_OUTPUTS_COMPLETED]: 'true' } } });
-    } catch (error) {
-      waitProblems.push(`finalizing outputs: ${(error as Error).message}`);
-    }
-    const waitExit: ContainerExit = waitProblems.length
-      ? { exitCode: 1, message: waitProblems.join('; ') }
-      : { exitCode: 0 };
-    if (waitProblems.length) log(`Pod ${describe(pod)} wait failed: ${waitProblems.join('; ')}`);
-    await patchPodStatus(pod, finishedStatus(pod, { main: mainExit, wait: waitExit }, startedAt, now()));
   }
 
-  /** Pod deleted: stop its process; a pod bound to this node is gone only when the kubelet says so. */
+  /**
+   * Pod deleted: a pod bound to this node is gone only when its kubelet says so, after stopping its
+   * containers (while the pod exists, its token stays valid, so `wait` can still report outputs).
+   */
+  const removing = new Set<string>();
   async function removePod(pod: V1Pod): Promise<void> {
-    running.get(pod.metadata?.uid as string)?.terminate('pod deleted');
+    const uid = pod.metadata?.uid as string;
+    if (removing.has(uid)) return;
+    removing.add(uid);
+    const step = running.get(uid);
+    if (step) {
+      step.terminate('pod deleted');
+      await step.finished;
+    }
     if (pod.spec?.nodeName !== NODE_NAME) return;
     try {
       await core.deleteNamespacedPod({

@@ -48,9 +48,22 @@ export async function serverSideApply<T extends { metadata: { name?: string; gen
   )) as never;
 }
 
-/** A parameter value: `-` (stdin), `configmap:NS/NAME/KEY` (release bundle), a file, or the YAML/JSON itself. */
+/**
+ * A parameter value: `-` (stdin), `@PATH` (a file: Argo v4's emissary passes an argument over
+ * 128 KiB that way), `configmap:NS/NAME/KEY` (release bundle), a file, or the YAML/JSON itself.
+ * Neither YAML nor JSON can start with `@`, so the forms cannot be confused.
+ */
 export async function readParameter(value: string, context: ActionContext, what: string): Promise<string> {
   if (value === '-') return readFileSync(0, 'utf8');
+  if (value.startsWith('@')) {
+    try {
+      return readFileSync(value.slice(1), 'utf8');
+    } catch (error) {
+      throw new InvalidInputError(what, [
+        { path: what, message: `cannot read ${value.slice(1)} (given as ${value}): ${(error as Error).message}` },
+      ]);
+    }
+  }
   const reference = BUNDLE_REFERENCE.exec(value.trim());
   if (reference) {
     const [, namespace, name, key] = reference as unknown as [string, string, string, string];

@@ -7,28 +7,36 @@
 //      kubeconfig (server, CA, token, the pod's namespace) — the in-cluster config the container
 //      would read — so the program has exactly the RBAC of its ServiceAccount;
 //   3. as `wait` does on start, creates the WorkflowTaskResult (report-outputs-completed "false"),
-//      with the same token;
-//   4. runs the main container's program (pod-plan.ts) as a local process with the container's
-//      env, a private TMPDIR standing for the container's /tmp, stdout and stderr to
-//      <dir>/pods/<namespace>/<pod>/<uid>/main.log;
+//      with the same token (on AlreadyExists, for a pod Argo created again, it patches it);
+//   4. runs the main container's program (pod-plan.ts) as a local process group with the
+//      container's env. Files: each emptyDir is a folder, a writable root filesystem another, a
+//      read-only one nothing (pod-plan.ts hostPathOf); TMPDIR points at the container's /tmp, or
+//      where nothing can be written when /tmp is on a read-only root. As the emissary does, args
+//      Argo offloaded to a ConfigMap are read from it and those over 128 KiB passed as `@file`
+//      (the file's path on this machine: the process does not see the container's paths).
+//      Output goes to <dir>/pods/<namespace>/<pod>/<uid>/main.log;
 //   5. as `wait` does at the end, reads the output parameters from their paths, merge-patches them
 //      into the task result, then sets report-outputs-completed "true";
-//   6. reports every container terminated (main with the program's exit code; 128 + N after signal
-//      N, as the emissary reports it) and the phase, Succeeded or Failed, in one update.
+//   6. reports every container terminated (main with the program's exit code, 128 + N after signal
+//      N, 64 when it could not start, as the emissary reports them; wait 64 with its first error)
+//      and the phase, Succeeded or Failed, in one update.
 //
-// Stopping: Argo delivers `argo stop`/`terminate` (and deadlines) by `pods/exec` of
-// `argoexec kill 15 1` into each running container (workflow/signal/signal.go), which the API
-// server proxies to the kubelet. With no kubelet endpoint the exec fails; the test kubelet instead
-// watches the Workflows' spec.shutdown (what the exec is a consequence of) and sends SIGTERM, then
-// SIGKILL after the pod's grace period. As in a real pod, where `wait` is signalled together with
-// `main` and collects outputs at once, outputs of a stopped step are read when the signal is sent
-// (usually their defaults). A deleted pod's process is killed the same way and the pod removed.
+// Stopping: when Argo decides to stop a running step (`argo stop`/`terminate`, a workflow
+// deadline) it marks the node Failed — "workflow shutdown with strategy: …" or "Step exceeded its
+// deadline" (workflow/controller/exec_control.go) — and runs `argoexec kill 15 1` in each running
+// container by `pods/exec` (workflow/signal/signal.go), which the API server proxies to the node's
+// kubelet. There is no kubelet endpoint here, so the exec fails; the test kubelet follows the
+// Workflow's node messages instead and sends SIGTERM, then SIGKILL after the pod's grace period. As
+// in a real pod, where `wait` is signalled together with `main` and collects outputs at once,
+// outputs of a stopped step are read when the signal is sent (usually their defaults).
 //
-// Unknown images and pods it cannot run fail with status.message naming the problem.
+// A deleted pod's program is stopped the same way; only then is the deletion confirmed (a pod
+// bound to a node is removed when its kubelet says so), so `wait` can still report with the pod's
+// token. Unknown images and pods it cannot run fail with status.message naming the problem.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -40,10 +48,14 @@ import {
   type V1Pod,
   type V1PodStatus,
 } from '@kubernetes/client-node';
+import pRetry, { AbortError } from 'p-retry';
 import type { LocalImage } from '../images.ts';
 import {
   collectOutputs,
+  hostPathOf,
   initialTaskResult,
+  offloadConfigMapName,
+  offloadLargeArguments,
   planPod,
   REPORT_OUTPUTS_COMPLETED,
   type StepPlan,
@@ -56,10 +68,14 @@ export const NODE_NAME = 'orkestra-test-node';
 const ARGO = { group: 'argoproj.io', version: 'v1alpha1' };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const now = () => new Date().toISOString();
+/** argoexec's exit code for its own failures (cmd/argoexec/main.go). */
+const ARGOEXEC_FAILED = 64;
+/** Node messages with which Argo's controller stops a running step (exec_control.go). */
+const STOPPING_NODE = /^(workflow shutdown with strategy|Step exceeded its deadline)/;
 
 export interface KubeletOptions {
   kube: KubeConfig;
-  /** Where each pod gets its folder: pods/<namespace>/<pod>/<uid>/{tmp/, kubeconfig, main.log}. */
+  /** Where each pod gets its folder: pods/<namespace>/<pod>/<uid>/{volumes/, kubeconfig, main.log}. */
   dir: string;
   images: ReadonlyMap<string, LocalImage>;
   log: (line: string) => void;
@@ -67,15 +83,16 @@ export interface KubeletOptions {
 
 interface Step {
   pod: V1Pod;
-  plan: StepPlan;
-  /** Sends SIGTERM (then SIGKILL after the grace period) once; `why` is logged. */
-  terminate: (why: string) => void;
+  workflowUid?: string;
+  nodeId?: string;
+  /** Stops the program (SIGTERM, SIGKILL after `graceSeconds`), or keeps it from starting. */
+  terminate: (why: string, graceSeconds?: number) => void;
   /** Settles when the step is over: outputs reported, final pod status written. */
   finished: Promise<void>;
 }
 
 interface Workflow extends KubernetesObject {
-  spec?: { shutdown?: string };
+  status?: { nodes?: Record<string, { message?: string }> };
 }
 
 /** Each pod's own folder; by UID, since Argo may create a pod again under the same name. */
@@ -104,19 +121,38 @@ function serviceAccountKubeconfig(kube: KubeConfig, token: string, namespace: st
   });
 }
 
+const statusOf = (error: unknown) => (error as { code?: number })?.code;
+
+/** Retries API calls that got no answer, 429 or 5xx, as argoexec and the kubelet do. */
+function retrying<T>(call: () => Promise<T>): Promise<T> {
+  return pRetry(
+    async () => {
+      try {
+        return await call();
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== undefined && status !== 429 && status < 500) throw new AbortError(error as Error);
+        throw error;
+      }
+    },
+    { retries: 8, minTimeout: 100, maxTimeout: 2_000 },
+  );
+}
+
 /** What `wait` does last: merge-patch the outputs into the task result, then mark it complete. */
 async function reportOutputs(
   api: CustomObjectsApi,
   namespace: string,
   nodeId: string,
-  collected: ReturnType<typeof collectOutputs>,
+  outputs: TemplateOutputs | undefined,
 ): Promise<string[]> {
-  const problems: string[] = 'problem' in collected ? [collected.problem] : [];
-  const outputs: TemplateOutputs | undefined = 'outputs' in collected ? collected.outputs : undefined;
+  const problems: string[] = [];
   const patch = (body: object) =>
-    api.patchNamespacedCustomObject(
-      { ...ARGO, namespace, plural: 'workflowtaskresults', name: nodeId, body },
-      mergePatch,
+    retrying(() =>
+      api.patchNamespacedCustomObject(
+        { ...ARGO, namespace, plural: 'workflowtaskresults', name: nodeId, body },
+        mergePatch,
+      ),
     );
   try {
     if (outputs) await patch({ outputs });
@@ -136,30 +172,37 @@ export async function startKubelet({
   dir,
   images,
   log,
-}: KubeletOptions): Promise<{ stop: () => void }> {
+}: KubeletOptions): Promise<{ stop: () => Promise<void> }> {
   const core = kube.makeApiClient(CoreV1Api);
   const custom = kube.makeApiClient(CustomObjectsApi);
   const seen = new Set<string>();
-  const running = new Map<string, Step>();
-
-  const patchPodStatus = (pod: V1Pod, status: V1PodStatus) =>
-    core.patchNamespacedPodStatus(
-      { name: pod.metadata?.name as string, namespace: pod.metadata?.namespace as string, body: { status } },
-      mergePatch,
-    );
+  const steps = new Map<string, Step>();
 
   const describe = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+  const patchPodStatus = (pod: V1Pod, status: V1PodStatus) =>
+    retrying(() =>
+      core.patchNamespacedPodStatus(
+        {
+          name: pod.metadata?.name as string,
+          namespace: pod.metadata?.namespace as string,
+          body: { status },
+        },
+        mergePatch,
+      ),
+    );
 
   async function bind(pod: V1Pod): Promise<void> {
     if (pod.spec?.nodeName) return;
-    await core.createNamespacedPodBinding({
-      name: pod.metadata?.name as string,
-      namespace: pod.metadata?.namespace as string,
-      body: {
-        metadata: { name: pod.metadata?.name as string },
-        target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME },
-      },
-    });
+    await retrying(() =>
+      core.createNamespacedPodBinding({
+        name: pod.metadata?.name as string,
+        namespace: pod.metadata?.namespace as string,
+        body: {
+          metadata: { name: pod.metadata?.name as string },
+          target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME },
+        },
+      }),
+    );
   }
 
   async function reject(pod: V1Pod, message: string): Promise<void> {
@@ -167,34 +210,41 @@ export async function startKubelet({
     await patchPodStatus(pod, rejectedStatus(message, now()));
   }
 
-  /** Runs one step pod from start to its final status. */
-  async function runStep(pod: V1Pod): Promise<void> {
+  /** Runs one step pod from start to its final status; `step` is registered before it starts. */
+  async function runStep(pod: V1Pod, step: Step, cancelled: () => boolean): Promise<void> {
     const namespace = pod.metadata?.namespace as string;
     const name = pod.metadata?.name as string;
-    const plan = planPod(pod, images);
     await bind(pod);
+    const offloadName = offloadConfigMapName(pod);
+    const offloaded = offloadName
+      ? ((await retrying(() => core.readNamespacedConfigMap({ name: offloadName, namespace }))).data ?? {})
+      : {};
+    const plan = planPod(pod, images, offloaded);
     if (plan.kind === 'reject') return reject(pod, plan.message);
+    step.workflowUid = plan.workflow.uid;
+    step.nodeId = plan.nodeId;
 
     let token: string;
     try {
-      const request = await core.createNamespacedServiceAccountToken({
-        name: plan.serviceAccount,
-        namespace,
-        body: {
-          spec: {
-            audiences: [],
-            expirationSeconds: 3600,
-            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name, uid: pod.metadata?.uid },
+      const request = await retrying(() =>
+        core.createNamespacedServiceAccountToken({
+          name: plan.serviceAccount,
+          namespace,
+          body: {
+            spec: {
+              audiences: [],
+              expirationSeconds: 3600,
+              boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name, uid: pod.metadata?.uid },
+            },
           },
-        },
-      });
+        }),
+      );
       token = request.status?.token as string;
     } catch (error) {
       return reject(pod, `no token for ServiceAccount ${plan.serviceAccount}: ${(error as Error).message}`);
     }
     const folder = podFolder(dir, pod);
-    const tmp = join(folder, 'tmp');
-    mkdirSync(tmp, { recursive: true });
+    const containerFiles = prepareFilesystem(plan, folder);
     const kubeconfigPath = join(folder, 'kubeconfig');
     writeFileSync(kubeconfigPath, serviceAccountKubeconfig(kube, token, namespace), { mode: 0o600 });
     const podKube = new KubeConfig();
@@ -204,11 +254,16 @@ export async function startKubelet({
     // `wait` starts: the task result exists (not complete) before main runs.
     const waitProblems: string[] = [];
     try {
-      await podCustom.createNamespacedCustomObject({
-        ...ARGO,
-        namespace,
-        plural: 'workflowtaskresults',
-        body: initialTaskResult(namespace, plan),
+      await retrying(() =>
+        podCustom.createNamespacedCustomObject({
+          ...ARGO,
+          namespace,
+          plural: 'workflowtaskresults',
+          body: initialTaskResult(namespace, plan),
+        }),
+      ).catch((error: unknown) => {
+        if (statusOf(error) !== 409) throw error;
+        return reportOutputs(podCustom, namespace, plan.nodeId, undefined).then(() => undefined);
       });
     } catch (error) {
       waitProblems.push(`creating WorkflowTaskResult ${plan.nodeId}: ${(error as Error).message}`);
@@ -216,72 +271,128 @@ export async function startKubelet({
 
     const startedAt = now();
     await patchPodStatus(pod, runningStatus(pod, startedAt));
-    const logFd = openSync(join(folder, 'main.log'), 'a');
-    const [program, ...args] = plan.command;
-    const child = spawn(program as string, args, {
-      cwd: folder,
-      env: {
-        PATH: process.env.PATH,
-        HOSTNAME: name,
-        HOME: folder,
-        ...plan.env,
-        TMPDIR: tmp,
-        KUBECONFIG: kubeconfigPath,
-      },
-      stdio: ['ignore', logFd, logFd],
-    });
-    closeSync(logFd);
-    log(`Started pod ${describe(pod)} (node ${plan.nodeId}): ${plan.command.join(' ')}`);
-
-    const readContainerFile = (path: string) => {
-      if (!path.startsWith('/tmp/')) return undefined;
-      try {
-        return readFileSync(join(tmp, path.slice('/tmp/'.length)), 'utf8');
-      } catch {
-        return undefined;
-      }
-    };
+    let mainExit: ContainerExit;
     let outputsAtSignal: ReturnType<typeof collectOutputs> | undefined;
-    let signalled = false;
-    let markFinished = () => {};
-    const uid = pod.metadata?.uid as string;
-    running.set(uid, {
-      pod,
-      plan,
-      finished: new Promise<void>((resolve) => {
-        markFinished = resolve;
-      }),
-      terminate: (why) => {
-        if (signalled || child.exitCode !== null || child.signalCode !== null) return;
-        signalled = true;
-        outputsAtSignal = collectOutputs(plan.outputs, readContainerFile);
-        log(`Sending SIGTERM to pod ${describe(pod)}: ${why}`);
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), plan.graceSeconds * 1000);
-        child.once('exit', () => clearTimeout(kill));
-      },
-    });
-
-    try {
-      const mainExit = await new Promise<ContainerExit>((resolve) => {
-        child.once('error', (error) => resolve({ exitCode: 128, message: error.message }));
+    const offload = plan.argsFromFile
+      ? offloadLargeArguments(plan.command, containerFiles.write)
+      : { command: plan.command };
+    if (cancelled()) {
+      mainExit = { exitCode: 128 + constants.signals.SIGTERM };
+    } else if ('problem' in offload) {
+      mainExit = { exitCode: ARGOEXEC_FAILED, message: offload.problem };
+    } else {
+      const [program, ...args] = offload.command;
+      const logFd = openSync(join(folder, 'main.log'), 'a');
+      const child = spawn(program as string, args, {
+        cwd: folder,
+        detached: true, // its own process group, which the emissary signals as a whole
+        env: {
+          PATH: process.env.PATH,
+          HOSTNAME: name,
+          HOME: containerFiles.tmp,
+          ...plan.env,
+          TMPDIR: containerFiles.tmp,
+          KUBECONFIG: kubeconfigPath,
+        },
+        stdio: ['ignore', logFd, logFd],
+      });
+      closeSync(logFd);
+      log(`Started pod ${describe(pod)} (node ${plan.nodeId}): ${offload.command.join(' ').slice(0, 300)}`);
+      const exited = new Promise<ContainerExit>((resolve) => {
+        child.once('error', (error) => resolve({ exitCode: ARGOEXEC_FAILED, message: error.message }));
         child.once('exit', (code, signal) =>
           resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }),
         );
       });
+      const signalGroup = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-(child.pid as number), signal);
+        } catch {
+          // Already gone.
+        }
+      };
+      let signalled = false;
+      step.terminate = (why, graceSeconds = plan.graceSeconds) => {
+        if (signalled || child.exitCode !== null || child.signalCode !== null) return;
+        signalled = true;
+        outputsAtSignal = collectOutputs(plan.outputs, containerFiles.read);
+        log(`Sending SIGTERM to pod ${describe(pod)}: ${why}`);
+        signalGroup('SIGTERM');
+        const kill = setTimeout(() => signalGroup('SIGKILL'), graceSeconds * 1000);
+        void exited.then(() => clearTimeout(kill));
+      };
+      mainExit = await exited;
       log(`Pod ${describe(pod)} main exited ${mainExit.exitCode}`);
-      // `wait` ends: report outputs, then mark them complete (always, or the node would hang).
-      const collected = outputsAtSignal ?? collectOutputs(plan.outputs, readContainerFile);
-      waitProblems.push(...(await reportOutputs(podCustom, namespace, plan.nodeId, collected)));
-      const waitExit: ContainerExit = waitProblems.length
-        ? { exitCode: 1, message: waitProblems.join('; ') }
-        : { exitCode: 0 };
-      if (waitProblems.length) log(`Pod ${describe(pod)} wait failed: ${waitProblems.join('; ')}`);
-      await patchPodStatus(pod, finishedStatus(pod, { main: mainExit, wait: waitExit }, startedAt, now()));
-    } finally {
-      running.delete(uid);
-      markFinished();
     }
+
+    // `wait` ends: report outputs, then mark them complete (always, or the node would hang).
+    const collected = outputsAtSignal ?? collectOutputs(plan.outputs, containerFiles.read);
+    if ('problem' in collected) waitProblems.push(collected.problem);
+    const outputs = 'outputs' in collected ? collected.outputs : undefined;
+    waitProblems.push(...(await reportOutputs(podCustom, namespace, plan.nodeId, outputs)));
+    // argoexec exits with its first error as the termination message.
+    const waitExit: ContainerExit = waitProblems.length
+      ? { exitCode: ARGOEXEC_FAILED, message: waitProblems[0] }
+      : { exitCode: 0 };
+    if (waitProblems.length) log(`Pod ${describe(pod)} wait failed: ${waitProblems.join('; ')}`);
+    await patchPodStatus(pod, finishedStatus(pod, { main: mainExit, wait: waitExit }, startedAt, now()));
+  }
+
+  /** Folders for the pod's emptyDirs and root filesystem; reads and writes by container path. */
+  function prepareFilesystem(plan: StepPlan, folder: string) {
+    mkdirSync(folder, { recursive: true });
+    for (const { volume } of plan.filesystem.emptyDirs)
+      mkdirSync(join(folder, 'volumes', volume), { recursive: true });
+    if (!plan.filesystem.readOnlyRoot) mkdirSync(join(folder, 'rootfs', 'tmp'), { recursive: true });
+    // Where /tmp is not writable, TMPDIR points below a plain file: every write there fails.
+    const readOnly = join(folder, 'read-only-root-filesystem');
+    writeFileSync(readOnly, 'The container’s root filesystem is read-only.\n');
+    const hostPath = (path: string) => hostPathOf(plan.filesystem, folder, path);
+    return {
+      tmp: hostPath('/tmp') ?? join(readOnly, 'tmp'),
+      read: (path: string) => {
+        const at = hostPath(path);
+        try {
+          return at === undefined ? undefined : readFileSync(at, 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+      write: (path: string, content: string) => {
+        const at = hostPath(path);
+        if (at === undefined) return undefined;
+        mkdirSync(dirname(at), { recursive: true });
+        writeFileSync(at, content);
+        return at;
+      },
+    };
+  }
+
+  function startStep(pod: V1Pod): void {
+    const uid = pod.metadata?.uid as string;
+    let cancelled = false;
+    let markFinished = () => {};
+    const step: Step = {
+      pod,
+      // Until the program runs, stopping means it never starts.
+      terminate: () => {
+        cancelled = true;
+      },
+      finished: new Promise<void>((resolve) => {
+        markFinished = resolve;
+      }),
+    };
+    steps.set(uid, step);
+    runStep(pod, step, () => cancelled)
+      .catch(async (error: Error) => {
+        // Whatever went wrong, the pod ends: Argo must not wait for it forever.
+        log(`Pod ${describe(pod)} failed in the test kubelet: ${error.message}`);
+        await reject(pod, `failed to run the pod: ${error.message}`).catch(() => {});
+      })
+      .finally(() => {
+        steps.delete(uid);
+        markFinished();
+      });
   }
 
   /**
@@ -293,21 +404,20 @@ export async function startKubelet({
     const uid = pod.metadata?.uid as string;
     if (removing.has(uid)) return;
     removing.add(uid);
-    const step = running.get(uid);
+    const step = steps.get(uid);
     if (step) {
-      step.terminate('pod deleted');
+      step.terminate('pod deleted', pod.metadata?.deletionGracePeriodSeconds);
       await step.finished;
     }
     if (pod.spec?.nodeName !== NODE_NAME) return;
-    try {
-      await core.deleteNamespacedPod({
+    await core
+      .deleteNamespacedPod({
         name: pod.metadata?.name as string,
         namespace: pod.metadata?.namespace as string,
         gracePeriodSeconds: 0,
-      });
-    } catch {
-      // Already gone.
-    }
+        body: { preconditions: { uid } },
+      })
+      .catch(() => {}); // already gone
   }
 
   function onPod(pod: V1Pod): void {
@@ -320,22 +430,30 @@ export async function startKubelet({
     seen.add(uid);
     const phase = pod.status?.phase ?? 'Pending';
     if (phase === 'Succeeded' || phase === 'Failed') return;
-    const work =
-      phase === 'Pending'
-        ? runStep(pod)
-        : reject(pod, 'the test kubelet restarted while this pod was running');
-    work.catch((error: Error) => log(`Pod ${describe(pod)} failed in the test kubelet: ${error.message}`));
+    if (phase === 'Pending') {
+      startStep(pod);
+      return;
+    }
+    // Running, but not by this process: it restarted. Report the step failed, wait included, and
+    // complete its task result, as `wait` would on its way out.
+    const nodeId = pod.metadata?.annotations?.['workflows.argoproj.io/node-id'];
+    const at = now();
+    const exits = {
+      main: { exitCode: 137, message: 'the test kubelet restarted while this pod was running' },
+      wait: { exitCode: ARGOEXEC_FAILED, message: 'the test kubelet restarted while this pod was running' },
+    };
+    void Promise.all([
+      nodeId ? reportOutputs(custom, pod.metadata?.namespace as string, nodeId, undefined) : undefined,
+      patchPodStatus(pod, finishedStatus(pod, exits, at, at)),
+    ]).catch((error: Error) => log(`Pod ${describe(pod)}: ${error.message}`));
   }
 
   function onWorkflow(workflow: Workflow): void {
-    const strategy = workflow.spec?.shutdown;
-    if (!strategy) return;
-    for (const step of running.values()) {
-      if (step.pod.metadata?.namespace !== workflow.metadata?.namespace) continue;
-      if (step.plan.workflow.uid !== workflow.metadata?.uid) continue;
-      // Exit handlers still run under Stop (workflow/controller/exec_control.go).
-      if (strategy === 'Stop' && step.plan.onExit) continue;
-      step.terminate(`workflow shutdown with strategy ${strategy}`);
+    const nodes = workflow.status?.nodes ?? {};
+    for (const step of steps.values()) {
+      if (step.workflowUid !== workflow.metadata?.uid || !step.nodeId) continue;
+      const message = nodes[step.nodeId]?.message;
+      if (message && STOPPING_NODE.test(message)) step.terminate(message);
     }
   }
 
@@ -347,7 +465,7 @@ export async function startKubelet({
   );
   pods.on('add', onPod);
   pods.on('update', onPod);
-  pods.on('delete', (pod) => running.get(pod.metadata?.uid as string)?.terminate('pod deleted'));
+  pods.on('delete', (pod) => steps.get(pod.metadata?.uid as string)?.terminate('pod deleted'));
 
   const workflows = makeInformer<Workflow>(
     kube,
@@ -370,11 +488,13 @@ export async function startKubelet({
   }
   await Promise.all([pods.start(), workflows.start()]);
   return {
-    stop: () => {
+    /** Stops watching, and every running program; resolves once their pods are reported. */
+    stop: async () => {
       stopped = true;
       void pods.stop();
       void workflows.stop();
-      for (const step of running.values()) step.terminate('test kubelet stopped');
+      for (const step of steps.values()) step.terminate('test kubelet stopped');
+      await Promise.all([...steps.values()].map((step) => step.finished));
     },
   };
 }

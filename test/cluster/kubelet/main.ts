@@ -23,7 +23,8 @@ const kubelet = await startKubelet({
 });
 writeFileSync(join(values.dir, 'ready'), `${process.pid}\n`);
 process.stdout.write(`${new Date().toISOString()} Test kubelet ready\n`);
-process.once('SIGTERM', () => {
-  kubelet.stop();
+process.once('SIGTERM', async () => {
+  // The programs get SIGTERM and their pods a final status; bounded, as a node drain would be.
+  await Promise.race([kubelet.stop(), new Promise((resolve) => setTimeout(resolve, 4_000))]);
   process.exit(0);
 });

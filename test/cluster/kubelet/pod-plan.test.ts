@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../components.ts';
 import { localImages } from '../images.ts';
-import { collectOutputs, emissaryProgram, initialTaskResult, planPod, type StepPlan } from './pod-plan.ts';
+import {
+  collectOutputs,
+  emissaryProgram,
+  hostPathOf,
+  initialTaskResult,
+  MAX_ARGUMENT_BYTES,
+  offloadConfigMapName,
+  offloadLargeArguments,
+  planPod,
+  type StepPlan,
+} from './pod-plan.ts';
 import { finishedStatus, rejectedStatus, runningStatus } from './pod-status.ts';
 
 const recorded = parse(
@@ -32,6 +42,7 @@ describe('planPod', () => {
     ]);
     expect(plan.command.slice(2, 4)).toEqual(['apply', '--helmrelease']);
     expect(plan.command).toEqual([...plan.command.slice(0, 2), ...(mainOf(recorded).args ?? [])]);
+    expect(plan.argsFromFile).toBe(false);
     expect(plan.env.NODE_COMPILE_CACHE).toBe(join(REPO_ROOT, 'dist/compile-cache'));
     expect(plan.env.ARGO_CONTAINER_NAME).toBe('main');
     expect(plan.serviceAccount).toBe('orkestra-executor');
@@ -65,6 +76,14 @@ describe('planPod', () => {
       'container main: env TOKEN: the test kubelet resolves only fieldRefs',
     ],
     [
+      'a Secret volume → rejected, naming the volume',
+      (pod) => {
+        pod.spec?.volumes?.push({ name: 'creds', secret: { secretName: 'creds' } });
+        mainOf(pod).volumeMounts?.push({ name: 'creds', mountPath: '/creds' });
+      },
+      'container main: volume creds: the test kubelet mounts only emptyDir volumes',
+    ],
+    [
       'no node-id annotation → not an Argo step pod',
       (pod) => {
         delete pod.metadata?.annotations?.['workflows.argoproj.io/node-id'];
@@ -89,6 +108,86 @@ describe('planPod', () => {
       process.execPath,
       join(REPO_ROOT, 'dist/orkestra-executor.js'),
     ]);
+  });
+});
+
+describe('the container filesystem', () => {
+  const plan = planPod(clone(), images) as StepPlan;
+
+  it.each([
+    [
+      '/tmp, the template’s emptyDir → its folder',
+      '/tmp/orkestra-result.json',
+      '/pod/volumes/tmp/orkestra-result.json',
+    ],
+    [
+      '/var/run/argo, Argo’s emptyDir → its folder',
+      '/var/run/argo/progress',
+      '/pod/volumes/var-run-argo/progress',
+    ],
+    ['elsewhere on the read-only root → nowhere', '/app/x', undefined],
+  ])('%s', (_name, path, host) => {
+    expect(plan.filesystem.readOnlyRoot).toBe(true);
+    expect(hostPathOf(plan.filesystem, '/pod', path)).toBe(host);
+  });
+
+  it('without the /tmp emptyDir, /tmp is on the read-only root: nothing can be written there', () => {
+    const pod = clone();
+    const main = mainOf(pod);
+    main.volumeMounts = main.volumeMounts?.filter((m) => m.mountPath !== '/tmp');
+    const withoutTmp = planPod(pod, images) as StepPlan;
+    expect(hostPathOf(withoutTmp.filesystem, '/pod', '/tmp/orkestra-result.json')).toBeUndefined();
+  });
+
+  it('a writable root filesystem → rootfs/', () => {
+    expect(hostPathOf({ readOnlyRoot: false, emptyDirs: [] }, '/pod', '/tmp/x')).toBe('/pod/rootfs/tmp/x');
+  });
+});
+
+describe('args Argo offloaded (over 128 KiB)', () => {
+  function offloadedPod(): { pod: V1Pod; data: Record<string, string> } {
+    const pod = clone();
+    const main = mainOf(pod);
+    const data = { ARGO_CONTAINER_ARGS_FILE: JSON.stringify(main.args) };
+    main.args = undefined;
+    main.env = [
+      ...(main.env ?? []),
+      { name: 'ARGO_CONTAINER_ARGS_FILE', value: '/argo/config/ARGO_CONTAINER_ARGS_FILE' },
+    ];
+    pod.spec?.volumes?.push({ name: 'argo-env-config', configMap: { name: pod.metadata?.name as string } });
+    main.volumeMounts?.push({ name: 'argo-env-config', mountPath: '/argo/config' });
+    return { pod, data };
+  }
+
+  it('are read from the ConfigMap named after the pod', () => {
+    const { pod, data } = offloadedPod();
+    expect(offloadConfigMapName(pod)).toBe(pod.metadata?.name);
+    const plan = planPod(pod, images, data) as StepPlan;
+    expect(plan.argsFromFile).toBe(true);
+    expect(plan.command.slice(2)).toEqual(mainOf(recorded).args);
+  });
+
+  it('those over 128 KiB are written to /tmp/argo_arg_<i>.txt and passed as @file, as the emissary does', () => {
+    const big = 'x'.repeat(MAX_ARGUMENT_BYTES + 1);
+    const written = new Map<string, string>();
+    const result = offloadLargeArguments(
+      ['node', 'main.js', 'apply', '--helmrelease', big],
+      (path, content) => {
+        written.set(path, content);
+        return `/host${path}`;
+      },
+    );
+    expect(result).toEqual({
+      command: ['node', 'main.js', 'apply', '--helmrelease', '@/host/tmp/argo_arg_3.txt'],
+    });
+    expect(written.get('/tmp/argo_arg_3.txt')).toBe(big);
+  });
+
+  it('fail the container when /tmp cannot be written', () => {
+    const big = 'x'.repeat(MAX_ARGUMENT_BYTES + 1);
+    expect(offloadLargeArguments(['node', big], () => undefined)).toEqual({
+      problem: 'failed to write large arg 0 to file /tmp/argo_arg_0.txt',
+    });
   });
 });
 

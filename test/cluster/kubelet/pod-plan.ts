@@ -7,12 +7,12 @@
 //     and whose args are the template's args;
 //   - label workflows.argoproj.io/workflow, annotation workflows.argoproj.io/node-id, and an
 //     ownerReference to the Workflow.
+import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { LocalImage } from '../images.ts';
 
 export const WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';
 export const NODE_ID_ANNOTATION = 'workflows.argoproj.io/node-id';
-export const ON_EXIT_LABEL = 'workflows.argoproj.io/on-exit';
 const EMISSARY = '/var/run/argo/argoexec';
 
 export interface OutputParameter {
@@ -27,6 +27,13 @@ export interface TemplateOutputs {
   [other: string]: unknown;
 }
 
+/** The main container's filesystem as far as the test kubelet models it. */
+export interface ContainerFilesystem {
+  readOnlyRoot: boolean;
+  /** emptyDir volumes and where they are mounted. */
+  emptyDirs: Array<{ mountPath: string; volume: string }>;
+}
+
 export interface StepPlan {
   kind: 'run';
   workflow: { name: string; uid: string };
@@ -34,12 +41,14 @@ export interface StepPlan {
   serviceAccount: string;
   /** Program and arguments, in paths of this machine. */
   command: string[];
+  /** The args came from Argo's offload file (over 128 KiB): the emissary moves large ones to files. */
+  argsFromFile: boolean;
+  filesystem: ContainerFilesystem;
   /** The container's environment: the image's ENV, then the container's own. */
   env: Record<string, string>;
   /** The template's outputs, for the WorkflowTaskResult (values are filled in after the run). */
   outputs?: TemplateOutputs;
   graceSeconds: number;
-  onExit: boolean;
 }
 
 export type PodPlan = StepPlan | { kind: 'reject'; message: string };
@@ -83,15 +92,70 @@ export function containerEnv(
   return { env };
 }
 
+/**
+ * Argo moves an ARGO_TEMPLATE or container args over 128 KiB into a ConfigMap named after the pod,
+ * mounted from volume `argo-env-config` (workflow/controller/workflowpod.go); its name, if any.
+ */
+export function offloadConfigMapName(pod: V1Pod): string | undefined {
+  return pod.spec?.volumes?.find((v) => v.name === ENV_CONFIG_VOLUME)?.configMap?.name;
+}
+
+const ENV_CONFIG_VOLUME = 'argo-env-config';
+const OFFLOADED = 'offloaded';
+const ARGS_FILE = 'ARGO_CONTAINER_ARGS_FILE';
+/** Argo's MaxEnvVarLen: the emissary moves longer arguments into files. */
+export const MAX_ARGUMENT_BYTES = 131_072;
+
 /** The template the controller gave argoexec (init's ARGO_TEMPLATE), for its outputs. */
-function templateOutputs(pod: V1Pod): TemplateOutputs | undefined {
+function templateOutputs(pod: V1Pod, offloaded: Record<string, string>): TemplateOutputs | undefined {
   const init = pod.spec?.initContainers?.find((c) => c.name === 'init');
-  const json = init?.env?.find((e) => e.name === 'ARGO_TEMPLATE')?.value;
+  let json = init?.env?.find((e) => e.name === 'ARGO_TEMPLATE')?.value;
+  if (json === OFFLOADED) json = offloaded.ARGO_TEMPLATE;
   if (!json) return undefined;
   return (JSON.parse(json) as { outputs?: TemplateOutputs }).outputs;
 }
 
-export function planPod(pod: V1Pod, images: ReadonlyMap<string, LocalImage>): PodPlan {
+/** The main container's volumes: emptyDirs are modelled, the token and Argo's offload are handled. */
+function filesystemOf(pod: V1Pod, main: V1Container): ContainerFilesystem | { problem: string } {
+  const emptyDirs: ContainerFilesystem['emptyDirs'] = [];
+  for (const mount of main.volumeMounts ?? []) {
+    const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
+    if (volume?.emptyDir) emptyDirs.push({ mountPath: mount.mountPath, volume: mount.name });
+    else if (volume?.projected?.sources?.some((source) => source.serviceAccountToken)) continue;
+    else if (mount.name !== ENV_CONFIG_VOLUME) {
+      return {
+        problem: `volume ${mount.name}: the test kubelet mounts only emptyDir volumes and the ServiceAccount token`,
+      };
+    }
+  }
+  return { readOnlyRoot: main.securityContext?.readOnlyRootFilesystem === true, emptyDirs };
+}
+
+/**
+ * Where a path of the container lives below the pod's folder: an emptyDir in volumes/<name>/, a
+ * writable root filesystem in rootfs/; undefined on a read-only root filesystem (nothing can be
+ * written there, so nothing written is there).
+ */
+export function hostPathOf(
+  filesystem: ContainerFilesystem,
+  podFolder: string,
+  path: string,
+): string | undefined {
+  const mount = filesystem.emptyDirs
+    .filter((m) => path === m.mountPath || path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  if (mount) return join(podFolder, 'volumes', mount.volume, path.slice(mount.mountPath.length));
+  return filesystem.readOnlyRoot ? undefined : join(podFolder, 'rootfs', path);
+}
+
+/**
+ * `offloaded` is the data of Argo's offload ConfigMap (offloadConfigMapName), when the pod has one.
+ */
+export function planPod(
+  pod: V1Pod,
+  images: ReadonlyMap<string, LocalImage>,
+  offloaded: Record<string, string> = {},
+): PodPlan {
   const workflowName = pod.metadata?.labels?.[WORKFLOW_LABEL];
   const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === 'Workflow' && o.name === workflowName);
   const nodeId = pod.metadata?.annotations?.[NODE_ID_ANNOTATION];
@@ -121,23 +185,56 @@ export function planPod(pod: V1Pod, images: ReadonlyMap<string, LocalImage>): Po
     return reject(`container main: image ${image.ref} has no entrypoint and no command`);
   const own = containerEnv(pod, main);
   if ('problem' in own) return reject(`container main: ${own.problem}`);
+  const filesystem = filesystemOf(pod, main);
+  if ('problem' in filesystem) return reject(`container main: ${filesystem.problem}`);
+  const argsFromFile = own.env[ARGS_FILE] !== undefined;
+  const argsJson = argsFromFile ? offloaded[ARGS_FILE] : undefined;
+  if (argsFromFile && argsJson === undefined)
+    return reject(`container main: no ${ARGS_FILE} in Argo's offload ConfigMap`);
+  const args = argsJson === undefined ? (main.args ?? []) : (JSON.parse(argsJson) as string[]);
   const imageEnv = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, image.hostPath(v)]));
   return {
     kind: 'run',
     workflow: { name: workflowName, uid: owner.uid },
     nodeId,
     serviceAccount: pod.spec?.serviceAccountName ?? 'default',
-    command: [...entrypoint, ...(main.args ?? [])],
+    command: [...entrypoint, ...args],
+    argsFromFile,
+    filesystem,
     env: { ...imageEnv, ...own.env },
-    outputs: templateOutputs(pod),
+    outputs: templateOutputs(pod, offloaded),
     graceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
-    onExit: pod.metadata?.labels?.[ON_EXIT_LABEL] === 'true',
   };
 }
 
 /**
+ * What the emissary does with offloaded args (cmd/argoexec/commands/emissary.go): each argument
+ * after the program over 128 KiB is written to /tmp/argo_arg_<i>.txt and passed as `@<that path>`.
+ * `write` stores a file at a container path and returns the path the program must be given (here:
+ * where it lies on this machine), or undefined if it cannot be written.
+ */
+export function offloadLargeArguments(
+  command: string[],
+  write: (containerPath: string, content: string) => string | undefined,
+): { command: string[] } | { problem: string } {
+  const [program, ...args] = command;
+  const moved: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    if (Buffer.byteLength(arg) <= MAX_ARGUMENT_BYTES) {
+      moved.push(arg);
+      continue;
+    }
+    const containerPath = `/tmp/argo_arg_${i}.txt`;
+    const written = write(containerPath, arg);
+    if (written === undefined) return { problem: `failed to write large arg ${i} to file ${containerPath}` };
+    moved.push(`@${written}`);
+  }
+  return { command: [program as string, ...moved] };
+}
+
+/**
  * The outputs as argoexec's wait container reports them: the template's outputs with each
- * parameter's value read from its path (one trailing newline trimmed), else its default.
+ * parameter's value read from its path, else its default (one trailing newline trimmed).
  * `readFile` maps a container path to its content, or undefined when there is no such file.
  */
 export function collectOutputs(
@@ -152,8 +249,7 @@ export function collectOutputs(
       parameters.push(parameter);
       continue;
     }
-    const content = readFile(path);
-    const value = content?.replace(/\n$/, '') ?? parameter.valueFrom?.default;
+    const value = (readFile(path) ?? parameter.valueFrom?.default)?.replace(/\n$/, '');
     if (value === undefined) {
       return {
         problem: `failed to get parameter ${parameter.name}: open ${path}: no such file or directory`,

@@ -204,6 +204,12 @@ describe('orkestra-executor apply refuses bad input: exit 2, the problem named, 
       [HR, 'HelmRelease', ''],
     ],
     [
+      'an @FILE that cannot be read',
+      () => ['--helmrelease', '@/nonexistent/helmrelease.yaml'],
+      'cannot read /nonexistent/helmrelease.yaml (given as @/nonexistent/helmrelease.yaml)',
+      [HR, 'HelmRelease', ''],
+    ],
+    [
       'values too large for an object',
       // Passed as a file: one argument cannot hold 1.6 MB (Linux caps it at 128 KiB).
       () => [

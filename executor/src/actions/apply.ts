@@ -60,7 +60,10 @@ export async function readParameter(value: string, context: ActionContext, what:
       return readFileSync(value.slice(1), 'utf8');
     } catch (error) {
       throw new InvalidInputError(what, [
-        { path: what, message: `cannot read ${value.slice(1)} (given as ${value}): ${(error as Error).message}` },
+        {
+          path: what,
+          message: `cannot read ${value.slice(1)} (given as ${value}): ${(error as Error).message}`,
+        },
       ]);
     }
   }

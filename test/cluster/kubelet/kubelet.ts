@@ -410,14 +410,19 @@ export async function startKubelet({
       await step.finished;
     }
     if (pod.spec?.nodeName !== NODE_NAME) return;
-    await core
-      .deleteNamespacedPod({
-        name: pod.metadata?.name as string,
-        namespace: pod.metadata?.namespace as string,
-        gracePeriodSeconds: 0,
-        body: { preconditions: { uid } },
-      })
-      .catch(() => {}); // already gone
+    try {
+      await retrying(() =>
+        core.deleteNamespacedPod({
+          name: pod.metadata?.name as string,
+          namespace: pod.metadata?.namespace as string,
+          gracePeriodSeconds: 0,
+          body: { gracePeriodSeconds: 0, preconditions: { uid } },
+        }),
+      );
+      log(`Confirmed the deletion of pod ${describe(pod)}`);
+    } catch (error) {
+      if (statusOf(error) !== 404) log(`Deleting pod ${describe(pod)} failed: ${(error as Error).message}`);
+    }
   }
 
   function onPod(pod: V1Pod): void {

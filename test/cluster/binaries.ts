@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -77,8 +78,39 @@ function run(command: string, args: string[], cwd: string, log: (line: string) =
   });
 }
 
+/** Output of a command run in `cwd` (for `go mod download -json`). */
+function output(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CGO_ENABLED: '0' } });
+}
+
+/**
+ * The component's CRDs, copied once from its module (the version its go.mod pins) into crds/ beside
+ * its binaries: the API server gets exactly the schemas of the controllers it runs.
+ */
+async function ensureCrds(component: Component, dir: string, log: (line: string) => void): Promise<string> {
+  const target = join(dir, 'crds');
+  if (existsSync(target)) return target;
+  const crds = component.crds as NonNullable<Component['crds']>;
+  requireGo();
+  log(`Copying the CRDs of ${crds.module} ${component.version}…`);
+  const { Dir } = JSON.parse(
+    output('go', ['mod', 'download', '-json', crds.module], join(GO_MODULES, component.module)),
+  ) as { Dir: string };
+  const partial = `${target}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  for (const file of readdirSync(join(Dir, crds.dir))) {
+    if (file.endsWith('.yaml') && file !== 'kustomization.yaml')
+      cpSync(join(Dir, crds.dir, file), join(partial, file));
+  }
+  renameSync(partial, target);
+  return target;
+}
+
 export interface BuildReport {
   paths: Record<BinaryName, string>;
+  /** Folders of CRD files copied from the components' modules (none with ORKESTRA_TEST_ASSETS). */
+  crdDirs: string[];
   built: string[];
   seconds: number;
 }
@@ -91,13 +123,14 @@ export async function ensureBinaries(
   const prebuilt = process.env.ORKESTRA_TEST_ASSETS;
   const paths: Record<string, string> = {};
   const built: string[] = [];
+  const crdDirs: string[] = [];
   if (prebuilt) {
     for (const name of BINARY_NAMES) {
       const path = join(prebuilt, name);
       if (!existsSync(path)) throw new Error(`ORKESTRA_TEST_ASSETS=${prebuilt} has no ${name}`);
       paths[name] = path;
     }
-    return { paths, built, seconds: 0 };
+    return { paths, crdDirs: [], built, seconds: 0 };
   }
   for (const component of COMPONENTS) {
     const dir = componentDir(component);
@@ -136,6 +169,7 @@ export async function ensureBinaries(
       built.push(component.module);
     }
     for (const name of Object.keys(component.binaries)) paths[name] = join(dir, name);
+    if (component.crds) crdDirs.push(await ensureCrds(component, dir, log));
   }
-  return { paths, built, seconds: (performance.now() - started) / 1000 };
+  return { paths, crdDirs, built, seconds: (performance.now() - started) / 1000 };
 }

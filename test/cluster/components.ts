@@ -12,6 +12,8 @@ export interface Component {
    * the build vendors the module's dependencies into a scratch copy and adds these there.
    */
   embedPlaceholders?: Record<string, string>;
+  /** CRDs this component serves, read from its own module at the pinned version. */
+  crds?: { module: string; dir: string };
 }
 
 export const COMPONENTS: readonly Component[] = [
@@ -28,11 +30,13 @@ export const COMPONENTS: readonly Component[] = [
     module: 'source-controller',
     version: 'v1.9.3',
     binaries: { 'source-controller': 'github.com/fluxcd/source-controller' },
+    crds: { module: 'github.com/fluxcd/source-controller', dir: 'config/crd/bases' },
   },
   {
     module: 'helm-controller',
     version: 'v1.6.4',
     binaries: { 'helm-controller': 'github.com/fluxcd/helm-controller' },
+    crds: { module: 'github.com/fluxcd/helm-controller', dir: 'config/crd/bases' },
   },
   {
     module: 'argo-workflows',
@@ -41,6 +45,8 @@ export const COMPONENTS: readonly Component[] = [
       'workflow-controller': 'github.com/argoproj/argo-workflows/v4/cmd/workflow-controller',
       argo: 'github.com/argoproj/argo-workflows/v4/cmd/argo',
     },
+    // The full CRDs (with OpenAPI schemas), as Argo's own manifests install them.
+    crds: { module: 'github.com/argoproj/argo-workflows/v4', dir: 'manifests/base/crds/full' },
     // The argo CLI embeds the Argo Server UI, which is built by npm in Argo's own release process.
     embedPlaceholders: {
       'vendor/github.com/argoproj/argo-workflows/v4/ui/dist/app/index.html':
@@ -51,7 +57,10 @@ export const COMPONENTS: readonly Component[] = [
 
 export const REPO_ROOT = join(import.meta.dirname, '../..');
 export const GO_MODULES = join(REPO_ROOT, 'test/cluster/go');
-/** Flux's and Argo's CRDs (folders flux/ and argo/): the project's shared data, or ORKESTRA_UPSTREAM_CRDS. */
-export function upstreamCrds(): string {
-  return process.env.ORKESTRA_UPSTREAM_CRDS ?? join(REPO_ROOT, '../shared/crds');
+/**
+ * A folder with Flux's and Argo's CRDs (flux/ and argo/) to use instead of those of the modules
+ * the harness builds: ORKESTRA_UPSTREAM_CRDS (needed with prebuilt ORKESTRA_TEST_ASSETS), else none.
+ */
+export function upstreamCrdsOverride(): string | undefined {
+  return process.env.ORKESTRA_UPSTREAM_CRDS;
 }

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
-import { REPO_ROOT, upstreamCrds } from './components.ts';
+import { REPO_ROOT, upstreamCrdsOverride } from './components.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
@@ -78,16 +78,21 @@ function workflowControllerConfigMap() {
 
 const FIELD_MANAGER = 'orkestra-test-harness';
 
-/** CRD files installed at start: Orkestra's, Flux's and Argo's. */
-export function crdFiles(): string[] {
-  const upstream = upstreamCrds();
-  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), join(upstream, 'flux'), join(upstream, 'argo')];
+/**
+ * CRD files installed at start: Orkestra's, and Flux's and Argo's from the modules the harness
+ * builds (or from ORKESTRA_UPSTREAM_CRDS/flux and /argo).
+ */
+export function crdFiles(build: BuildReport): string[] {
+  const override = upstreamCrdsOverride();
+  const upstream = override ? [join(override, 'flux'), join(override, 'argo')] : build.crdDirs;
+  if (upstream.length === 0) {
+    throw new Error(
+      'No Flux and Argo CRDs: with prebuilt ORKESTRA_TEST_ASSETS, set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/',
+    );
+  }
+  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), ...upstream];
   for (const dir of dirs) {
-    if (!existsSync(dir)) {
-      throw new Error(
-        `No CRDs at ${dir}: the Flux and Argo CRDs are read from ${upstream} (set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/)`,
-      );
-    }
+    if (!existsSync(dir)) throw new Error(`No CRDs at ${dir}`);
   }
   return dirs.flatMap((dir) =>
     readdirSync(dir)
@@ -101,8 +106,8 @@ export async function startControlPlane({
   keep = false,
   argo = true,
 }: StartOptions = {}): Promise<ControlPlane> {
-  const crds = crdFiles();
   const build = await ensureBinaries(log);
+  const crds = crdFiles(build);
   const bin = build.paths;
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-cluster-'));

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
 import { podFolder } from '../cluster/kubelet/kubelet.ts';
@@ -75,6 +76,24 @@ export async function submit(kube: Kube, workflow: Obj): Promise<string> {
 }
 
 const FINISHED = ['Succeeded', 'Failed', 'Error'];
+
+/** Submits the Workflow and returns it once it has finished. */
+export async function runWorkflow(kube: Kube, workflow: Obj): Promise<Obj> {
+  const name = await submit(kube, workflow);
+  return workflowFinished(kube, workflow.metadata?.namespace as string, name);
+}
+
+/** Follows the watch events of a collection (API path), in the API server's order, until stopped. */
+export async function watchEvents(
+  path: string,
+  query: Record<string, string>,
+  onEvent: (type: string, object: Obj) => void,
+): Promise<{ stop: () => void }> {
+  const config = new KubeConfig();
+  config.loadFromFile(inject('kubeconfig'));
+  const request = await new Watch(config).watch(path, query, onEvent, () => {});
+  return { stop: () => request.abort() };
+}
 
 /** Waits until the Workflow has finished (any final phase) and returns it. */
 export function workflowFinished(

@@ -4,7 +4,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
@@ -30,11 +29,13 @@ import {
   podOf,
   result,
   run,
+  runWorkflow,
   submit,
   taskNode,
   templatesNamespace,
   templateTask,
   WORKFLOW,
+  watchEvents,
   workflowFinished,
 } from './argo.ts';
 
@@ -76,13 +77,12 @@ async function installWeb(
   generateName: string,
   { clusterScope = false } = {},
 ): Promise<Obj> {
-  const name = await submit(
+  return runWorkflow(
     kube,
     dagWorkflow(namespace, generateName, [
       templateTask('web', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0'), { clusterScope }),
     ]),
   );
-  return workflowFinished(kube, namespace, name);
 }
 
 /**
@@ -136,13 +136,11 @@ async function mainTerminated(namespace: string, podName: string): Promise<{ exi
 
 /** Records HelmRelease watch events in a namespace, in the API server's order. */
 async function recordHelmReleaseEvents(namespace: string) {
-  const config = new KubeConfig();
-  config.loadFromFile(inject('kubeconfig'));
   const events: Array<{ type: string; name: string; ready: boolean }> = [];
-  const request = await new Watch(config).watch(
+  const watch = await watchEvents(
     `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
     {},
-    (type, object: Obj) => {
+    (type, object) => {
       const ready = condition(object, 'Ready');
       events.push({
         type,
@@ -150,9 +148,8 @@ async function recordHelmReleaseEvents(namespace: string) {
         ready: ready?.status === 'True' && object.status?.observedGeneration === object.metadata?.generation,
       });
     },
-    () => {},
   );
-  return { events, stop: () => request.abort() };
+  return { events, stop: watch.stop };
 }
 
 describe('a hand-written Workflow calling the templates (templateRef)', () => {
@@ -187,7 +184,7 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
     const namespace = await templatesNamespace(kube, 'e2e-dag');
     const recorder = await recordHelmReleaseEvents(namespace);
     try {
-      const name = await submit(
+      const workflow = await runWorkflow(
         kube,
         dagWorkflow(namespace, 'chain-', [
           templateTask('first', 'apply', applying(namespace, 'first', 'configmap-app', '1.0.0')),
@@ -199,7 +196,6 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
           }),
         ]),
       );
-      const workflow = await workflowFinished(kube, namespace, name);
       expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
 
       // Each HelmRelease was created only after the one it depends on was Ready (watch order)…
@@ -235,7 +231,7 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
 
   it('fails the step of a failing chart, and the step that depends on it never starts', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-fail');
-    const name = await submit(
+    const workflow = await runWorkflow(
       kube,
       dagWorkflow(namespace, 'broken-', [
         templateTask('broken', 'apply', applying(namespace, 'broken', 'fail-install', '1.0.0')),
@@ -244,7 +240,6 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
         }),
       ]),
     );
-    const workflow = await workflowFinished(kube, namespace, name);
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
     // One attempt: exit 1 (release failed) is not retried, only 4 (cluster unreachable) is.
     const [attempt, ...more] = attempts(workflow, 'broken');
@@ -260,7 +255,7 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
     const namespace = await templatesNamespace(kube, 'e2e-rollback');
     const release = { name: 'web', namespace, timeout: '2m' };
     // Given version 1.0.0, then 2.0.0, applied by the template; When rollback runs as the next step
-    const upgrade = await submit(
+    const rolledBack = await runWorkflow(
       kube,
       dagWorkflow(namespace, 'upgrade-then-rollback-', [
         templateTask('install', 'apply', applying(namespace, 'web', 'configmap-app', '1.0.0')),
@@ -270,7 +265,6 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
         templateTask('rollback', 'rollback', release, { dependencies: ['upgrade'] }),
       ]),
     );
-    const rolledBack = await workflowFinished(kube, namespace, upgrade);
     expect(rolledBack.status?.phase, describeWorkflow(rolledBack)).toBe('Succeeded');
     // Then the release is back at the spec before the upgrade, and installed as 1.0.0
     expect(result(taskNode(rolledBack, 'upgrade'))).toMatchObject({ chartVersion: '2.0.0' });
@@ -284,11 +278,10 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
     expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('1.0.0');
 
     // When delete runs as a step, Then the HelmRelease is gone and the chart uninstalled
-    const removal = await submit(
+    const deleted = await runWorkflow(
       kube,
       dagWorkflow(namespace, 'delete-', [templateTask('delete', 'delete', release)]),
     );
-    const deleted = await workflowFinished(kube, namespace, removal);
     expect(deleted.status?.phase, describeWorkflow(deleted)).toBe('Succeeded');
     expect(await kube.get(HR, 'HelmRelease', namespace, 'web')).toBeUndefined();
     await waitForGone(kube, ['v1', 'ConfigMap', namespace, 'web-config']);
@@ -358,7 +351,7 @@ describe('the argo CLI', () => {
   it('passes a HelmRelease over 128 KiB inline: Argo offloads it, the executor reads it as @file', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-large');
     const blob = 'x'.repeat(200_000);
-    const name = await submit(
+    const workflow = await runWorkflow(
       kube,
       dagWorkflow(namespace, 'large-', [
         templateTask('big', 'apply', {
@@ -369,7 +362,6 @@ describe('the argo CLI', () => {
         }),
       ]),
     );
-    const workflow = await workflowFinished(kube, namespace, name);
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
     const [attempt] = attempts(workflow, 'big');
     const pod = await podOf(kube, namespace, attempt as never);
@@ -436,17 +428,14 @@ describe('the test kubelet', () => {
     const podName = pod.metadata?.name as string;
     const uid = pod.metadata?.uid as string;
     const seen: Array<{ type: string; mainExit?: number }> = [];
-    const config = new KubeConfig();
-    config.loadFromFile(inject('kubeconfig'));
-    const watch = await new Watch(config).watch(
+    const watch = await watchEvents(
       `/api/v1/namespaces/${namespace}/pods`,
       { fieldSelector: `metadata.name=${podName}` },
-      (type, object: Obj) => {
+      (type, object) => {
         if (object.metadata?.uid !== uid) return;
         const main = object.status?.containerStatuses?.find((c: { name: string }) => c.name === 'main');
         seen.push({ type, mainExit: main?.state?.terminated?.exitCode });
       },
-      () => {},
     );
     try {
       // When the running step's pod is deleted
@@ -456,7 +445,7 @@ describe('the test kubelet', () => {
         intervalMs: 250,
       });
     } finally {
-      watch.abort();
+      watch.stop();
     }
     // Then its program ended on SIGTERM, and the pod said so, before the pod went.
     expect(executorLog(pod).at(-1)).toMatchObject({ phase: 'Terminated' });
@@ -476,7 +465,7 @@ describe('the test kubelet', () => {
 
   it('fails a pod whose image it cannot run, naming the image', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-image');
-    const name = await submit(kube, {
+    const workflow = await runWorkflow(kube, {
       apiVersion: WORKFLOW,
       kind: 'Workflow',
       metadata: { generateName: 'unknown-image-', namespace },
@@ -486,7 +475,6 @@ describe('the test kubelet', () => {
         templates: [{ name: 'main', container: { image: 'busybox:1.36', command: ['true'] } }],
       },
     } as Obj);
-    const workflow = await workflowFinished(kube, namespace, name);
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
     const node = Object.values(workflow.status?.nodes ?? {})[0] as { message: string };
     expect(node.message).toContain('image busybox:1.36 cannot run here');

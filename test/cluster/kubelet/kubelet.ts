@@ -48,7 +48,8 @@ import {
   type V1Pod,
   type V1PodStatus,
 } from '@kubernetes/client-node';
-import pRetry, { AbortError } from 'p-retry';
+import pRetry from 'p-retry';
+import { isTransient, statusOf } from '../../../executor/src/kube-errors.ts';
 import type { LocalImage } from '../images.ts';
 import {
   collectOutputs,
@@ -100,6 +101,13 @@ export function podFolder(dir: string, pod: Pick<KubernetesObject, 'metadata'>):
   return join(dir, 'pods', pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', pod.metadata?.uid ?? '');
 }
 
+/** For a /tmp on a read-only root: a path below a plain file, where every write fails. */
+function unwritableFolder(podFolder: string): string {
+  const file = join(podFolder, 'read-only-root-filesystem');
+  writeFileSync(file, 'The container’s root filesystem is read-only.\n');
+  return join(file, 'tmp');
+}
+
 /** A kubeconfig as the in-cluster service-account files would configure a client. */
 function serviceAccountKubeconfig(kube: KubeConfig, token: string, namespace: string): string {
   const cluster = kube.getCurrentCluster();
@@ -121,22 +129,14 @@ function serviceAccountKubeconfig(kube: KubeConfig, token: string, namespace: st
   });
 }
 
-const statusOf = (error: unknown) => (error as { code?: number })?.code;
-
-/** Retries API calls that got no answer, 429 or 5xx, as argoexec and the kubelet do. */
+/** Retries API calls that got no answer, 429 or 5xx (the executor's rule), as argoexec and the kubelet do. */
 function retrying<T>(call: () => Promise<T>): Promise<T> {
-  return pRetry(
-    async () => {
-      try {
-        return await call();
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== undefined && status !== 429 && status < 500) throw new AbortError(error as Error);
-        throw error;
-      }
-    },
-    { retries: 8, minTimeout: 100, maxTimeout: 2_000 },
-  );
+  return pRetry(call, {
+    retries: 8,
+    minTimeout: 100,
+    maxTimeout: 2_000,
+    shouldRetry: ({ error }) => isTransient(error),
+  });
 }
 
 /** What `wait` does last: merge-patch the outputs into the task result, then mark it complete. */
@@ -344,12 +344,9 @@ export async function startKubelet({
     for (const { volume } of plan.filesystem.emptyDirs)
       mkdirSync(join(folder, 'volumes', volume), { recursive: true });
     if (!plan.filesystem.readOnlyRoot) mkdirSync(join(folder, 'rootfs', 'tmp'), { recursive: true });
-    // Where /tmp is not writable, TMPDIR points below a plain file: every write there fails.
-    const readOnly = join(folder, 'read-only-root-filesystem');
-    writeFileSync(readOnly, 'The container’s root filesystem is read-only.\n');
     const hostPath = (path: string) => hostPathOf(plan.filesystem, folder, path);
     return {
-      tmp: hostPath('/tmp') ?? join(readOnly, 'tmp'),
+      tmp: hostPath('/tmp') ?? unwritableFolder(folder),
       read: (path: string) => {
         const at = hostPath(path);
         try {

@@ -28,7 +28,53 @@ describe('orkestra-executor parser', () => {
     ]);
   });
 
+  it.each<[string, string[], Record<string, string>]>([
+    ['- (standard input)', ['apply', '--helmrelease', '-'], { helmrelease: '-' }],
+    [
+      'YAML that starts with a document marker',
+      ['apply', '--helmrelease', '---\nkind: HelmRelease\n', '--source', '---\nkind: HelmRepository\n'],
+      { helmrelease: '---\nkind: HelmRelease\n', source: '---\nkind: HelmRepository\n' },
+    ],
+    [
+      'an empty source (the template default)',
+      ['apply', '--helmrelease', '{}', '--source', ''],
+      { source: '' },
+    ],
+    [
+      'values that look like flags, on every option',
+      [
+        'probe',
+        '--name',
+        '--x',
+        '--namespace',
+        '-n',
+        '--timeout',
+        '-1s',
+        '--namespace-allow',
+        '-',
+        '--result-file',
+        '-r',
+        '--kubeconfig',
+        '--',
+      ],
+      {
+        name: '--x',
+        namespace: '-n',
+        timeout: '-1s',
+        'namespace-allow': '-',
+        'result-file': '-r',
+        kubeconfig: '--',
+      },
+    ],
+  ])('takes any value as a string option’s value: %s', async (_name, argv, expected) => {
+    const { calls, parsed } = parse(argv);
+    await parsed;
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args).toMatchObject(expected);
+  });
+
   it.each([
+    [['apply', '--helmrelease'], 'Not enough arguments following: helmrelease'],
     [['apply'], 'Missing required argument: helmrelease'],
     [['probe', '--name', 'x'], 'Missing required argument: namespace'],
     [['explode'], 'Unknown argument: explode'],

@@ -180,6 +180,22 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
     expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('1.0.0');
   });
 
+  it('passes a helmrelease parameter that starts with the YAML document marker ---', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-marker');
+    const workflow = await runWorkflow(
+      kube,
+      dagWorkflow(namespace, 'document-marker-', [
+        templateTask('web', 'apply', {
+          ...applying(namespace, 'web', 'configmap-app', '1.0.0'),
+          helmrelease: `---\n${helmRelease(namespace, 'web', 'configmap-app', '1.0.0')}`,
+          source: `---\n${fixtureSource(namespace)}`,
+        }),
+      ]),
+    );
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+    expect(result(taskNode(workflow, 'web'))).toMatchObject({ phase: 'Succeeded', name: 'web' });
+  });
+
   it('runs a DAG of three releases in dependency order', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-dag');
     const recorder = await recordHelmReleaseEvents(namespace);

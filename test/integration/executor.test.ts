@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { connect, fixtureHelmRelease, type Kube } from './kube.ts';
@@ -20,16 +21,20 @@ interface Run {
   stderr: () => string;
 }
 
-function executor(args: string[]): Run {
+function executor(
+  args: string[],
+  { stdin, env = {} }: { stdin?: string; env?: Record<string, string> } = {},
+): Run {
   const resultFile = join(mkdtempSync(join(tmpdir(), 'orkestra-result-')), 'result.json');
   const child = spawn(
     process.execPath,
     [join(REPO_ROOT, 'dist/orkestra-executor.js'), ...args, '--result-file', resultFile],
     {
-      env: { ...process.env, KUBECONFIG: inject('kubeconfig') },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, KUBECONFIG: inject('kubeconfig'), ...env },
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
     },
   );
+  child.stdin?.end(stdin);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -91,6 +96,20 @@ describe('orkestra-executor apply', () => {
       chartVersion: '2.0.0',
     });
     expect((await kube.get('v1', 'ConfigMap', namespace, 'web-config'))?.data?.chartVersion).toBe('2.0.0');
+  });
+
+  it('reads the HelmRelease from standard input (-) and takes YAML that starts with ---', async () => {
+    const yaml = (name: string) =>
+      `---\n${stringify(fixtureHelmRelease(namespace, name, 'configmap-app', '1.0.0'))}`;
+    const fromStdin = await executor(
+      ['apply', '--helmrelease', '-', '--source', `---\n${stringify(JSON.parse(source))}`, '--timeout', '2m'],
+      { stdin: yaml('from-stdin') },
+    ).done;
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    expect(fromStdin.result).toMatchObject({ phase: 'Succeeded', name: 'from-stdin' });
+    const inline = await apply(yaml('from-argument'));
+    expect(inline.code, inline.stderr).toBe(0);
+    expect(inline.result).toMatchObject({ phase: 'Succeeded', name: 'from-argument' });
   });
 
   it('exits 1 on a failed install as soon as Flux gives up, not at the 10m timeout', async () => {

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ANY_STRING } from '../../../lib/cli.ts';
 import type { Run } from '../run.ts';
 import { type CommonArgs, withCommonOptions } from './common.ts';
 
@@ -14,13 +15,13 @@ export const applyCommand = (run: Run): CommandModule<object, ApplyArgs> => ({
     withCommonOptions(
       yargs
         .option('helmrelease', {
-          type: 'string',
+          ...ANY_STRING,
           demandOption: true,
           describe:
             'HelmRelease (helm.toolkit.fluxcd.io/v2): a file, - for stdin, YAML/JSON, or configmap:NS/NAME/KEY',
         })
         .option('source', {
-          type: 'string',
+          ...ANY_STRING,
           describe: 'HelmRepository or OCIRepository (source.toolkit.fluxcd.io/v1), given the same ways',
         }),
     ),

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { ANY_STRING } from '../../../lib/cli.ts';
 import type { LogFormat } from '../../../lib/log.ts';
 
 export interface CommonArgs {
@@ -18,22 +19,22 @@ export const DEFAULT_RESULT_FILE = join(tmpdir(), 'orkestra-result.json');
 export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
   return yargs
     .option('timeout', {
-      type: 'string',
+      ...ANY_STRING,
       default: '5m',
       describe: 'give up after this long (Go duration: 90s, 5m, 1h)',
     })
     .option('namespace-allow', {
-      type: 'string',
+      ...ANY_STRING,
       describe: 'comma-separated namespaces the executor may touch (default: any)',
     })
     .option('result-file', {
-      type: 'string',
+      ...ANY_STRING,
       default: DEFAULT_RESULT_FILE,
       describe: 'where the outcome is written as JSON (default: $TMPDIR, else /tmp)',
     })
-    .option('log-format', { choices: ['json', 'text'] as const, default: 'json' as const })
+    .option('log-format', { choices: ['json', 'text'] as const, nargs: 1, default: 'json' as const })
     .option('kubeconfig', {
-      type: 'string',
+      ...ANY_STRING,
       describe: 'kubeconfig file (default: KUBECONFIG, else in-cluster)',
     }) as Argv<T & CommonArgs>;
 }

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ANY_STRING } from '../../../lib/cli.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import type { Run } from '../run.ts';
@@ -23,8 +24,8 @@ export function releaseCommand(
     builder: (yargs) =>
       withCommonOptions(
         yargs
-          .option('name', { type: 'string', demandOption: true, describe: 'HelmRelease name' })
-          .option('namespace', { type: 'string', demandOption: true, describe: 'HelmRelease namespace' }),
+          .option('name', { ...ANY_STRING, demandOption: true, describe: 'HelmRelease name' })
+          .option('namespace', { ...ANY_STRING, demandOption: true, describe: 'HelmRelease namespace' }),
       ),
     handler: (args) =>
       run(command, args, async (context) => {

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ANY_STRING } from '../../../../lib/cli.ts';
 import type { BundleMode, WorkflowType } from '../../expand/render-workflow.ts';
 import type { Io } from '../io.ts';
 import { FILE_ARGUMENT } from './file-argument.ts';
@@ -27,18 +28,18 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
         describe: 'forward installs/upgrades, reverse deletes, rollback returns to --last-succeeded',
       })
       .option('last-succeeded', {
-        type: 'string',
+        ...ANY_STRING,
         describe: 'with --type rollback: the last successful group (file)',
       })
       .option('namespace', {
         alias: 'n',
-        type: 'string',
+        ...ANY_STRING,
         describe: 'namespace of groups that name none (default: default)',
       })
       .option('generation', { type: 'number', describe: 'generation of groups that carry none (default: 1)' })
-      .option('staging-url', { type: 'string', describe: 'chart repository that subcharts are staged to' })
+      .option('staging-url', { ...ANY_STRING, describe: 'chart repository that subcharts are staged to' })
       .option('template-name', {
-        type: 'string',
+        ...ANY_STRING,
         describe: 'WorkflowTemplate the tasks reference (default: orkestra-helmrelease)',
       })
       .option('cluster-scope', {

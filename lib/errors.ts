@@ -5,6 +5,10 @@ export const ExitCode = {
   InvalidInput: 2,
   TimedOut: 3,
   ClusterUnreachable: 4,
+  /** The API server refused the executor's identity (401) or permission (403): RBAC to fix, not to retry. */
+  PermissionDenied: 5,
+  /** An unexpected error: a bug in Orkestra (sysexits' EX_SOFTWARE), logged with its stack. */
+  InternalError: 70,
   Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

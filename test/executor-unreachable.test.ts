@@ -4,16 +4,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './cluster/ports.ts';
 
 const root = join(import.meta.dirname, '..');
 
 describe('orkestra-executor against a cluster that never answers', () => {
-  it('exits 4 (cluster unreachable) and says which call failed', () => {
+  it('exits 4 (cluster unreachable) and says which call failed, and why', async () => {
+    // A port nothing listens on: connection refused. (Not port 1: fetch refuses that URL itself.)
+    const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'orkestra-unreachable-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n',
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`,
     );
     const result = spawnSync(
       process.execPath,
@@ -32,7 +35,9 @@ describe('orkestra-executor against a cluster that never answers', () => {
       { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } },
     );
     expect(result.status).toBe(4);
-    expect(result.stderr).toContain('Deleting HelmRelease y/x failed');
+    expect(result.stderr).toMatch(
+      new RegExp(`Deleting HelmRelease y/x failed: .*connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`),
+    );
     expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))).toMatchObject({
       phase: 'Unreachable',
       reason: 'ClusterUnreachable',

@@ -11,7 +11,8 @@ export function buildParser(run: Run): Argv {
   return baseParser(
     'orkestra-executor',
     '$0 <action> [options]\n\nApplies and watches Flux HelmReleases; the exit code tells the outcome:\n' +
-      '0 succeeded · 1 release failed · 2 invalid input · 3 timed out · 4 cluster unreachable · 143 terminated',
+      '0 succeeded · 1 release failed · 2 invalid input · 3 timed out · 4 cluster unreachable · ' +
+      '5 permission denied · 70 internal error (a bug) · 143 terminated',
   )
     .command(applyCommand(run))
     .command(probeCommand(run))

@@ -14,7 +14,16 @@ export interface ActionContext {
 /** What a step reports (the result file, for Argo output parameters). */
 export interface Outcome {
   action: string;
-  phase: 'Succeeded' | 'Failed' | 'TimedOut' | 'Terminated' | 'Invalid' | 'Unreachable';
+  /** One per exit code: 0 Succeeded, 1 Failed, 2 Invalid, 3 TimedOut, 4 Unreachable, 5 Forbidden, 70 Error, 143 Terminated. */
+  phase:
+    | 'Succeeded'
+    | 'Failed'
+    | 'TimedOut'
+    | 'Terminated'
+    | 'Invalid'
+    | 'Unreachable'
+    | 'Forbidden'
+    | 'Error';
   reason: string;
   message: string;
   name?: string;

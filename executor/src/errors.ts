@@ -30,6 +30,13 @@ export class ClusterUnreachableError extends OrkestraError {
   }
 }
 
+/** The API server refused the request (401 or 403): an RBAC problem, permanent until someone fixes it. */
+export class PermissionDeniedError extends OrkestraError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PermissionDenied', message, ExitCode.PermissionDenied, options);
+  }
+}
+
 export class TerminatedError extends OrkestraError {
   constructor() {
     super('Terminated', 'Stopped by SIGTERM', ExitCode.Terminated);

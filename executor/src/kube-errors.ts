@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import type { Logger } from '../../lib/log.ts';
-import { ClusterUnreachableError, TerminatedError } from './errors.ts';
+import { ClusterUnreachableError, PermissionDeniedError, TerminatedError } from './errors.ts';
 
 /** HTTP status of a client-node error, if it has one. */
 export function statusOf(error: unknown): number | undefined {
@@ -8,19 +8,85 @@ export function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Worth another try: no answer at all (connection refused/reset, DNS, timeout), 429, 5xx. */
+/**
+ * Codes of a request that got no answer: Node's socket and DNS errors and undici's own (fetch in
+ * client-node throws `TypeError: fetch failed` with one of these in its `cause`).
+ */
+const NO_ANSWER = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+
+/** Whether the error, or an error it was caused by, is a network failure (no answer at all). */
+function isNetworkFailure(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 5) return false;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && NO_ANSWER.has(code)) return true;
+  if (Array.isArray(errors) && errors.some((e) => isNetworkFailure(e, depth + 1))) return true;
+  return isNetworkFailure(cause, depth + 1);
+}
+
+/**
+ * Worth another try: no answer at all (connection refused or reset, timeouts, DNS), 429, 5xx. Not a
+ * refused permission (401, 403) nor any other error: those do not go away by waiting.
+ */
 export function isTransient(error: unknown): boolean {
   const status = statusOf(error);
-  if (status === undefined) return true;
+  if (status === undefined) return isNetworkFailure(error);
   return status === 429 || status >= 500;
+}
+
+/** What the API server said, from a client-node error's body (a Status object, usually as text). */
+export function serverMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(parsed ?? '');
 }
 
 export function unreachable(action: string, error: unknown): ClusterUnreachableError {
   const status = statusOf(error);
-  const detail = status
-    ? `HTTP ${status}: ${(error as { body?: unknown }).body ?? ''}`
-    : String((error as Error)?.message ?? error);
+  const detail = status ? `HTTP ${status}: ${serverMessage(error)}` : describeNetworkFailure(error);
   return new ClusterUnreachableError(`${action} failed: ${detail}`, { cause: error });
+}
+
+/** `fetch failed: connect ECONNREFUSED 127.0.0.1:6443` rather than fetch's bare `fetch failed`. */
+function describeNetworkFailure(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined; e && parts.length < 5; ) {
+    if (e.message) parts.push(String(e.message));
+    e = e.cause as typeof e;
+  }
+  return parts.join(': ') || String(error);
+}
+
+export function permissionDenied(action: string, error: unknown): PermissionDeniedError {
+  return new PermissionDeniedError(
+    `${action} was refused (HTTP ${statusOf(error)}): ${serverMessage(error)}`,
+    { cause: error },
+  );
 }
 
 export interface RetryOptions {
@@ -32,7 +98,8 @@ export interface RetryOptions {
 /**
  * Calls `fn` until it succeeds, retrying with backoff while the failure is transient (no answer,
  * 429, 5xx) and the deadline allows. A cluster that never answered ends as ClusterUnreachable
- * (exit 4); SIGTERM as Terminated; any other failure (404, 409, 422 …) is the caller's to handle.
+ * (exit 4); 401/403 at once as PermissionDenied (exit 5); SIGTERM as Terminated; any other failure
+ * (404, 409, 422, or a bug) is the caller's to handle.
  */
 export async function retryTransient<T>(
   what: string,
@@ -49,13 +116,17 @@ export async function retryTransient<T>(
       shouldRetry: ({ error }) => isTransient(error) && Date.now() < deadline,
       onFailedAttempt: ({ error, attemptNumber }) => {
         if (isTransient(error))
-          log.warn(`${what} failed; retrying`, { attempt: attemptNumber, error: error.message });
+          log.warn(`${what} failed; retrying`, {
+            attempt: attemptNumber,
+            error: statusOf(error) ? error.message : describeNetworkFailure(error),
+          });
       },
     });
   } catch (error) {
     if (signal.aborted) throw new TerminatedError();
     const status = statusOf(error);
-    if (isTransient(error) || status === 401 || status === 403) throw unreachable(what, error);
+    if (status === 401 || status === 403) throw permissionDenied(what, error);
+    if (isTransient(error)) throw unreachable(what, error);
     throw error;
   }
 }

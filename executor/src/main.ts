@@ -1,8 +1,8 @@
 // orkestra-executor: the only place that exits. SIGTERM (Argo stop) aborts the running action,
 // which ends promptly with exit code 143.
-import { ExitCode, OrkestraError } from '../../lib/errors.ts';
+import { ExitCode } from '../../lib/errors.ts';
 import { buildParser, UsageError } from './cli.ts';
-import { makeRun, type RunResult } from './run.ts';
+import { exitCodeOf, makeRun, type RunResult } from './run.ts';
 
 async function main(argv: string[]): Promise<number> {
   const terminate = new AbortController();
@@ -16,8 +16,7 @@ async function main(argv: string[]): Promise<number> {
     );
     return ExitCode.InvalidInput;
   }
-  if (results.error === undefined) return ExitCode.Succeeded;
-  return results.error instanceof OrkestraError ? results.error.exitCode : ExitCode.ReleaseFailed;
+  return exitCodeOf(results.error);
 }
 
 process.exitCode = await main(process.argv.slice(2));

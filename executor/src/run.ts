@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { durationSeconds } from '../../lib/duration.ts';
-import { InvalidInputError, OrkestraError } from '../../lib/errors.ts';
+import { ExitCode, InvalidInputError, OrkestraError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
 import type { CommonArgs } from './commands/common.ts';
 import type { ActionContext, Outcome } from './context.ts';
@@ -21,8 +21,15 @@ const PHASE_BY_REASON: Record<string, Outcome['phase']> = {
   InvalidSpec: 'Invalid',
   TimedOut: 'TimedOut',
   ClusterUnreachable: 'Unreachable',
+  PermissionDenied: 'Forbidden',
   Terminated: 'Terminated',
 };
+
+/** The process's exit code for what a run ended with: an unexpected error is a bug (70), not exit 1. */
+export function exitCodeOf(error: unknown): number {
+  if (error === undefined) return ExitCode.Succeeded;
+  return error instanceof OrkestraError ? error.exitCode : ExitCode.InternalError;
+}
 
 /** The outcome an error stands for, for the result file. */
 export function outcomeOf(action: string, error: unknown): Outcome {
@@ -38,9 +45,9 @@ export function outcomeOf(action: string, error: unknown): Outcome {
   }
   return {
     action,
-    phase: 'Failed',
+    phase: 'Error',
     reason: 'InternalError',
-    message: String((error as Error)?.message ?? error),
+    message: `unexpected error (a bug in orkestra-executor): ${String((error as Error)?.message ?? error)}`,
   };
 }
 
@@ -85,7 +92,15 @@ export function makeRun(signal: AbortSignal, results: RunResult): Run {
       results.error = error;
       const outcome = outcomeOf(action, error);
       writeResult(outcome);
-      log.error(`${action} ${outcome.phase === 'Failed' ? 'failed' : outcome.phase}`, { ...outcome });
+      if (error instanceof OrkestraError || (error as { outcome?: unknown })?.outcome) {
+        log.error(`${action} ${outcome.phase === 'Failed' ? 'failed' : outcome.phase}`, { ...outcome });
+      } else {
+        // Not an outcome but a bug: keep everything needed to report it.
+        log.error(`${action} ended with an unexpected error; please report it with this log line`, {
+          ...outcome,
+          stack: (error as Error)?.stack ?? String(error),
+        });
+      }
     }
   };
 }

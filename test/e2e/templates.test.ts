@@ -425,12 +425,13 @@ describe('the executor step’s identity (RBAC)', () => {
     await kube.remove('rbac.authorization.k8s.io/v1', 'RoleBinding', namespace, 'orkestra-executor');
     const workflow = await installWeb(namespace, 'no-role-');
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
-    // Exit 4 (the cluster refused): the template's retryStrategy tries twice more.
+    // Exit 5 (permission denied) at once: not an outage, so the template does not retry it.
     const tries = attempts(workflow, 'web');
-    expect(tries.map((t) => t.outputs?.exitCode)).toEqual(['4', '4', '4']);
+    expect(tries.map((t) => t.outputs?.exitCode)).toEqual(['5']);
+    expect(result(tries[0])).toMatchObject({ phase: 'Forbidden', reason: 'PermissionDenied' });
     const pod = await podOf(kube, namespace, tries[0] as never);
     const outcome = executorLog(pod).at(-1) as { message: string };
-    expect(outcome).toMatchObject({ level: 'error', reason: 'ClusterUnreachable' });
+    expect(outcome).toMatchObject({ level: 'error', reason: 'PermissionDenied' });
     expect(outcome.message).toContain(`system:serviceaccount:${namespace}:orkestra-executor`);
     expect(outcome.message).toContain('cannot get resource');
     expect(await kube.get(HR, 'HelmRelease', namespace, 'web')).toBeUndefined();

@@ -209,6 +209,15 @@ describe('orkestra-executor apply refuses bad input: exit 2, the problem named, 
       [HR, 'HelmRelease', 'elsewhere'],
     ],
     [
+      'a HelmRelease in a namespace that does not exist',
+      () => [
+        '--helmrelease',
+        JSON.stringify(fixtureHelmRelease('no-such-namespace', 'lost', 'configmap-app', '1.0.0')),
+      ],
+      'the API server refused it (HTTP 404): namespaces "no-such-namespace" not found',
+      [HR, 'HelmRelease', ''],
+    ],
+    [
       'a missing name',
       () => [
         '--helmrelease',

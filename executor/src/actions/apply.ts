@@ -11,7 +11,7 @@ import { InvalidInputError } from '../../../lib/errors.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { checkApplyRequest } from '../input.ts';
-import { callCluster, statusOf } from '../kube-errors.ts';
+import { callCluster, serverMessage, statusOf } from '../kube-errors.ts';
 import { probeHelmRelease } from './probe.ts';
 
 export const FIELD_MANAGER = 'orkestra-executor';
@@ -113,8 +113,8 @@ export async function applyHelmRelease(
   const objects = KubernetesObjectApi.makeApiClient(context.kube);
   const apply: Apply = (object, dryRun) => serverSideApply(context, object, dryRun);
 
-  await recordPrevious(context, objects, helmRelease, apply);
   try {
+    await recordPrevious(context, objects, helmRelease, apply);
     if (source) {
       await apply(source);
       log.info('Applied source', {
@@ -128,10 +128,14 @@ export async function applyHelmRelease(
     const outcome = await probeHelmRelease(context, namespace, name, generation);
     return { ...outcome, action: 'apply' };
   } catch (error) {
-    if (statusOf(error) === 422 || statusOf(error) === 400) {
-      const body = (error as { body?: string }).body ?? '';
+    // 400/422: the schema refused it; 404: its namespace does not exist.
+    const status = statusOf(error);
+    if (status === 400 || status === 404 || status === 422) {
       throw new InvalidInputError('The HelmRelease to apply', [
-        { path: 'helmrelease', message: `the API server refused it: ${body}` },
+        {
+          path: 'helmrelease',
+          message: `the API server refused it (HTTP ${status}): ${serverMessage(error)}`,
+        },
       ]);
     }
     throw error;

@@ -23,6 +23,38 @@ function problems(helmRelease: string, source?: string) {
   return checkApplyRequest(helmRelease, source, rules).problems.map((p) => `${p.path}: ${p.message}`);
 }
 
+describe('parse errors never quote the input', () => {
+  it.each([
+    ['a nested mapping', 'token: abc: hunter2-secret'],
+    ['a bad escape', '{"password": "hunter2\\q"}'],
+    ['an unknown tag', 'password: !hunter2 x'],
+    ['a duplicate key', 'hunter2: 1\nhunter2: 2'],
+    ['a tab as indentation', 'a:\n\thunter2: x'],
+  ])('%s', (_name, text) => {
+    const found = problems(text);
+    expect(found.length).toBeGreaterThan(0);
+    for (const problem of found) {
+      expect(problem).toMatch(/^helmrelease: malformed YAML or JSON at line \d+, column \d+: [a-z]/);
+      expect(problem).not.toContain('hunter2');
+    }
+  });
+
+  it('refuses an alias bomb without expanding it', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
+      .concat(
+        Array.from(
+          { length: 9 },
+          (_, i) =>
+            `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(', ')}]`,
+        ),
+      )
+      .join('\n');
+    expect(problems(bomb)).toEqual(['helmrelease: uses YAML aliases too often (at most 100)']);
+  });
+});
+
 describe('checkApplyRequest', () => {
   it('accepts a HelmRelease (YAML) with a HelmRepository (JSON), defaulting namespaces', () => {
     const source = JSON.stringify({
@@ -38,7 +70,14 @@ describe('checkApplyRequest', () => {
   });
 
   it.each<[string, string, string | undefined, Array<string | RegExp>]>([
-    ['malformed YAML', 'kind: [HelmRelease', undefined, ['helmrelease: malformed YAML or JSON: ']],
+    [
+      'malformed YAML, named by line and column',
+      'kind: [HelmRelease',
+      undefined,
+      [
+        'helmrelease: malformed YAML or JSON at line 1, column 19: a flow collection is not closed or not indented enough',
+      ],
+    ],
     [
       'a Deployment instead of a HelmRelease',
       stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }),

@@ -1,6 +1,6 @@
 // PURE: turns the text given to `apply` into a HelmRelease (and source object) the executor may
 // apply, or lists every reason it may not. Nothing here talks to the cluster.
-import { parseAllDocuments } from 'yaml';
+import { type ErrorCode, parseAllDocuments, type YAMLError } from 'yaml';
 import {
   type ChartSource,
   HELM_RELEASE_API_VERSION,
@@ -28,27 +28,71 @@ export interface InputRules {
 
 type Parsed = { value?: Record<string, unknown>; problems: Problem[] };
 
+/** What each YAML error code means, in words of our own: yaml's messages quote the offending line. */
+const YAML_ERRORS: Record<ErrorCode, string> = {
+  ALIAS_PROPS: 'an alias cannot have an anchor or a tag',
+  BAD_ALIAS: 'an alias names no anchor',
+  BAD_COLLECTION_TYPE: 'a tag does not fit its collection',
+  BAD_DIRECTIVE: 'a directive is not valid',
+  BAD_DQ_ESCAPE: 'a double-quoted string has an invalid escape sequence',
+  BAD_INDENT: 'a flow collection is not closed or not indented enough',
+  BAD_PROP_ORDER: 'an anchor or tag is out of place',
+  BAD_SCALAR_START: 'a plain value starts with a reserved character',
+  BLOCK_AS_IMPLICIT_KEY: 'a key holds a nested mapping (a second ": " on one line?)',
+  BLOCK_IN_FLOW: 'a block value is inside a flow collection',
+  DUPLICATE_KEY: 'a key appears twice in one mapping',
+  IMPOSSIBLE: 'the parser reached an impossible state',
+  KEY_OVER_1024_CHARS: 'an implicit key is over 1024 characters',
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  MULTILINE_IMPLICIT_KEY: 'a key spans several lines (wrong indentation?)',
+  MULTIPLE_ANCHORS: 'a node has two anchors',
+  MULTIPLE_DOCS: 'there are several documents',
+  MULTIPLE_TAGS: 'a node has two tags',
+  NON_STRING_KEY: 'a key is not a string',
+  RESOURCE_EXHAUSTION: 'the document is too large or too deeply nested',
+  TAB_AS_INDENT: 'a tab is used for indentation',
+  TAG_RESOLVE_FAILED: 'a tag is not a standard YAML tag',
+  UNEXPECTED_TOKEN: 'a character is out of place',
+};
+
+/** At most this many alias expansions per document (a "billion laughs" document needs millions). */
+const MAX_ALIAS_COUNT = 100;
+
+/** A YAML error by its position and code only: the input may hold secrets, so it is never quoted. */
+export function describeYamlError(error: YAMLError): string {
+  const at = error.linePos?.[0];
+  const where = at ? ` at line ${at.line}, column ${at.col}` : '';
+  return `malformed YAML or JSON${where}: ${YAML_ERRORS[error.code] ?? error.code}`;
+}
+
 /** One YAML or JSON object from `text`. */
 export function parseObject(text: string, what: string): Parsed {
-  const documents = parseAllDocuments(text).filter((d) => d.contents !== null);
+  const documents = parseAllDocuments(text, { uniqueKeys: true }).filter((d) => d.contents !== null);
   if (documents.length !== 1) {
     return {
       problems: [{ path: what, message: `must hold exactly one object (found ${documents.length})` }],
     };
   }
   const document = documents[0] as (typeof documents)[number];
-  if (document.errors.length > 0) {
+  // Unknown tags are only warnings to yaml; a Kubernetes object has no use for them.
+  const errors = [...document.errors, ...document.warnings];
+  if (errors.length > 0) {
+    return { problems: errors.map((e) => ({ path: what, message: describeYamlError(e) })) };
+  }
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
     return {
-      problems: document.errors.map((e) => ({ path: what, message: `malformed YAML or JSON: ${e.message}` })),
+      problems: [{ path: what, message: `uses YAML aliases too often (at most ${MAX_ALIAS_COUNT})` }],
     };
   }
-  const value = document.toJS();
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return {
       problems: [{ path: what, message: 'must be an object (a HelmRelease or a source as YAML or JSON)' }],
     };
   }
-  return { value, problems: [] };
+  return { value: value as Record<string, unknown>, problems: [] };
 }
 
 function checkMetadata(

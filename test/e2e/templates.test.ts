@@ -391,6 +391,37 @@ describe('the argo CLI', () => {
   });
 });
 
+describe('what a parameter can make the executor read', () => {
+  it('never a file of the pod: a path is the value itself, @path is refused, nothing is quoted', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-files');
+    // A file the step could see (the test kubelet runs it on this machine), which a YAML parse
+    // error would quote into the step's log and its result output, readable by anyone who can
+    // read Workflows.
+    const secret = tempFile('token', 'token: abc: hunter2-secret\n');
+    const workflow = await runWorkflow(
+      kube,
+      dagWorkflow(namespace, 'read-file-', [
+        templateTask('path', 'apply', { helmrelease: secret }),
+        templateTask('at-path', 'apply', { helmrelease: `@${secret}` }),
+      ]),
+    );
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Failed');
+    for (const [task, message] of [
+      ['path', 'must be an object'],
+      ['at-path', "in a pod the executor reads only Argo's offload files"],
+    ] as const) {
+      const [attempt, ...more] = attempts(workflow, task);
+      expect(more).toEqual([]);
+      expect(attempt?.outputs?.exitCode).toBe('2');
+      expect(result(attempt)).toMatchObject({ phase: 'Invalid', reason: 'InvalidSpec' });
+      expect(String(result(attempt).message)).toContain(message);
+      const pod = await podOf(kube, namespace, attempt as never);
+      expect(containerLog(pod)).not.toContain('hunter2');
+      expect(JSON.stringify(attempt?.outputs)).not.toContain('hunter2');
+    }
+  });
+});
+
 describe('the executor step’s identity (RBAC)', () => {
   it('runs with its ServiceAccount’s token, which cannot read Secrets or create Deployments', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-rbac');

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { connect, fixtureHelmRelease, type Kube } from './kube.ts';
+import { connect, fixtureHelmRelease, type Kube, type Obj } from './kube.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
 let kube: Kube;
@@ -261,6 +261,33 @@ describe('orkestra-executor apply refuses bad input: exit 2, the problem named, 
   });
 });
 
+describe('orkestra-executor parameters in a pod name no file on its filesystem', () => {
+  // A file the step's parameter must not be able to read, laid out so that a YAML parse error
+  // would quote it. ARGO_NODE_ID in the environment is how a pod of Argo's looks to the executor.
+  const secretFile = () => tempFile('token: abc: hunter2-secret\n');
+  const inPod = { env: { ARGO_NODE_ID: 'wf-1234' } };
+
+  it.each<[string, (path: string) => string, string]>([
+    ['a path, taken as the value itself', (path) => path, 'helmrelease: must be an object'],
+    ['@path, refused', (path) => `@${path}`, "in a pod the executor reads only Argo's offload files"],
+  ])('%s: exit 2, the file never read or quoted', async (_name, parameter, message) => {
+    const run = await executor(['apply', '--helmrelease', parameter(secretFile())], inPod).done;
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.result).toMatchObject({ phase: 'Invalid', reason: 'InvalidSpec' });
+    expect(run.stderr).not.toContain('hunter2');
+    expect(JSON.stringify(run.result)).not.toContain('hunter2');
+  });
+
+  it('at a terminal the file is read, and a parse error names line and column, not the content', async () => {
+    const run = await executor(['apply', '--helmrelease', secretFile()]).done;
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('malformed YAML or JSON at line 1, column 8');
+    expect(run.stderr).not.toContain('hunter2');
+    expect(JSON.stringify(run.result)).not.toContain('hunter2');
+  });
+});
+
 describe('orkestra-executor rollback and delete', () => {
   const byName = (action: string, name: string, ...more: string[]) =>
     executor([action, '--name', name, '--namespace', namespace, '--timeout', '2m', ...more]).done;
@@ -308,6 +335,66 @@ describe('orkestra-executor rollback and delete', () => {
     const run = await byName('rollback', 'never-applied');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no record of a previous apply');
+  });
+
+  it.each<[string, (record: Obj) => Record<string, string>, string[], string]>([
+    [
+      'a record that holds another HelmRelease',
+      (record) => ({
+        ...record.data,
+        helmrelease: helmRelease('planted', 'configmap-app', '1.0.0'),
+      }),
+      [],
+      'holds HelmRelease NS/planted, not NS/guarded-rollback',
+    ],
+    [
+      'a record that holds a Deployment',
+      (record) => ({
+        ...record.data,
+        helmrelease: JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'planted', namespace },
+          spec: {},
+        }),
+      }),
+      [],
+      'must be a helm.toolkit.fluxcd.io/v2 HelmRelease, not apps/v1 Deployment',
+    ],
+    [
+      'a record whose release targets a namespace not allowed',
+      (record) => {
+        const recorded = JSON.parse(record.data?.helmrelease as string);
+        recorded.spec.targetNamespace = 'kube-system';
+        return { ...record.data, helmrelease: JSON.stringify(recorded) };
+      },
+      ['--namespace-allow', 'NS'],
+      'spec.targetNamespace: namespace "kube-system" is not allowed (--namespace-allow NS)',
+    ],
+    [
+      'a record whose "existed" is not true or false',
+      (record) => ({ ...record.data, existed: 'yes' }),
+      [],
+      'data.existed must be "true" or "false"',
+    ],
+  ])('rollback refuses %s: exit 2, nothing applied', async (_name, forge, more, message) => {
+    const name = 'guarded-rollback';
+    expect((await apply(helmRelease(name, 'configmap-app', '1.0.0'))).code).toBe(0);
+    expect((await apply(helmRelease(name, 'configmap-app', '2.0.0'))).code).toBe(0);
+    const before = await kube.get(HR, 'HelmRelease', namespace, name);
+    // Someone who may write ConfigMaps in the namespace rewrites the record.
+    const record = (await kube.get('v1', 'ConfigMap', namespace, `orkestra-previous-${name}`)) as Obj;
+    await kube.objects.replace({ ...record, data: forge(record) } as Obj);
+
+    const run = await byName('rollback', name, ...more.map((m) => m.replaceAll('NS', namespace)));
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(message.replaceAll('NS', namespace));
+    expect(run.result).toMatchObject({ action: 'rollback', phase: 'Invalid', reason: 'InvalidSpec' });
+    const after = await kube.get(HR, 'HelmRelease', namespace, name);
+    expect(after?.metadata?.generation).toBe(before?.metadata?.generation);
+    expect(after?.spec).toEqual(before?.spec);
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'planted')).toBeUndefined();
+    expect(await kube.get('apps/v1', 'Deployment', namespace, 'planted')).toBeUndefined();
   });
 
   it('delete uninstalls the release (its ConfigMap is gone) and then the HelmRelease', async () => {

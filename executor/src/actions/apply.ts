@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   CoreV1Api,
   type KubernetesObject,
@@ -6,12 +7,12 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import type { HelmRelease } from '../../../lib/api/flux.ts';
-import { Labels, MANAGED_BY } from '../../../lib/api/meta.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
-import { toDnsLabel } from '../../../lib/names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { checkApplyRequest } from '../input.ts';
 import { callCluster, serverMessage, statusOf } from '../kube-errors.ts';
+import { parameterForm } from '../parameter.ts';
+import { previousRecord } from '../previous-record.ts';
 import { probeHelmRelease } from './probe.ts';
 
 export const FIELD_MANAGER = 'orkestra-executor';
@@ -21,12 +22,6 @@ type Apply = <T extends { metadata: { name?: string; generation?: number } }>(
   object: T,
   dryRun?: 'All',
 ) => Promise<T>;
-export const BUNDLE_REFERENCE = /^configmap:([^/\s]+)\/([^/\s]+)\/([^/\s]+)$/;
-
-/** Where `rollback` finds what `apply` replaced: a ConfigMap beside the HelmRelease. */
-export function previousRecordName(helmRelease: string): string {
-  return toDnsLabel(['orkestra-previous', helmRelease], 253);
-}
 
 /** Server-side applies `object` (or dry-runs it) with the executor's field manager, forcing ownership. */
 export async function serverSideApply<T extends { metadata: { name?: string; generation?: number } }>(
@@ -48,48 +43,53 @@ export async function serverSideApply<T extends { metadata: { name?: string; gen
   )) as never;
 }
 
-/**
- * A parameter value: `-` (stdin), `@PATH` (a file: Argo v4's emissary passes an argument over
- * 128 KiB that way), `configmap:NS/NAME/KEY` (release bundle), a file, or the YAML/JSON itself.
- * Neither YAML nor JSON can start with `@`, so the forms cannot be confused.
- */
+/** Whether this process runs in a pod: kubelet always sets the kubernetes Service's address, Argo its node ID. */
+function runsInPod(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.KUBERNETES_SERVICE_HOST !== undefined || env.ARGO_NODE_ID !== undefined;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The text a parameter stands for (see parameter.ts for its forms), read from wherever it is. */
 export async function readParameter(value: string, context: ActionContext, what: string): Promise<string> {
-  if (value === '-') return readFileSync(0, 'utf8');
-  if (value.startsWith('@')) {
-    try {
-      return readFileSync(value.slice(1), 'utf8');
-    } catch (error) {
-      throw new InvalidInputError(what, [
-        {
-          path: what,
-          message: `cannot read ${value.slice(1)} (given as ${value}): ${(error as Error).message}`,
-        },
-      ]);
+  const form = parameterForm(value, what, { inPod: runsInPod(), tmpdir: tmpdir(), isFile });
+  const invalid = (message: string) => new InvalidInputError(what, [{ path: what, message }]);
+  if ('problem' in form) throw invalid(form.problem);
+  switch (form.kind) {
+    case 'inline':
+      return form.text;
+    case 'stdin':
+      return readFileSync(0, 'utf8');
+    case 'file':
+      try {
+        return readFileSync(form.path, 'utf8');
+      } catch (error) {
+        throw invalid(`cannot read ${form.path} (given as ${value}): ${(error as Error).message}`);
+      }
+    case 'configmap': {
+      const { namespace, name, key } = form;
+      const allowed = context.rules.allowedNamespaces;
+      if (allowed && !allowed.includes(namespace)) {
+        throw invalid(`namespace "${namespace}" is not allowed (--namespace-allow ${allowed.join(',')})`);
+      }
+      const api = context.kube.makeApiClient(CoreV1Api);
+      const configMap = await callCluster(context, `Reading ConfigMap ${namespace}/${name}`, () =>
+        api.readNamespacedConfigMap({ name, namespace }),
+      ).catch((error: unknown) => {
+        if (statusOf(error) === 404) throw invalid(`ConfigMap ${namespace}/${name} does not exist`);
+        throw error;
+      });
+      const text = configMap.data?.[key];
+      if (text === undefined) throw invalid(`ConfigMap ${namespace}/${name} has no key ${key}`);
+      return text;
     }
   }
-  const reference = BUNDLE_REFERENCE.exec(value.trim());
-  if (reference) {
-    const [, namespace, name, key] = reference as unknown as [string, string, string, string];
-    const api = context.kube.makeApiClient(CoreV1Api);
-    const configMap = await callCluster(context, `Reading ConfigMap ${namespace}/${name}`, () =>
-      api.readNamespacedConfigMap({ name, namespace }),
-    ).catch((error: unknown) => {
-      if (statusOf(error) === 404) {
-        throw new InvalidInputError(what, [
-          { path: what, message: `ConfigMap ${namespace}/${name} does not exist` },
-        ]);
-      }
-      throw error;
-    });
-    const text = configMap.data?.[key];
-    if (text === undefined)
-      throw new InvalidInputError(what, [
-        { path: what, message: `ConfigMap ${namespace}/${name} has no key ${key}` },
-      ]);
-    return text;
-  }
-  if (!value.includes('\n') && existsSync(value)) return readFileSync(value, 'utf8');
-  return value;
 }
 
 /**
@@ -169,34 +169,7 @@ async function recordPrevious(
     const planned = await apply(helmRelease, 'All');
     if (planned.metadata.generation === live.metadata.generation) return;
   }
-  const record = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: previousRecordName(name),
-      namespace,
-      labels: {
-        [Labels.managedBy]: MANAGED_BY,
-        'orkestra.azure.microsoft.com/helmrelease': toDnsLabel(name),
-      },
-    },
-    data: {
-      existed: live ? 'true' : 'false',
-      helmrelease: live
-        ? JSON.stringify({
-            apiVersion: live.apiVersion,
-            kind: live.kind,
-            metadata: {
-              name,
-              namespace,
-              labels: live.metadata.labels,
-              annotations: live.metadata.annotations,
-            },
-            spec: live.spec,
-          })
-        : '',
-    },
-  };
+  const record = previousRecord(namespace, name, live);
   await apply(record);
   context.log.info('Recorded previous HelmRelease', {
     helmRelease: `${namespace}/${name}`,

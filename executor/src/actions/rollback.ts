@@ -1,16 +1,18 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { HelmRelease } from '../../../lib/api/flux.ts';
+import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { callCluster, statusOf } from '../kube-errors.ts';
-import { previousRecordName, serverSideApply } from './apply.ts';
+import { checkPreviousRecord, previousRecordName } from '../previous-record.ts';
+import { serverSideApply } from './apply.ts';
 import { deleteHelmRelease } from './delete.ts';
 import { probeHelmRelease } from './probe.ts';
 
 /**
  * Puts the HelmRelease back to what the last `apply` replaced: the recorded spec is applied again
  * (Flux upgrades to it) and probed; a HelmRelease that did not exist before is deleted. The record
- * stays, so a second rollback ends in the same state.
+ * stays, so a second rollback ends in the same state. A record that fails apply's own checks, or
+ * is not of this HelmRelease, is refused (exit 2) and nothing is changed.
  */
 export async function rollbackHelmRelease(
   context: ActionContext,
@@ -18,12 +20,13 @@ export async function rollbackHelmRelease(
   name: string,
 ): Promise<Outcome> {
   const recordName = previousRecordName(name);
+  const what = `Rollback of HelmRelease ${namespace}/${name}`;
   const api = context.kube.makeApiClient(CoreV1Api);
   const record = await callCluster(context, `Reading ConfigMap ${namespace}/${recordName}`, () =>
     api.readNamespacedConfigMap({ name: recordName, namespace }),
   ).catch((error: unknown) => {
     if (statusOf(error) === 404) {
-      throw new InvalidInputError(`Rollback of HelmRelease ${namespace}/${name}`, [
+      throw new InvalidInputError(what, [
         {
           path: `${namespace}/${recordName}`,
           message: 'no record of a previous apply: nothing to roll back to',
@@ -32,7 +35,9 @@ export async function rollbackHelmRelease(
     }
     throw error;
   });
-  if (record.data?.existed !== 'true') {
+  const { state, problems } = checkPreviousRecord(record as ConfigMap, namespace, name, context.rules);
+  if (!state) throw new InvalidInputError(what, problems);
+  if (!state.existed) {
     context.log.info('HelmRelease did not exist before the last apply; deleting it', {
       helmRelease: `${namespace}/${name}`,
     });
@@ -42,8 +47,7 @@ export async function rollbackHelmRelease(
       reason: 'RemovedNewRelease',
     };
   }
-  const previous = JSON.parse(record.data.helmrelease as string) as HelmRelease;
-  const applied = await serverSideApply(context, previous);
+  const applied = await serverSideApply(context, state.helmRelease);
   context.log.info('Restored the previous HelmRelease spec', {
     helmRelease: `${namespace}/${name}`,
     generation: applied.metadata.generation,

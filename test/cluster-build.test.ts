@@ -23,6 +23,36 @@ describe('cluster:build', () => {
   });
 });
 
+describe('stampFlags', () => {
+  it('stamps Kubernetes as hack/lib/version.sh does, in both version packages', async () => {
+    const { COMPONENTS, stampFlags } = await import('./cluster/components.ts');
+    const kubernetes = COMPONENTS.find((c) => c.module === 'kubernetes');
+    const flags = stampFlags(kubernetes?.stamp as never, {
+      version: 'v1.36.3',
+      time: '2026-07-22T18:07:38Z',
+    });
+    for (const pkg of ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version']) {
+      expect(flags).toContain(`-X '${pkg}.gitVersion=v1.36.3'`);
+      expect(flags).toContain(`-X '${pkg}.gitMajor=1'`);
+      expect(flags).toContain(`-X '${pkg}.gitMinor=36'`);
+      expect(flags).toContain(`-X '${pkg}.buildDate=2026-07-22T18:07:38Z'`);
+    }
+  });
+
+  it("stamps Argo as its Makefile's LDFLAGS do", async () => {
+    const { COMPONENTS, stampFlags } = await import('./cluster/components.ts');
+    const argo = COMPONENTS.find((c) => c.module === 'argo-workflows');
+    expect(
+      stampFlags(argo?.stamp as never, { version: 'v4.0.5', time: '2026-04-23T08:52:02Z' }).split(' -X '),
+    ).toEqual([
+      "-X 'github.com/argoproj/argo-workflows/v4.version=v4.0.5'",
+      "'github.com/argoproj/argo-workflows/v4.buildDate=2026-04-23T08:52:02Z'",
+      "'github.com/argoproj/argo-workflows/v4.gitTag=v4.0.5'",
+      "'github.com/argoproj/argo-workflows/v4.gitTreeState=clean'",
+    ]);
+  });
+});
+
 describe('startControlPlane', () => {
   it('on a failed start names the component and prints the tail of its log', async () => {
     const { startControlPlane } = await import('./cluster/control-plane.ts');

@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { COMPONENTS, type Component, GO_MODULES } from './components.ts';
+import { COMPONENTS, type Component, GO_MODULES, stampFlags } from './components.ts';
 
 export const BINARY_NAMES = COMPONENTS.flatMap((c) => Object.keys(c.binaries));
 export type BinaryName = string;
@@ -33,6 +33,8 @@ function componentDir(component: Component): string {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum'])
     hash.update(readFileSync(join(GO_MODULES, component.module, file)));
+  // Binaries stamped differently are different binaries.
+  if (component.stamp) hash.update(JSON.stringify(component.stamp));
   return join(
     cacheRoot(),
     'bin',
@@ -81,6 +83,15 @@ function run(command: string, args: string[], cwd: string, log: (line: string) =
 /** Output of a command run in `cwd` (for `go mod download -json`). */
 function output(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CGO_ENABLED: '0' } });
+}
+
+/** The pinned version of `module` and its release time, as the Go module proxy records them. */
+function moduleRelease(module: string, wrapper: string): { version: string; time: string } {
+  const { Version, Info } = JSON.parse(
+    output('go', ['mod', 'download', '-json', module], join(GO_MODULES, wrapper)),
+  ) as { Version: string; Info: string };
+  const { Time } = JSON.parse(readFileSync(Info, 'utf8')) as { Time: string };
+  return { version: Version, time: Time };
 }
 
 /**
@@ -155,6 +166,13 @@ export async function ensureBinaries(
             writeFileSync(join(moduleDir, path), content);
           }
           flags.push('-mod=vendor');
+        }
+        if (component.stamp) {
+          const ldflags = stampFlags(
+            component.stamp,
+            moduleRelease(component.stamp.module, component.module),
+          );
+          flags.push(`-ldflags=${ldflags}`);
         }
         const packages = Object.values(component.binaries);
         await run('go', ['build', '-trimpath', ...flags, '-o', `${partial}/`, ...packages], moduleDir, log);

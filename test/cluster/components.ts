@@ -14,7 +14,24 @@ export interface Component {
   embedPlaceholders?: Record<string, string>;
   /** CRDs this component serves, read from its own module at the pinned version. */
   crds?: { module: string; dir: string };
+  /**
+   * The version variables upstream's release build sets with `-ldflags -X` (a plain `go build`
+   * leaves e.g. Kubernetes' `v0.0.0-master+$Format:%H$`), read from `module`'s pinned version and
+   * its release time. Values: {version} v1.36.3, {major} 1, {minor} 36, {date} the release time
+   * (RFC 3339). The commit is unknown from a module, so upstream's commit variables stay unset.
+   */
+  stamp?: { module: string; variables: Record<string, string> };
 }
+
+/** Kubernetes' hack/lib/version.sh (kube::version::ldflags) sets each variable in both packages. */
+const KUBERNETES_VERSION_VARIABLES = Object.fromEntries(
+  ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) => [
+    [`${pkg}.gitVersion`, '{version}'],
+    [`${pkg}.gitMajor`, '{major}'],
+    [`${pkg}.gitMinor`, '{minor}'],
+    [`${pkg}.buildDate`, '{date}'],
+  ]),
+);
 
 export const COMPONENTS: readonly Component[] = [
   { module: 'etcd', version: 'v3.6.16', binaries: { etcd: '.' } },
@@ -25,6 +42,7 @@ export const COMPONENTS: readonly Component[] = [
       'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
       'kube-controller-manager': 'k8s.io/kubernetes/cmd/kube-controller-manager',
     },
+    stamp: { module: 'k8s.io/kubernetes', variables: KUBERNETES_VERSION_VARIABLES },
   },
   {
     module: 'source-controller',
@@ -45,6 +63,18 @@ export const COMPONENTS: readonly Component[] = [
       'workflow-controller': 'github.com/argoproj/argo-workflows/v4/cmd/workflow-controller',
       argo: 'github.com/argoproj/argo-workflows/v4/cmd/argo',
     },
+    // Argo's Makefile (LDFLAGS); the tree of a module is the tagged one, hence clean.
+    stamp: {
+      module: 'github.com/argoproj/argo-workflows/v4',
+      variables: Object.fromEntries(
+        Object.entries({
+          version: '{version}',
+          buildDate: '{date}',
+          gitTag: '{version}',
+          gitTreeState: 'clean',
+        }).map(([name, value]) => [`github.com/argoproj/argo-workflows/v4.${name}`, value]),
+      ),
+    },
     // The full CRDs (with OpenAPI schemas), as Argo's own manifests install them.
     crds: { module: 'github.com/argoproj/argo-workflows/v4', dir: 'manifests/base/crds/full' },
     // The argo CLI embeds the Argo Server UI, which is built by npm in Argo's own release process.
@@ -63,4 +93,24 @@ export const GO_MODULES = join(REPO_ROOT, 'test/cluster/go');
  */
 export function upstreamCrdsOverride(): string | undefined {
   return process.env.ORKESTRA_UPSTREAM_CRDS;
+}
+
+/** The `-ldflags` value that stamps a component's version, as upstream's release build would. */
+export function stampFlags(
+  stamp: NonNullable<Component['stamp']>,
+  release: { version: string; time: string },
+): string {
+  const [major, minor] = release.version.replace(/^v/, '').split('.');
+  const values: Record<string, string> = {
+    version: release.version,
+    major: major ?? '',
+    minor: minor ?? '',
+    date: release.time.replace(/\.\d+Z$/, 'Z'),
+  };
+  return Object.entries(stamp.variables)
+    .map(
+      ([variable, template]) =>
+        `-X '${variable}=${template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? '')}'`,
+    )
+    .join(' ');
 }

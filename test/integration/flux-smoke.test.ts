@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
+import { ensureTools } from '../cluster/tools.ts';
+import { run } from '../e2e/argo.ts';
 import {
   condition,
   connect,
@@ -44,6 +46,37 @@ const readyForGeneration = (hr: Obj) => {
     ready.observedGeneration === hr.metadata?.generation
   );
 };
+
+describe('the local control plane reports its versions as a release build does', () => {
+  it('kube-apiserver answers /version with v1.36.3, not v0.0.0-master', async () => {
+    const { stdout } = await run(ensureTools().kubectl, ['get', '--raw', '/version']);
+    expect(JSON.parse(stdout)).toMatchObject({ gitVersion: 'v1.36.3', major: '1', minor: '36' });
+  });
+
+  it('the argo CLI reports v4.0.5', async () => {
+    const { stdout } = await run(inject('argo'), ['version', '--short']);
+    expect(stdout).toMatch(/^argo: v4\.0\.5\b/m);
+  });
+
+  it('installs a chart with a kubeVersion constraint (>=1.25.0-0), as a real v1.36 cluster does', async () => {
+    await kube.apply(helmRelease('constrained', 'kube-version-app', '1.0.0'));
+    const release = await waitForObject(
+      kube,
+      [HR, 'HelmRelease', namespace, 'constrained'],
+      'to finish',
+      (hr) =>
+        ['True', 'False'].includes(condition(hr, 'Ready')?.status as string) &&
+        hr.status?.observedGeneration === hr.metadata?.generation,
+    );
+    expect(condition(release, 'Ready'), JSON.stringify(release.status?.conditions)).toMatchObject({
+      status: 'True',
+    });
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'constrained-config'))?.data).toEqual({
+      chartVersion: '1.0.0',
+      kubeVersion: 'v1.36.3',
+    });
+  });
+});
 
 describe('Flux helm-controller on the local control plane', () => {
   it('installs a HelmRelease: Ready=True, its ConfigMap exists, Helm stored the release; then upgrades it to 2.0.0', async () => {

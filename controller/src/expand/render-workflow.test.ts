@@ -71,6 +71,41 @@ function parameter(task: DagTask | undefined, name: string): string | undefined 
   return task?.arguments?.parameters?.find((p) => p.name === name)?.value;
 }
 
+describe('parameters Argo and the kubelet leave as they are', () => {
+  const [group] = loadGroups(join(root, 'test/fixtures/groups/templated-values.yaml')) as [ApplicationGroup];
+  const valuesOf = (name: string) =>
+    group.spec.applications.find((a) => a.name === name)?.spec.release?.values;
+  const lastSucceeded = { ...group, spec: { applications: group.spec.applications.slice(0, 1) } };
+
+  it.each<[string, () => RenderedWorkflow]>([
+    ['forward', () => renderForwardWorkflow(group)],
+    ['rollback', () => renderRollbackWorkflow(group, lastSucceeded)],
+  ])(
+    '%s: no {{ (Argo) and no $ (kubelet) in any parameter; each decodes to the values as written',
+    (_type, render) => {
+      const { workflow, configMaps } = render();
+      expect(configMaps).toEqual([]);
+      const applied = [...tasksOf(workflow).values()].filter((t) => t.templateRef?.template === 'apply');
+      expect(applied.length).toBeGreaterThan(0);
+      for (const task of applied) {
+        for (const { value } of task.arguments?.parameters ?? []) {
+          expect(value).not.toContain('{{');
+          expect(value).not.toContain('$');
+        }
+        const helmRelease = JSON.parse(parameter(task, 'helmrelease') as string);
+        expect(helmRelease.spec.values).toEqual(valuesOf(task.name));
+      }
+    },
+  );
+
+  it('release bundles hold the values as written (the executor reads them, Argo never does)', () => {
+    const { configMaps } = renderForwardWorkflow(group, { bundles: 'always' });
+    const payloads = configMaps.flatMap((c) => Object.entries(c.data ?? {}));
+    const alerts = payloads.find(([key]) => key === 'alerts.helmrelease')?.[1] as string;
+    expect(JSON.parse(alerts).spec.values).toEqual(valuesOf('alerts'));
+  });
+});
+
 describe('renderForwardWorkflow', () => {
   it('orders bookinfo: ambassador → bookinfo; inside, stage → details/ratings → reviews → productpage → parent', () => {
     const { workflow } = renderForwardWorkflow(bookinfo());

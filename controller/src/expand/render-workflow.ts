@@ -10,6 +10,7 @@ import {
 import { type ConfigMap, Labels, MANAGED_BY } from '../../../lib/api/meta.ts';
 import { toDnsLabel, uniqueName } from '../../../lib/names.ts';
 import { canonicalJson, prune } from '../../../lib/yaml.ts';
+import { argoSafeJson } from './argo-safe.ts';
 import { sinks, topologicalOrder } from './graph.ts';
 import {
   executorTimeout,
@@ -121,14 +122,17 @@ type Encode = (release: RenderedRelease, part: 'helmrelease' | 'source') => stri
 const encoded = new WeakMap<RenderedRelease, { helmrelease: string; source: string }>();
 
 /** The canonical JSON of a release's HelmRelease or source, computed once per rendered release. */
-const inline: Encode = (release, part) => {
-  let payload = encoded.get(release);
-  if (!payload) {
-    payload = { helmrelease: canonicalJson(release.helmRelease), source: canonicalJson(release.source) };
-    encoded.set(release, payload);
+const payload: Encode = (release, part) => {
+  let json = encoded.get(release);
+  if (!json) {
+    json = { helmrelease: canonicalJson(release.helmRelease), source: canonicalJson(release.source) };
+    encoded.set(release, json);
   }
-  return payload[part];
+  return json[part];
 };
+
+/** The payload as an inline parameter: nothing in it for Argo or the kubelet to substitute. */
+const inline: Encode = (release, part) => argoSafeJson(payload(release, part));
 
 /** Whether the releases' payloads could all be inline parameters. */
 function payloadsFit(releases: readonly RenderedRelease[]): boolean {
@@ -149,7 +153,8 @@ function bundler(baseName: string, namespace: string, metadataLabels: Record<str
   let size = Number.POSITIVE_INFINITY;
   const encode: Encode = (release, part) => {
     const key = `${release.name}.${part}`;
-    const value = inline(release, part);
+    // Read by the executor only, never substituted: the payload as it is.
+    const value = payload(release, part);
     if (size + key.length + value.length > BUNDLE_LIMIT) {
       configMaps.push({
         apiVersion: 'v1',

@@ -9,7 +9,8 @@
 //   3. as `wait` does on start, creates the WorkflowTaskResult (report-outputs-completed "false"),
 //      with the same token (on AlreadyExists, for a pod Argo created again, it patches it);
 //   4. runs the main container's program (pod-plan.ts) as a local process group with the
-//      container's env. Files: each emptyDir is a folder, a writable root filesystem another, a
+//      container's env, its command and args expanded as the kubelet does (`$(VAR)` from the
+//      container's env, `$$` → `$`; service-link variables are not modelled). Files: each emptyDir is a folder, a writable root filesystem another, a
 //      read-only one nothing (pod-plan.ts hostPathOf); TMPDIR points at the container's /tmp, or
 //      where nothing can be written when /tmp is on a read-only root. As the emissary does, args
 //      Argo offloaded to a ConfigMap are read from it and those over 128 KiB passed as `@file`

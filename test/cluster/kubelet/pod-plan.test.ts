@@ -10,6 +10,7 @@ import { localImages } from '../images.ts';
 import {
   collectOutputs,
   emissaryProgram,
+  expandKubeletReferences,
   hostPathOf,
   initialTaskResult,
   MAX_ARGUMENT_BYTES,
@@ -108,6 +109,28 @@ describe('planPod', () => {
       process.execPath,
       join(REPO_ROOT, 'dist/orkestra-executor.js'),
     ]);
+  });
+});
+
+describe("the kubelet's expansion of $(VAR) in command and args", () => {
+  const env = { ARGO_NODE_ID: 'wf-123', EMPTY: '' };
+  it.each<[string, string, string]>([
+    ['a defined variable is replaced by its value', 'id=$(ARGO_NODE_ID)', 'id=wf-123'],
+    ['a variable set to "" becomes ""', '[$(EMPTY)]', '[]'],
+    ['an undefined variable stays as written', '$(UNDEFINED) $(HOSTNAME)', '$(UNDEFINED) $(HOSTNAME)'],
+    ['$$ becomes $', 'echo $$ $$(ARGO_NODE_ID)', 'echo $ $(ARGO_NODE_ID)'],
+    ['a $ before anything else stays', '{{ $labels.instance }} costs $5', '{{ $labels.instance }} costs $5'],
+    ['an unclosed reference stays', 'x $(ARGO_NODE_ID', 'x $(ARGO_NODE_ID'],
+    ['a $ at the end stays', 'x $', 'x $'],
+  ])('%s', (_row, input, expected) => {
+    expect(expandKubeletReferences(input, env)).toBe(expected);
+  });
+
+  it('applies to the args it runs, with the container’s own env (not the image’s)', () => {
+    const pod = clone();
+    mainOf(pod).args = ['apply', '--helmrelease', 'x $(ARGO_NODE_ID) $$ $(NODE_COMPILE_CACHE)'];
+    const plan = planPod(pod, images) as StepPlan;
+    expect(plan.command.at(-1)).toBe(`x ${plan.env.ARGO_NODE_ID} $ $(NODE_COMPILE_CACHE)`);
   });
 });
 

@@ -62,6 +62,19 @@ export function emissaryProgram(command: string[] | undefined): string[] {
   return separator < 0 ? [] : command.slice(separator + 1);
 }
 
+/**
+ * What the kubelet does to each command and arg before it starts a container
+ * (pkg/kubelet/container/helpers.go ExpandContainerCommandAndArgs, the expansion package of
+ * third_party/forked/golang): `$(NAME)` becomes the container's env var NAME, or stays as written
+ * when there is none; `$$` becomes `$`; any other `$` stays.
+ */
+export function expandKubeletReferences(input: string, env: Readonly<Record<string, string>>): string {
+  return input.replace(/\$(\$|\(([^)]*)\))/g, (whole, next: string, name: string | undefined) => {
+    if (next === '$') return '$';
+    return name !== undefined && Object.hasOwn(env, name) ? (env[name] as string) : whole;
+  });
+}
+
 /** A container's env as plain values; fieldRefs to the pod itself are resolved, others rejected. */
 export function containerEnv(
   pod: V1Pod,
@@ -179,19 +192,21 @@ export function planPod(
       `container main: image ${main.image} cannot run here; the test kubelet runs only ${[...images.keys()].join(', ')}`,
     );
   }
-  const program = emissaryProgram(main.command);
+  const own = containerEnv(pod, main);
+  if ('problem' in own) return reject(`container main: ${own.problem}`);
+  // The kubelet expands the pod spec's command and args (not what Argo offloaded to a ConfigMap).
+  const expand = (list: string[]) => list.map((arg) => expandKubeletReferences(arg, own.env));
+  const program = expand(emissaryProgram(main.command));
   const entrypoint = (program.length ? program : image.entrypoint).map(image.hostPath);
   if (!entrypoint.length)
     return reject(`container main: image ${image.ref} has no entrypoint and no command`);
-  const own = containerEnv(pod, main);
-  if ('problem' in own) return reject(`container main: ${own.problem}`);
   const filesystem = filesystemOf(pod, main);
   if ('problem' in filesystem) return reject(`container main: ${filesystem.problem}`);
   const argsFromFile = own.env[ARGS_FILE] !== undefined;
   const argsJson = argsFromFile ? offloaded[ARGS_FILE] : undefined;
   if (argsFromFile && argsJson === undefined)
     return reject(`container main: no ${ARGS_FILE} in Argo's offload ConfigMap`);
-  const args = argsJson === undefined ? (main.args ?? []) : (JSON.parse(argsJson) as string[]);
+  const args = argsJson === undefined ? expand(main.args ?? []) : (JSON.parse(argsJson) as string[]);
   const imageEnv = Object.fromEntries(Object.entries(image.env).map(([k, v]) => [k, image.hostPath(v)]));
   return {
     kind: 'run',

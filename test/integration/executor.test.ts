@@ -251,7 +251,8 @@ describe('orkestra-executor apply refuses bad input: exit 2, the problem named, 
     const neverApplied = source.replace('"name":"fixtures"', '"name":"never-applied"');
     const run = await executor(['apply', ...args(), '--source', neverApplied]).done;
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(message);
+    // The result file holds the message as is (stderr has it JSON-escaped).
+    expect(String(run.result.message)).toContain(message);
     expect(run.result).toMatchObject({ phase: 'Invalid', reason: 'InvalidSpec' });
     if (name) expect(await kube.get(apiVersion, kind, namespace, name)).toBeUndefined();
     // The source given with it was not applied either: nothing is half-applied.
@@ -388,7 +389,7 @@ describe('orkestra-executor rollback and delete', () => {
 
     const run = await byName('rollback', name, ...more.map((m) => m.replaceAll('NS', namespace)));
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toContain(message.replaceAll('NS', namespace));
+    expect(String(run.result.message)).toContain(message.replaceAll('NS', namespace));
     expect(run.result).toMatchObject({ action: 'rollback', phase: 'Invalid', reason: 'InvalidSpec' });
     const after = await kube.get(HR, 'HelmRelease', namespace, name);
     expect(after?.metadata?.generation).toBe(before?.metadata?.generation);

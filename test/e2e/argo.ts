@@ -164,6 +164,35 @@ export function podKubeconfig(pod: Obj): string {
   return join(podFolder(inject('kubeletDir'), pod), 'kubeconfig');
 }
 
+/**
+ * `argo submit --from workflowtemplate/orkestra-helmrelease --entrypoint apply -p …  --wait` with the
+ * real CLI, as the README shows; the finished Workflow.
+ */
+export async function argoSubmitApply(
+  kube: Kube,
+  namespace: string,
+  parameters: { helmrelease: string; source: string },
+): Promise<Obj> {
+  const submitted = await run(inject('argo'), [
+    'submit',
+    '-n',
+    namespace,
+    '--from',
+    'workflowtemplate/orkestra-helmrelease',
+    '--entrypoint',
+    'apply',
+    '-p',
+    `helmrelease=${parameters.helmrelease}`,
+    '-p',
+    `source=${parameters.source}`,
+    '--wait',
+    '-o',
+    'name',
+  ]);
+  if (submitted.code !== 0) throw new Error(`argo submit exited ${submitted.code}: ${submitted.stderr}`);
+  return workflowFinished(kube, namespace, submitted.stdout.trim().split('\n')[0] as string);
+}
+
 /** Runs a real CLI (argo, kubectl) against the test cluster. */
 export function run(
   command: string,

@@ -20,6 +20,7 @@ import {
   waitForObject,
 } from '../integration/kube.ts';
 import {
+  argoSubmitApply,
   attempts,
   containerLog,
   dagWorkflow,
@@ -316,25 +317,10 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
 describe('the argo CLI', () => {
   it('argo submit --from workflowtemplate/orkestra-helmrelease --entrypoint apply -p helmrelease=…', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-submit');
-    const submitted = await run(inject('argo'), [
-      'submit',
-      '-n',
-      namespace,
-      '--from',
-      'workflowtemplate/orkestra-helmrelease',
-      '--entrypoint',
-      'apply',
-      '-p',
-      `helmrelease=${helmRelease(namespace, 'web', 'configmap-app', '1.0.0')}`,
-      '-p',
-      `source=${fixtureSource(namespace)}`,
-      '--wait',
-      '-o',
-      'name',
-    ]);
-    expect(submitted.code, submitted.stderr).toBe(0);
-    const name = submitted.stdout.trim().split('\n')[0] as string;
-    const workflow = await workflowFinished(kube, namespace, name);
+    const workflow = await argoSubmitApply(kube, namespace, {
+      helmrelease: helmRelease(namespace, 'web', 'configmap-app', '1.0.0'),
+      source: fixtureSource(namespace),
+    });
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
     expect(condition(await kube.get(HR, 'HelmRelease', namespace, 'web'), 'Ready')?.status).toBe('True');
   });

@@ -10,10 +10,10 @@ import { REPO_ROOT } from '../cluster/components.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, fixtureHelmRelease, type Kube } from '../integration/kube.ts';
 import {
+  argoSubmitApply,
   dagWorkflow,
   describeWorkflow,
   fixtureSource,
-  run,
   runWorkflow,
   templatesNamespace,
   templateTask,
@@ -86,27 +86,32 @@ describe('a Workflow rendered by orkestra and created with kubectl', () => {
   });
 });
 
+/**
+ * As the README says: the HelmRelease `web` (values: MESSAGE) kept in a ConfigMap of a new
+ * namespace; returns the namespace and the reference the parameter passes instead.
+ */
+async function releaseInConfigMap(prefix: string): Promise<{ namespace: string; reference: string }> {
+  const namespace = await templatesNamespace(kube, prefix);
+  await kube.objects.create({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'web-release', namespace },
+    data: {
+      'helmrelease.yaml': stringify(
+        fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: MESSAGE } }),
+      ),
+    },
+  });
+  return { namespace, reference: `configmap:${namespace}/web-release/helmrelease.yaml` };
+}
+
 describe('a hand-written Workflow calling the apply template', () => {
   it('installs such values as written when the HelmRelease is passed as configmap:NS/NAME/KEY', async () => {
-    const namespace = await templatesNamespace(kube, 'e2e-values-ref');
-    // As the README says: the HelmRelease in a ConfigMap, the parameter only refers to it.
-    await kube.objects.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'web-release', namespace },
-      data: {
-        'helmrelease.yaml': stringify(
-          fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: MESSAGE } }),
-        ),
-      },
-    });
+    const { namespace, reference } = await releaseInConfigMap('e2e-values-ref');
     const workflow = await runWorkflow(
       kube,
       dagWorkflow(namespace, 'values-by-reference-', [
-        templateTask('web', 'apply', {
-          helmrelease: `configmap:${namespace}/web-release/helmrelease.yaml`,
-          source: fixtureSource(namespace),
-        }),
+        templateTask('web', 'apply', { helmrelease: reference, source: fixtureSource(namespace) }),
       ]),
     );
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
@@ -133,39 +138,11 @@ describe('a hand-written Workflow calling the apply template', () => {
   });
 
   it('argo submit -p helmrelease=configmap:… installs them as written too', async () => {
-    const namespace = await templatesNamespace(kube, 'e2e-values-submit');
-    await kube.objects.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'web-release', namespace },
-      data: {
-        'helmrelease.yaml': stringify(
-          fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: MESSAGE } }),
-        ),
-      },
+    const { namespace, reference } = await releaseInConfigMap('e2e-values-submit');
+    const workflow = await argoSubmitApply(kube, namespace, {
+      helmrelease: reference,
+      source: fixtureSource(namespace),
     });
-    const submitted = await run(inject('argo'), [
-      'submit',
-      '-n',
-      namespace,
-      '--from',
-      'workflowtemplate/orkestra-helmrelease',
-      '--entrypoint',
-      'apply',
-      '-p',
-      `helmrelease=configmap:${namespace}/web-release/helmrelease.yaml`,
-      '-p',
-      `source=${fixtureSource(namespace)}`,
-      '--wait',
-      '-o',
-      'name',
-    ]);
-    expect(submitted.code, submitted.stderr).toBe(0);
-    const workflow = await workflowFinished(
-      kube,
-      namespace,
-      submitted.stdout.trim().split('\n')[0] as string,
-    );
     expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
     expect(await installedMessage(namespace, 'web')).toBe(MESSAGE);
   });

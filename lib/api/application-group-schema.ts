@@ -38,6 +38,19 @@ const NAME: Schema = {
   pattern: '[a-zA-Z0-9]',
 };
 
+/**
+ * Fields that reach the `stage` step as plain Workflow parameters (not JSON that can be escaped):
+ * Argo would substitute `{{…}}` in them and the kubelet `$(VAR)` and `$$`, so they hold no `{`, `}`
+ * or `$`. Subchart names are also joined with `,` into one parameter.
+ */
+export const STAGE_PARAMETER_PATTERNS = {
+  url: '^(https?|oci)://[^\\s{}$]+$',
+  chartName: '^[^\\s{}$]+$',
+  version: '^[^{}$]*$',
+  subchartName: '^[^{}$,]*[a-zA-Z0-9][^{}$,]*$',
+  secretName: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+} as const;
+
 const dependencies = (of: string): Schema =>
   describe(`Names of other ${of} that must be released before this one.`, {
     type: 'array',
@@ -167,15 +180,27 @@ const chart: Schema = describe(
     {
       url: describe('Helm repository URL (http, https) or OCI registry URL (oci://).', {
         type: 'string',
-        pattern: '^(https?|oci)://[^\\s]+$',
+        pattern: STAGE_PARAMETER_PATTERNS.url,
       }),
-      name: describe('Chart name in the repository.', { type: 'string', minLength: 1 }),
-      version: describe('Chart version or SemVer range. Default * (latest).', str),
+      name: describe('Chart name in the repository.', {
+        type: 'string',
+        minLength: 1,
+        pattern: STAGE_PARAMETER_PATTERNS.chartName,
+      }),
+      version: describe('Chart version or SemVer range. Default * (latest).', {
+        type: 'string',
+        pattern: STAGE_PARAMETER_PATTERNS.version,
+      }),
       authSecretRef: describe(
         "Secret in the group's namespace holding the repository credentials.",
         object(
           {
-            name: { type: 'string', minLength: 1 },
+            name: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 253,
+              pattern: STAGE_PARAMETER_PATTERNS.secretName,
+            },
             namespace: str,
             kind: str,
             apiVersion: str,
@@ -192,7 +217,10 @@ const chart: Schema = describe(
 );
 
 const subchart: Schema = object(
-  { name: NAME, dependencies: dependencies('subcharts of the same application') },
+  {
+    name: { ...NAME, pattern: STAGE_PARAMETER_PATTERNS.subchartName },
+    dependencies: dependencies('subcharts of the same application'),
+  },
   { required: ['name'], 'x-kubernetes-validations': [noSelfDependency('a subchart')] },
 );
 

@@ -75,7 +75,11 @@ describe('parameters Argo and the kubelet leave as they are', () => {
   const [group] = loadGroups(join(root, 'test/fixtures/groups/templated-values.yaml')) as [ApplicationGroup];
   const valuesOf = (name: string) =>
     group.spec.applications.find((a) => a.name === name)?.spec.release?.values;
-  const lastSucceeded = { ...group, spec: { applications: group.spec.applications.slice(0, 1) } };
+  // alerts and portal succeeded before; the rollback deletes dashboards and restores both.
+  const lastSucceeded = {
+    ...group,
+    spec: { applications: group.spec.applications.filter((a) => a.name !== 'dashboards') },
+  };
 
   it.each<[string, () => RenderedWorkflow]>([
     ['forward', () => renderForwardWorkflow(group)],
@@ -85,16 +89,27 @@ describe('parameters Argo and the kubelet leave as they are', () => {
     (_type, render) => {
       const { workflow, configMaps } = render();
       expect(configMaps).toEqual([]);
-      const applied = [...tasksOf(workflow).values()].filter((t) => t.templateRef?.template === 'apply');
-      expect(applied.length).toBeGreaterThan(0);
-      for (const task of applied) {
+      // Every step's parameters, the stage step's too (the group has an application with subcharts).
+      const steps = [...tasksOf(workflow).values()].filter((t) => t.templateRef);
+      expect(steps.map((t) => t.templateRef?.template)).toEqual(expect.arrayContaining(['apply', 'stage']));
+      for (const task of steps) {
         for (const { value } of task.arguments?.parameters ?? []) {
           expect(value).not.toContain('{{');
           expect(value).not.toContain('$');
         }
-        const helmRelease = JSON.parse(parameter(task, 'helmrelease') as string);
-        expect(helmRelease.spec.values).toEqual(valuesOf(task.name));
       }
+      const valuesApplied = (name: string) =>
+        JSON.parse(
+          parameter(
+            steps.find((t) => t.name === name),
+            'helmrelease',
+          ) as string,
+        ).spec.values;
+      expect(valuesApplied('alerts')).toEqual(valuesOf('alerts'));
+      expect(valuesApplied('web')).toEqual({
+        banner: 'Hello {{ .User }}, you owe $$5',
+        global: { note: '$(POD_NAME)' },
+      });
     },
   );
 

@@ -50,6 +50,28 @@ describe('validateApplicationGroup', () => {
       ],
     ],
     [
+      'Argo or kubelet substitution syntax in what the stage step gets as plain parameters',
+      groupOf([
+        application('app', [], {
+          chart: {
+            url: 'https://charts.example/{{workflow.name}}',
+            name: 'chart-$(HOME)',
+            version: '{{=sprig.upper("x")}}',
+            authSecretRef: { name: '$$creds' },
+          },
+          subcharts: [{ name: 'a,b' }, { name: '{{x}}' }],
+        }),
+      ]),
+      [
+        "spec.applications[0].spec.chart.url: must be an http://, https:// or oci:// URL without spaces, '{', '}' or '$' (Argo and the kubelet would substitute them)",
+        "spec.applications[0].spec.chart.name: must not contain spaces, '{', '}' or '$' (Argo and the kubelet would substitute them)",
+        "spec.applications[0].spec.chart.version: must not contain '{', '}' or '$' (Argo and the kubelet would substitute them)",
+        "spec.applications[0].spec.chart.authSecretRef.name: must be a Secret's name: a DNS-1123 subdomain (lower case, digits, '-', '.')",
+        "spec.applications[0].spec.subcharts[0].name: must contain a letter or a digit, and no '{', '}', '$' (Argo and the kubelet would substitute them) or ','",
+        "spec.applications[0].spec.subcharts[1].name: must contain a letter or a digit, and no '{', '}', '$' (Argo and the kubelet would substitute them) or ','",
+      ],
+    ],
+    [
       'an unknown subchart dependency',
       groupOf([application('app', [], { subcharts: [{ name: 'p', dependencies: ['nope'] }] })]),
       ['spec.applications[0].spec.subcharts[0].dependencies[0]: unknown subchart "nope"'],
@@ -93,7 +115,7 @@ describe('validateApplicationGroup', () => {
         }),
       ]),
       [
-        'spec.applications[0].spec.chart.url: must be an http://, https:// or oci:// URL',
+        "spec.applications[0].spec.chart.url: must be an http://, https:// or oci:// URL without spaces, '{', '}' or '$' (Argo and the kubelet would substitute them)",
         "spec.applications[0].spec.release.targetNamespace: must be a DNS-1123 label (lower-case letters, digits and '-')",
         'spec.applications[0].spec.release.timeout: must be a duration such as 30s, 5m or 1h30m',
       ],

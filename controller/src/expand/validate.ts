@@ -5,7 +5,10 @@ import {
   type ApplicationGroup,
   type DagNode,
 } from '../../../lib/api/application-group.ts';
-import { applicationGroupSchema } from '../../../lib/api/application-group-schema.ts';
+import {
+  applicationGroupSchema,
+  STAGE_PARAMETER_PATTERNS,
+} from '../../../lib/api/application-group-schema.ts';
 import type { Problem } from '../../../lib/errors.ts';
 import { canBecomeDnsLabel, isDnsLabel, toDnsLabel } from '../../../lib/names.ts';
 import { findCycles } from './graph.ts';
@@ -86,11 +89,17 @@ export function toJsonSchema(schema: unknown): unknown {
   return out;
 }
 
+const SUBSTITUTED = '(Argo and the kubelet would substitute them)';
 const PATTERN_MESSAGES: Record<string, string> = {
   '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$': 'must be a duration such as 30s, 5m or 1h30m',
   '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$': "must be a DNS-1123 label (lower-case letters, digits and '-')",
   '[a-zA-Z0-9]': 'must contain a letter or a digit so it can become a DNS-1123 label',
-  '^(https?|oci)://[^\\s]+$': 'must be an http://, https:// or oci:// URL',
+  [STAGE_PARAMETER_PATTERNS.url]: `must be an http://, https:// or oci:// URL without spaces, '{', '}' or '$' ${SUBSTITUTED}`,
+  [STAGE_PARAMETER_PATTERNS.chartName]: `must not contain spaces, '{', '}' or '$' ${SUBSTITUTED}`,
+  [STAGE_PARAMETER_PATTERNS.version]: `must not contain '{', '}' or '$' ${SUBSTITUTED}`,
+  [STAGE_PARAMETER_PATTERNS.subchartName]: `must contain a letter or a digit, and no '{', '}', '$' ${SUBSTITUTED} or ','`,
+  [STAGE_PARAMETER_PATTERNS.secretName]:
+    "must be a Secret's name: a DNS-1123 subdomain (lower case, digits, '-', '.')",
 };
 
 function toProblem(error: ErrorObject): Problem {

@@ -1,11 +1,20 @@
 import { KubeConfig } from '@kubernetes/client-node';
 
-/** Kube config from --kubeconfig, else KUBECONFIG, else the in-cluster service account. */
-export function loadKubeConfig(path?: string): KubeConfig {
+/**
+ * Kube config from --kubeconfig, else KUBECONFIG, else the in-cluster service account. Throws,
+ * naming where it looked, when there is none or the file cannot be read.
+ */
+export function loadKubeConfig(path?: string, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const config = new KubeConfig();
-  const file = path ?? process.env.KUBECONFIG;
-  if (file) config.loadFromFile(file);
-  else config.loadFromCluster();
+  const file = path || env.KUBECONFIG;
+  if (file) {
+    config.loadFromFile(file);
+    if (!config.getCurrentCluster()) throw new Error(`${file} has no current context with a cluster`);
+  } else if (env.KUBERNETES_SERVICE_HOST) {
+    config.loadFromCluster();
+  } else {
+    throw new Error('no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod');
+  }
   return config;
 }
 

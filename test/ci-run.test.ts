@@ -26,7 +26,7 @@ const report = (passed: number, failed: number, success = failed === 0): Report 
 });
 
 /** Runs a copy of .ci/run whose `npm test` exits `testStatus` after writing `written` (if any). */
-function runCi(testStatus: number, written?: Report) {
+function runCi(testStatus: number, written?: Report | string) {
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-ci-'));
   mkdirSync(join(dir, 'repo/.ci'), { recursive: true });
   copyFileSync(join(root, '.ci/run'), join(dir, 'repo/.ci/run'));
@@ -38,7 +38,9 @@ function runCi(testStatus: number, written?: Report) {
       '#!/usr/bin/env bash',
       '# Every npm command succeeds at once, but `npm test`, which plays the row.',
       'if [[ "$1" == test ]]; then',
-      written ? `  printf '%s' '${JSON.stringify(written)}' > "$ORKESTRA_TEST_REPORT"` : '  :',
+      written
+        ? `  printf '%s' '${typeof written === 'string' ? written : JSON.stringify(written)}' > "$ORKESTRA_TEST_REPORT"`
+        : '  :',
       `  exit ${testStatus}`,
       'fi',
       'exit 0',
@@ -55,10 +57,24 @@ function runCi(testStatus: number, written?: Report) {
 }
 
 describe('.ci/run', () => {
-  it.each<[string, number, Report | undefined, number, string]>([
+  it.each<[string, number, Report | string | undefined, number, string]>([
     ['tests that all passed → CI passes', 0, report(3, 0), 0, '3 passed, 0 failed'],
     ['a test run that wrote no report → CI fails', 0, undefined, 1, '0 passed, 1 failed'],
     ['a report of zero tests → CI fails', 0, report(0, 0), 1, '0 passed, 0 failed'],
+    [
+      'a report in which every test was skipped → CI fails',
+      0,
+      { ...report(0, 0), numTotalTests: 5, numPendingTests: 5 },
+      1,
+      '0 passed, 0 failed, 5 skipped',
+    ],
+    [
+      'a truncated report → CI fails, still with a closing line',
+      0,
+      '{"numTotalTests": 3, "numPass',
+      1,
+      '0 passed, 1 failed',
+    ],
     ['a failed test although npm test exited 0 → CI fails', 0, report(2, 1), 1, '2 passed, 1 failed'],
     ['a failed suite (no test failed) → CI fails', 0, report(2, 0, false), 1, '2 passed, 0 failed'],
     ['npm test failing → CI fails', 1, report(2, 1), 1, '2 passed, 1 failed'],

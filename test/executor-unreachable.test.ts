@@ -43,4 +43,39 @@ describe('orkestra-executor against a cluster that never answers', () => {
       reason: 'ClusterUnreachable',
     });
   });
+
+  it.each<[string, string[], Record<string, string | undefined>, string]>([
+    [
+      'a --kubeconfig that does not exist',
+      ['--kubeconfig', '/nonexistent/kubeconfig'],
+      {},
+      '--kubeconfig: ENOENT: no such file or directory',
+    ],
+    [
+      'no kubeconfig at all, outside a pod',
+      [],
+      { KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined },
+      'kubeconfig: no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod',
+    ],
+  ])('exits 2 (invalid input) for %s, naming it', (_name, args, env, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'orkestra-no-kubeconfig-'));
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(root, 'dist/orkestra-executor.js'),
+        'probe',
+        '--name',
+        'x',
+        '--namespace',
+        'y',
+        ...args,
+        '--result-file',
+        join(dir, 'r.json'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, ...env } },
+    );
+    expect(result.status, result.stderr).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))).toMatchObject({ phase: 'Invalid' });
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).message).toContain(message);
+  });
 });

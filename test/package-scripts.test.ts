@@ -10,7 +10,7 @@ const { scripts } = JSON.parse(readFileSync(join(import.meta.dirname, '../packag
 const runningTests = Object.entries(scripts).filter(([, command]) => /\bvitest\b/.test(command));
 
 it.each(runningTests)('npm run %s builds dist/ before it runs the tests', (_name, command) => {
-  const build = command.search(/\bnpm run (-s )?build\b/);
+  const build = command.search(/\bnpm run (-s )?build(?![\w:-])/);
   expect(build, command).toBeGreaterThanOrEqual(0);
   expect(build, command).toBeLessThan(command.search(/\bvitest\b/));
 });

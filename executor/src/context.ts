@@ -9,12 +9,17 @@ export interface ActionContext {
   signal: AbortSignal;
   deadline: number;
   rules: InputRules;
+  /** A pod's workload (parameter.ts runsInPod): parameters may name no file of the pod. */
+  inPod: boolean;
 }
 
 /** What a step reports (the result file, for Argo output parameters). */
 export interface Outcome {
   action: string;
-  /** One per exit code: 0 Succeeded, 1 Failed, 2 Invalid, 3 TimedOut, 4 Unreachable, 5 Forbidden, 70 Error, 143 Terminated. */
+  /**
+   * One per exit code: 0 Succeeded, 1 Failed, 2 Invalid, 3 TimedOut, 4 Unreachable, 5 Forbidden,
+   * 70 Error, 143 Terminated.
+   */
   phase:
     | 'Succeeded'
     | 'Failed'

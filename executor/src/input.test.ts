@@ -39,6 +39,18 @@ describe('parse errors never quote the input', () => {
     }
   });
 
+  it('quotes names, namespaces and kinds only when they look like identifiers', () => {
+    const secretish = 'password: hunter2 and more text';
+    const found = problems(
+      stringify({ apiVersion: secretish, kind: 'HelmRelease', metadata: { name: 'x' } }),
+    ).concat(problems(hr({}, { name: secretish, namespace: `${secretish} ns` })));
+    expect(found).toEqual([
+      'helmrelease: must be a helm.toolkit.fluxcd.io/v2 HelmRelease, not (not a name) HelmRelease',
+      'helmrelease.metadata.name: (a value that is not a name) is not a valid Kubernetes name',
+      'helmrelease.metadata.namespace: namespace (a value that is not a name) is not allowed (--namespace-allow apps,web)',
+    ]);
+  });
+
   it('refuses an alias bomb without expanding it', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
       .concat(

@@ -108,7 +108,7 @@ function checkMetadata(
   } else if (metadata.name.length > 253 || !SUBDOMAIN.test(metadata.name)) {
     problems.push({
       path: `${what}.metadata.name`,
-      message: `"${metadata.name}" is not a valid Kubernetes name`,
+      message: `${quoted(metadata.name)} is not a valid Kubernetes name`,
     });
   }
   metadata.namespace ??= rules.defaultNamespace;
@@ -119,7 +119,7 @@ function checkAllowed(namespace: unknown, path: string, rules: InputRules, probl
   if (rules.allowedNamespaces && !rules.allowedNamespaces.includes(String(namespace))) {
     problems.push({
       path,
-      message: `namespace "${String(namespace)}" is not allowed (--namespace-allow ${rules.allowedNamespaces.join(',')})`,
+      message: `namespace ${quoted(namespace)} is not allowed (--namespace-allow ${rules.allowedNamespaces.join(',')})`,
     });
   }
 }
@@ -134,8 +134,25 @@ function checkSize(object: unknown, what: string, problems: Problem[]) {
   }
 }
 
+/** What an identifier can look like: a name, namespace, apiVersion or kind (not free text). */
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$/;
+
+/**
+ * A value from the input, quoted in a message only when it looks like an identifier: anything else
+ * may be text nobody meant to show (the input may be a ConfigMap its author cannot read).
+ */
+function quoted(value: unknown): string {
+  return typeof value === 'string' && IDENTIFIER.test(value) ? `"${value}"` : '(a value that is not a name)';
+}
+
 function kindOf(object: Record<string, unknown>): string {
-  return `${String(object.apiVersion ?? '(no apiVersion)')} ${String(object.kind ?? '(no kind)')}`;
+  const part = (value: unknown, missing: string) =>
+    value === undefined
+      ? missing
+      : typeof value === 'string' && IDENTIFIER.test(value)
+        ? value
+        : '(not a name)';
+  return `${part(object.apiVersion, '(no apiVersion)')} ${part(object.kind, '(no kind)')}`;
 }
 
 /** The HelmRelease and optional source to apply, or every problem with them. */

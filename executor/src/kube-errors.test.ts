@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
 import { ClusterUnreachableError, PermissionDeniedError, TerminatedError } from './errors.ts';
-import { isTransient, retryTransient } from './kube-errors.ts';
+import { isTransient, retryTransient, statusOf } from './kube-errors.ts';
 
 const quiet = createLogger('json');
 quiet.silent = true;
@@ -139,6 +139,47 @@ describe('retryTransient', () => {
     );
     await expect(failing).rejects.toBe(bug);
     expect(calls).toBe(1);
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'a certificate the client does not accept',
+      fetchFailed(systemError('UNABLE_TO_VERIFY_LEAF_SIGNATURE')),
+      "Reading x failed: the API server's certificate was not accepted: fetch failed: connect UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    ],
+    [
+      'a kind the cluster does not serve',
+      new Error('Unrecognized API version and kind: helm.toolkit.fluxcd.io/v2 HelmRelease'),
+      'Reading x failed: the cluster does not serve helm.toolkit.fluxcd.io/v2 HelmRelease (are its CRDs installed?)',
+    ],
+    [
+      'an API group the cluster does not serve',
+      Object.assign(
+        new Error(
+          'Failed to fetch resource metadata for helm.toolkit.fluxcd.io/v2/HelmRelease: HTTP-Code: 404',
+        ),
+        { code: 404 },
+      ),
+      'Reading x failed: the cluster does not serve helm.toolkit.fluxcd.io/v2/HelmRelease (are its CRDs installed?)',
+    ],
+  ])('ends at once as ClusterUnreachable, naming the cause: %s', async (_row, error, message) => {
+    let calls = 0;
+    const failing = retryTransient(
+      'Reading x',
+      async () => {
+        calls++;
+        throw error;
+      },
+      options(10_000),
+    );
+    await expect(failing).rejects.toBeInstanceOf(ClusterUnreachableError);
+    await expect(failing).rejects.toThrow(message);
+    expect(calls).toBe(1);
+  });
+
+  it('takes no numeric code outside 100–599 for an HTTP status (a DOMException has one)', () => {
+    expect(statusOf(new DOMException('aborted', 'AbortError'))).toBeUndefined();
+    expect(statusOf(httpError(404))).toBe(404);
   });
 
   it('stops retrying on SIGTERM', async () => {

@@ -2,10 +2,10 @@ import pRetry from 'p-retry';
 import type { Logger } from '../../lib/log.ts';
 import { ClusterUnreachableError, PermissionDeniedError, TerminatedError } from './errors.ts';
 
-/** HTTP status of a client-node error, if it has one. */
+/** HTTP status of a client-node error, if it has one (not e.g. a DOMException's numeric code). */
 export function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
+  return typeof code === 'number' && code >= 100 && code <= 599 ? code : undefined;
 }
 
 /**
@@ -32,13 +32,36 @@ const NO_ANSWER = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/** Whether the error, or an error it was caused by, is a network failure (no answer at all). */
-function isNetworkFailure(error: unknown, depth = 0): boolean {
+/** Whether the error, or one it was caused by, has a string code that `matches`. */
+function hasCode(error: unknown, matches: (code: string) => boolean, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 5) return false;
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string' && NO_ANSWER.has(code)) return true;
-  if (Array.isArray(errors) && errors.some((e) => isNetworkFailure(e, depth + 1))) return true;
-  return isNetworkFailure(cause, depth + 1);
+  if (typeof code === 'string' && matches(code)) return true;
+  if (Array.isArray(errors) && errors.some((e) => hasCode(e, matches, depth + 1))) return true;
+  return hasCode(cause, matches, depth + 1);
+}
+
+/** A network failure: no answer at all. */
+const isNetworkFailure = (error: unknown) => hasCode(error, (code) => NO_ANSWER.has(code));
+
+/** The API server answered, but its certificate was not accepted (Node's and OpenSSL's codes). */
+const isTlsFailure = (error: unknown) =>
+  hasCode(error, (code) =>
+    /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$)/.test(
+      code,
+    ),
+  );
+
+/**
+ * The API version and kind a request needed that the cluster does not serve (client-node's
+ * discovery: no such group/version, or no such kind in it), e.g. Flux's CRDs not installed.
+ */
+function unservedKind(error: unknown): string | undefined {
+  const message = String((error as Error)?.message ?? '');
+  const unrecognized = /^Unrecognized API version and kind: (.+)$/.exec(message);
+  if (unrecognized) return unrecognized[1];
+  const discovery = /^Failed to fetch resource metadata for (\S+):/.exec(message);
+  return discovery && statusOf(error) === 404 ? discovery[1] : undefined;
 }
 
 /**
@@ -98,8 +121,9 @@ export interface RetryOptions {
 /**
  * Calls `fn` until it succeeds, retrying with backoff while the failure is transient (no answer,
  * 429, 5xx) and the deadline allows. A cluster that never answered ends as ClusterUnreachable
- * (exit 4); 401/403 at once as PermissionDenied (exit 5); SIGTERM as Terminated; any other failure
- * (404, 409, 422, or a bug) is the caller's to handle.
+ * (exit 4), and so at once does one that does not serve the kind or whose certificate is refused;
+ * 401/403 end at once as PermissionDenied (exit 5); SIGTERM as Terminated; any other failure (404,
+ * 409, 422, or a bug) is the caller's to handle.
  */
 export async function retryTransient<T>(
   what: string,
@@ -127,6 +151,19 @@ export async function retryTransient<T>(
     const status = statusOf(error);
     if (status === 401 || status === 403) throw permissionDenied(what, error);
     if (isTransient(error)) throw unreachable(what, error);
+    const kind = unservedKind(error);
+    if (kind) {
+      throw new ClusterUnreachableError(
+        `${what} failed: the cluster does not serve ${kind} (are its CRDs installed?)`,
+        { cause: error },
+      );
+    }
+    if (isTlsFailure(error)) {
+      throw new ClusterUnreachableError(
+        `${what} failed: the API server's certificate was not accepted: ${describeNetworkFailure(error)}`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

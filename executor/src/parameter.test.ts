@@ -1,10 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { type ParameterForm, parameterForm } from './parameter.ts';
+import { type ParameterForm, parameterForm, runsInPod } from './parameter.ts';
 
 const files = new Set(['/home/me/hr.yaml', '/var/run/secrets/kubernetes.io/serviceaccount/token']);
 const terminal = { inPod: false, tmpdir: '/tmp', isFile: (p: string) => files.has(p) };
 const pod = { ...terminal, inPod: true };
 const podWithTmpdir = { ...pod, tmpdir: '/var/lib/kubelet-test/pod/volumes/tmp' };
+
+describe('runsInPod', () => {
+  it.each<[string, Record<string, string>, string | undefined, boolean]>([
+    ['an Argo step (ARGO_NODE_ID) is in a pod', { ARGO_NODE_ID: 'wf-1', KUBECONFIG: '/k' }, undefined, true],
+    [
+      'in-cluster config (service host, no kubeconfig) is in a pod',
+      { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+      undefined,
+      true,
+    ],
+    [
+      'a CI job in a pod with KUBECONFIG is at a terminal',
+      { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBECONFIG: '/k' },
+      undefined,
+      false,
+    ],
+    [
+      'a CI job in a pod with --kubeconfig is at a terminal',
+      { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+      '/k',
+      false,
+    ],
+    ['a laptop is at a terminal', { HOME: '/home/me' }, undefined, false],
+  ])('%s', (_row, env, kubeconfig, expected) => {
+    expect(runsInPod(env, kubeconfig)).toBe(expected);
+  });
+});
 
 describe('parameterForm', () => {
   it.each<[string, string, typeof terminal, ParameterForm | { problem: RegExp }]>([

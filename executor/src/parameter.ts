@@ -13,6 +13,20 @@ export type ParameterForm =
   | { kind: 'configmap'; namespace: string; name: string; key: string }
   | { kind: 'inline'; text: string };
 
+/**
+ * Whether the executor runs as a pod's workload, where a parameter comes from whoever wrote the
+ * Workflow: an Argo step (Argo sets ARGO_NODE_ID in every step container), or any pod whose
+ * identity it uses (in-cluster config: KUBERNETES_SERVICE_HOST and no kubeconfig). A CI job that
+ * runs in a pod but with a kubeconfig of its own is someone at a terminal.
+ */
+export function runsInPod(
+  env: Readonly<Record<string, string | undefined>>,
+  kubeconfigFlag?: string,
+): boolean {
+  if (env.ARGO_NODE_ID !== undefined) return true;
+  return !kubeconfigFlag && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST !== undefined;
+}
+
 export interface Surroundings {
   /** Running in a pod: only Argo's offload files may be read. */
   inPod: boolean;

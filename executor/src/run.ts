@@ -4,6 +4,7 @@ import { ExitCode, InvalidInputError, OrkestraError } from '../../lib/errors.ts'
 import { createLogger } from '../../lib/log.ts';
 import type { CommonArgs } from './commands/common.ts';
 import type { ActionContext, Outcome } from './context.ts';
+import { runsInPod } from './parameter.ts';
 
 /** Runs one action with its context; what `main` needs to exit with is thrown or returned. */
 export type Run = (
@@ -70,7 +71,15 @@ export function makeRun(signal: AbortSignal, results: RunResult): Run {
         ]);
       }
       const { loadKubeConfig, defaultNamespace } = await import('../../lib/kube.ts');
-      const kube = loadKubeConfig(args.kubeconfig);
+      let kube: ReturnType<typeof loadKubeConfig>;
+      try {
+        kube = loadKubeConfig(args.kubeconfig);
+      } catch (error) {
+        const where = args.kubeconfig ? '--kubeconfig' : process.env.KUBECONFIG ? 'KUBECONFIG' : 'kubeconfig';
+        throw new InvalidInputError(where, [{ path: where, message: (error as Error).message }], {
+          cause: error,
+        });
+      }
       const allowed = args['namespace-allow']
         ?.split(',')
         .map((s) => s.trim())
@@ -80,6 +89,7 @@ export function makeRun(signal: AbortSignal, results: RunResult): Run {
         log,
         signal,
         deadline: Date.now() + seconds * 1000,
+        inPod: runsInPod(process.env, args.kubeconfig),
         rules: {
           defaultNamespace: defaultNamespace(kube),
           allowedNamespaces: allowed?.length ? allowed : undefined,

@@ -118,6 +118,28 @@ describe('a hand-written Workflow calling the apply template', () => {
     expect(await installedMessage(namespace, 'web')).toBe(MESSAGE);
   });
 
+  it('installs such values as written when they are escaped (\\u007b, \\u0024) in the parameter’s text', async () => {
+    const namespace = await templatesNamespace(kube, 'e2e-values-escaped');
+    // By hand, as the README shows: a YAML double-quoted string with JSON's escapes for { and $.
+    const escaped = MESSAGE.replaceAll('\\', '\\\\')
+      .replaceAll('"', '\\"')
+      .replaceAll('\n', '\\n')
+      .replaceAll('{', '\\u007b')
+      .replaceAll('$', '\\u0024');
+    const text = stringify(
+      fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: 'MESSAGE' } }),
+    ).replace('message: MESSAGE', `message: "${escaped}"`);
+    expect(text).not.toContain('{{');
+    const workflow = await runWorkflow(
+      kube,
+      dagWorkflow(namespace, 'values-escaped-', [
+        templateTask('web', 'apply', { helmrelease: text, source: fixtureSource(namespace) }),
+      ]),
+    );
+    expect(workflow.status?.phase, describeWorkflow(workflow)).toBe('Succeeded');
+    expect(await installedMessage(namespace, 'web')).toBe(MESSAGE);
+  });
+
   it('a HelmRelease written inline in the Workflow is substituted by Argo, as the README warns', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-values-inline');
     const workflow = await runWorkflow(

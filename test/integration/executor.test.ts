@@ -1,7 +1,7 @@
 // The bundled orkestra-executor (dist/orkestra-executor.js, built by `npm test`) against the real
 // control plane: Flux really installs, upgrades and fails the releases it applies.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -278,6 +278,17 @@ describe('orkestra-executor parameters in a pod name no file on its filesystem',
     expect(run.result).toMatchObject({ phase: 'Invalid', reason: 'InvalidSpec' });
     expect(run.stderr).not.toContain('hunter2');
     expect(JSON.stringify(run.result)).not.toContain('hunter2');
+  });
+
+  it("a link in place of Argo's offload file is not followed", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'orkestra-pod-tmp-'));
+    symlinkSync(secretFile(), join(tmp, 'argo_arg_2.txt'));
+    const run = await executor(['apply', '--helmrelease', `@${join(tmp, 'argo_arg_2.txt')}`], {
+      env: { ...inPod.env, TMPDIR: tmp },
+    }).done;
+    expect(run.code, run.stderr).toBe(2);
+    expect(String(run.result.message)).toContain(`cannot read ${join(tmp, 'argo_arg_2.txt')}`);
+    expect(run.stderr).not.toContain('hunter2');
   });
 
   it('at a terminal the file is read, and a parse error names line and column, not the content', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
   CoreV1Api,
@@ -43,11 +43,6 @@ export async function serverSideApply<T extends { metadata: { name?: string; gen
   )) as never;
 }
 
-/** Whether this process runs in a pod: kubelet always sets the kubernetes Service's address, Argo its node ID. */
-function runsInPod(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.KUBERNETES_SERVICE_HOST !== undefined || env.ARGO_NODE_ID !== undefined;
-}
-
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -56,9 +51,18 @@ function isFile(path: string): boolean {
   }
 }
 
+function readWithoutFollowing(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The text a parameter stands for (see parameter.ts for its forms), read from wherever it is. */
 export async function readParameter(value: string, context: ActionContext, what: string): Promise<string> {
-  const form = parameterForm(value, what, { inPod: runsInPod(), tmpdir: tmpdir(), isFile });
+  const form = parameterForm(value, what, { inPod: context.inPod, tmpdir: tmpdir(), isFile });
   const invalid = (message: string) => new InvalidInputError(what, [{ path: what, message }]);
   if ('problem' in form) throw invalid(form.problem);
   switch (form.kind) {
@@ -68,7 +72,8 @@ export async function readParameter(value: string, context: ActionContext, what:
       return readFileSync(0, 'utf8');
     case 'file':
       try {
-        return readFileSync(form.path, 'utf8');
+        // In a pod, Argo's offload file itself, never what a link there points at.
+        return context.inPod ? readWithoutFollowing(form.path) : readFileSync(form.path, 'utf8');
       } catch (error) {
         throw invalid(`cannot read ${form.path} (given as ${value}): ${(error as Error).message}`);
       }

@@ -10,8 +10,8 @@
 //      with the same token (on AlreadyExists, for a pod Argo created again, it patches it);
 //   4. runs the main container's program (pod-plan.ts) as a local process group with the
 //      container's env, its command and args expanded as the kubelet does (`$(VAR)` from the
-//      container's env, `$$` → `$`; service-link variables are not modelled). Files: each emptyDir is a folder, a writable root filesystem another, a
-//      read-only one nothing (pod-plan.ts hostPathOf); TMPDIR points at the container's /tmp, or
+//      container's env, `$$` → `$`; service-link variables are not modelled). Files: each
+//      emptyDir is a folder, a writable root filesystem another, a read-only one nothing (pod-plan.ts hostPathOf); TMPDIR points at the container's /tmp, or
 //      where nothing can be written when /tmp is on a read-only root. As the emissary does, args
 //      Argo offloaded to a ConfigMap are read from it and those over 128 KiB passed as `@file`
 //      (the file's path on this machine: the process does not see the container's paths).

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Template, Workflow } from '../lib/api/argo.ts';
+import { EXECUTOR_SERVICE_ACCOUNT, TEMPLATE_NAME } from '../lib/wire-names.ts';
 
 const root = join(import.meta.dirname, '..');
 const workflowTemplate = parse(
@@ -24,7 +25,7 @@ function callProblems(workflow: Workflow): string[] {
           problems.push(`${task.name}: no template ${task.template}`);
         continue;
       }
-      if (task.templateRef.name !== 'orkestra-helmrelease') continue;
+      if (task.templateRef.name !== TEMPLATE_NAME) continue;
       const called = templates.get(task.templateRef.template);
       if (!called) {
         problems.push(`${task.name}: orkestra-helmrelease has no template ${task.templateRef.template}`);
@@ -55,6 +56,21 @@ describe('calls into orkestra-helmrelease', () => {
       .filter((o) => o?.kind === 'Workflow');
     expect(workflows.length).toBeGreaterThan(0);
     for (const workflow of workflows) expect(callProblems(workflow)).toEqual([]);
+  });
+
+  it('spells the template and ServiceAccount names as lib/wire-names.ts does', () => {
+    expect(workflowTemplate.metadata.name).toBe(TEMPLATE_NAME);
+    expect(workflowTemplate.spec.serviceAccountName).toBe(EXECUTOR_SERVICE_ACCOUNT);
+    for (const template of templates.values())
+      expect(template.serviceAccountName).toBe(EXECUTOR_SERVICE_ACCOUNT);
+    const rbac = parseAllDocuments(readFileSync(join(root, 'workflow-templates/rbac/executor.yaml'), 'utf8'))
+      .map((d) => d.toJS())
+      .filter(Boolean);
+    expect(rbac.find((o) => o.kind === 'ServiceAccount')?.metadata.name).toBe(EXECUTOR_SERVICE_ACCOUNT);
+    const binding = rbac.find((o) => o.kind === 'RoleBinding');
+    expect(binding?.subjects).toEqual([
+      expect.objectContaining({ kind: 'ServiceAccount', name: EXECUTOR_SERVICE_ACCOUNT }),
+    ]);
   });
 
   it('the ClusterWorkflowTemplate twin has the same templates', () => {

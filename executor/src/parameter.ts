@@ -6,6 +6,7 @@
 // `@/var/run/secrets/kubernetes.io/serviceaccount/token` would make the executor read the pod's
 // token and quote it into the step's log and result. At a terminal, a file is what people expect.
 import { basename, dirname, resolve } from 'node:path';
+import { parseBundleReference } from '../../lib/release-bundle.ts';
 
 export type ParameterForm =
   | { kind: 'stdin' }
@@ -35,8 +36,6 @@ export interface Surroundings {
   isFile: (path: string) => boolean;
 }
 
-/** A release-bundle reference written by the renderer. */
-export const BUNDLE_REFERENCE = /^configmap:([^/\s]+)\/([^/\s]+)\/([^/\s]+)$/;
 /** What Argo v4's emissary passes for an argument over 128 KiB (cmd/argoexec/commands/emissary.go). */
 const OFFLOAD_FILE = /^argo_arg_\d+\.txt$/;
 
@@ -61,11 +60,8 @@ export function parameterForm(
   where: Surroundings,
 ): ParameterForm | { problem: string } {
   if (value === '-') return { kind: 'stdin' };
-  const reference = BUNDLE_REFERENCE.exec(value.trim());
-  if (reference) {
-    const [, namespace, name, key] = reference as unknown as [string, string, string, string];
-    return { kind: 'configmap', namespace, name, key };
-  }
+  const reference = parseBundleReference(value);
+  if (reference) return { kind: 'configmap', ...reference };
   if (value.startsWith('@')) {
     const path = value.slice(1);
     if (!where.inPod || isOffloadFile(path, where.tmpdir)) return { kind: 'file', path };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HelmRelease } from '../../lib/api/flux.ts';
 import type { ConfigMap } from '../../lib/api/meta.ts';
+import { Labels } from '../../lib/wire-names.ts';
 import { MAX_OBJECT_BYTES } from './input.ts';
-import { checkPreviousRecord, previousRecord, RECORD_OF } from './previous-record.ts';
+import { checkPreviousRecord, previousRecord } from './previous-record.ts';
 
 const rules = { defaultNamespace: 'apps', allowedNamespaces: ['apps', 'web'] };
 
@@ -59,9 +60,9 @@ describe('checkPreviousRecord', () => {
     [
       'a record without the label of this HelmRelease is refused',
       record(live(), (r) => {
-        delete r.metadata.labels?.[RECORD_OF];
+        delete r.metadata.labels?.[Labels.recordOf];
       }),
-      `ConfigMap apps/orkestra-previous-web: is not a record of HelmRelease apps/web (label ${RECORD_OF} is missing)`,
+      `ConfigMap apps/orkestra-previous-web: is not a record of HelmRelease apps/web (label ${Labels.recordOf} is missing)`,
     ],
     [
       'a record of another HelmRelease is refused',

@@ -3,13 +3,11 @@
 // one, so a record is checked exactly like apply's input (kind, allowed namespaces, size) and must
 // name the HelmRelease being rolled back.
 import type { HelmRelease } from '../../lib/api/flux.ts';
-import { type ConfigMap, Labels, MANAGED_BY } from '../../lib/api/meta.ts';
+import type { ConfigMap } from '../../lib/api/meta.ts';
 import type { Problem } from '../../lib/errors.ts';
 import { toDnsLabel } from '../../lib/names.ts';
+import { Labels, MANAGED_BY } from '../../lib/wire-names.ts';
 import { checkApplyRequest, type InputRules } from './input.ts';
-
-/** The label that ties a record to its HelmRelease. */
-export const RECORD_OF = 'orkestra.azure.microsoft.com/helmrelease';
 
 /** Where `rollback` finds what `apply` replaced: a ConfigMap beside the HelmRelease. */
 export function previousRecordName(helmRelease: string): string {
@@ -24,7 +22,7 @@ export function previousRecord(namespace: string, name: string, live: HelmReleas
     metadata: {
       name: previousRecordName(name),
       namespace,
-      labels: { [Labels.managedBy]: MANAGED_BY, [RECORD_OF]: toDnsLabel(name) },
+      labels: { [Labels.managedBy]: MANAGED_BY, [Labels.recordOf]: toDnsLabel(name) },
     },
     data: {
       existed: live ? 'true' : 'false',
@@ -56,10 +54,10 @@ export function checkPreviousRecord(
 ): { state?: RecordedState; problems: Problem[] } {
   const where = `ConfigMap ${namespace}/${record.metadata.name}`;
   const problem = (message: string, path = where) => ({ problems: [{ path, message }] });
-  const label = record.metadata.labels?.[RECORD_OF];
+  const label = record.metadata.labels?.[Labels.recordOf];
   if (label !== toDnsLabel(name)) {
     return problem(
-      `is not a record of HelmRelease ${namespace}/${name} (label ${RECORD_OF} is ${label === undefined ? 'missing' : `"${label}"`})`,
+      `is not a record of HelmRelease ${namespace}/${name} (label ${Labels.recordOf} is ${label === undefined ? 'missing' : `"${label}"`})`,
     );
   }
   const existed = record.data?.existed;

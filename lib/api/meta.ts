@@ -46,14 +46,3 @@ export interface ConfigMap {
 }
 
 export type Values = { [key: string]: Json };
-
-/** Labels every object Orkestra creates carries. */
-export const Labels = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  applicationGroup: 'orkestra.azure.microsoft.com/application-group',
-  application: 'orkestra.azure.microsoft.com/application',
-  subchart: 'orkestra.azure.microsoft.com/subchart',
-  generation: 'orkestra.azure.microsoft.com/generation',
-  workflowType: 'orkestra.azure.microsoft.com/workflow-type',
-} as const;
-export const MANAGED_BY = 'orkestra';

@@ -3,7 +3,7 @@
 // Workflow < 1 MiB (etcd refuses objects over 1.5 MiB).
 // Run: npm run bench
 
-import { renderForwardWorkflow } from '../../controller/src/expand/render-workflow.ts';
+import { renderForwardWorkflow } from '../../controller/src/expand/forward-workflow.ts';
 import type { Application, ApplicationGroup } from '../../lib/api/application-group.ts';
 
 /** Values of the size and shape real charts get: images, resources, ingress, a few lists. */

@@ -435,7 +435,7 @@ describe('orkestra-executor rollback and delete', () => {
 
 describe('orkestra-executor apply with a release bundle rendered by orkestra', () => {
   it('resolves configmap:NS/NAME/KEY references to the HelmRelease and its source, and installs it', async () => {
-    const { renderForwardWorkflow } = await import('../../controller/src/expand/render-workflow.ts');
+    const { renderForwardWorkflow } = await import('../../controller/src/expand/forward-workflow.ts');
     const group = {
       apiVersion: 'orkestra.azure.microsoft.com/v1alpha1' as const,
       kind: 'ApplicationGroup' as const,

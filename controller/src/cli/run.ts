@@ -1,13 +1,11 @@
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import { toYamlStream } from '../../../lib/yaml.ts';
+import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { formatGraph } from '../expand/graph-format.ts';
-import {
-  type RenderOptions,
-  renderForwardWorkflow,
-  renderReverseWorkflow,
-  renderRollbackWorkflow,
-} from '../expand/render-workflow.ts';
+import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
+import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
+import type { RenderOptions } from '../expand/settings.ts';
 import type { GraphArgs } from './commands/graph.ts';
 import type { RenderArgs } from './commands/render.ts';
 import type { ValidateArgs } from './commands/validate.ts';

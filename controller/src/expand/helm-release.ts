@@ -6,9 +6,10 @@ import {
   type HelmReleaseSpec,
   SOURCE_API_VERSION,
 } from '../../../lib/api/flux.ts';
-import { Labels, MANAGED_BY, type Values } from '../../../lib/api/meta.ts';
+import type { Values } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import { HELM_RELEASE_NAME_MAX, toDnsLabel } from '../../../lib/names.ts';
+import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import type { Json } from '../../../lib/yaml.ts';
 
 export const DEFAULT_INTERVAL = '5m';

@@ -8,14 +8,13 @@ import {
 } from '@kubernetes/client-node';
 import type { HelmRelease } from '../../../lib/api/flux.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
+import { FieldManager } from '../../../lib/wire-names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { checkApplyRequest } from '../input.ts';
 import { callCluster, serverMessage, statusOf } from '../kube-errors.ts';
 import { parameterForm } from '../parameter.ts';
 import { previousRecord } from '../previous-record.ts';
 import { probeHelmRelease } from './probe.ts';
-
-export const FIELD_MANAGER = 'orkestra-executor';
 
 /** Server-side apply (or a dry run of it) with the executor's field manager. */
 type Apply = <T extends { metadata: { name?: string; generation?: number } }>(
@@ -36,7 +35,7 @@ export async function serverSideApply<T extends { metadata: { name?: string; gen
       object as unknown as KubernetesObject,
       undefined,
       dryRun,
-      FIELD_MANAGER,
+      FieldManager.executor,
       true,
       PatchStrategy.ServerSideApply,
     ),

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { ANY_STRING } from '../../../../lib/cli.ts';
-import type { BundleMode, WorkflowType } from '../../expand/render-workflow.ts';
+import type { BundleMode, WorkflowType } from '../../expand/settings.ts';
 import type { Io } from '../io.ts';
 import { FILE_ARGUMENT } from './file-argument.ts';
 

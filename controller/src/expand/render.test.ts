@@ -4,16 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { DagTask, Workflow } from '../../../lib/api/argo.ts';
 import { isDnsLabel } from '../../../lib/names.ts';
+import { parseBundleReference } from '../../../lib/release-bundle.ts';
 import { toYamlStream } from '../../../lib/yaml.ts';
 import { application, bookinfo, groupFiles, groupOf } from '../../../test/support/groups.ts';
 import { parseApplicationGroups } from '../cli/load.ts';
-import {
-  BUNDLE_REFERENCE_PREFIX,
-  type RenderedWorkflow,
-  renderForwardWorkflow,
-  renderReverseWorkflow,
-  renderRollbackWorkflow,
-} from './render-workflow.ts';
+import { renderForwardWorkflow } from './forward-workflow.ts';
+import { renderReverseWorkflow } from './reverse-workflow.ts';
+import { renderRollbackWorkflow } from './rollback-workflow.ts';
+import type { RenderedWorkflow } from './settings.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const goldenDir = join(root, 'test/golden');
@@ -217,8 +215,7 @@ describe('renderForwardWorkflow', () => {
     for (const cm of configMaps) expect(JSON.stringify(cm).length).toBeLessThan(1024 * 1024);
     const task = tasksOf(workflow).get('forward/app-599');
     const ref = parameter(task, 'helmrelease') as string;
-    expect(ref.startsWith(BUNDLE_REFERENCE_PREFIX)).toBe(true);
-    const [namespace, name, key] = ref.slice(BUNDLE_REFERENCE_PREFIX.length).split('/');
+    const { namespace, name, key } = parseBundleReference(ref) ?? {};
     expect(namespace).toBe('apps');
     const stored = JSON.parse(
       configMaps.find((c) => c.metadata.name === name)?.data?.[key as string] as string,

@@ -1,0 +1,56 @@
+// What every rendered Workflow shares: the options it is rendered with and its deterministic name.
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
+import type { ConfigMap } from '../../../lib/api/meta.ts';
+import { toDnsLabel } from '../../../lib/names.ts';
+import { EXECUTOR_SERVICE_ACCOUNT, TEMPLATE_NAME } from '../../../lib/wire-names.ts';
+
+export type WorkflowType = 'forward' | 'reverse' | 'rollback';
+export type BundleMode = 'auto' | 'always' | 'never';
+
+export const DEFAULT_STAGING_URL = 'http://orkestra-chartmuseum.orkestra:8080';
+
+export interface RenderOptions {
+  /** Namespace when the group has none. */
+  namespace?: string;
+  /** Generation when the group has none (offline rendering). */
+  generation?: number;
+  stagingUrl?: string;
+  templateName?: string;
+  clusterScope?: boolean;
+  serviceAccountName?: string;
+  bundles?: BundleMode;
+}
+
+/** A Workflow and the ConfigMaps it reads its HelmReleases from (none when they are inline). */
+export interface RenderedWorkflow {
+  workflow: Workflow;
+  configMaps: ConfigMap[];
+}
+
+/** RenderOptions with the group's own values and the defaults filled in. */
+export interface Settings {
+  namespace: string;
+  generation: number;
+  stagingUrl: string;
+  templateRef: { name: string; clusterScope?: boolean };
+  serviceAccountName: string;
+}
+
+export function settingsFor(group: ApplicationGroup, options: RenderOptions): Settings {
+  return {
+    namespace: group.metadata.namespace ?? options.namespace ?? 'default',
+    generation: group.metadata.generation ?? options.generation ?? 1,
+    stagingUrl: options.stagingUrl ?? DEFAULT_STAGING_URL,
+    templateRef: {
+      name: options.templateName ?? TEMPLATE_NAME,
+      ...(options.clusterScope ? { clusterScope: true } : {}),
+    },
+    serviceAccountName: options.serviceAccountName ?? EXECUTOR_SERVICE_ACCOUNT,
+  };
+}
+
+/** `<group>-g<generation>-<type>`, as a DNS label. */
+export function workflowName(group: ApplicationGroup, generation: number, type: WorkflowType): string {
+  return toDnsLabel([group.metadata.name ?? 'group', `g${generation}`, type]);
+}

@@ -1,0 +1,153 @@
+// DAG tasks that call the orkestra-helmrelease templates: apply and delete steps, an application's
+// nested DAG (stage → subcharts → parent), and deletion in reverse dependency order.
+import type { Application, DagNode } from '../../../lib/api/application-group.ts';
+import type { DagTask, Parameter, Template } from '../../../lib/api/argo.ts';
+import { toDnsLabel, uniqueName } from '../../../lib/names.ts';
+import { prune } from '../../../lib/yaml.ts';
+import type { ExpandedApplication } from './expand-group.ts';
+import { sinks } from './graph.ts';
+import { executorTimeout, type RenderedRelease } from './helm-release.ts';
+import type { Encode } from './payloads.ts';
+import type { Settings } from './settings.ts';
+
+function parameters(values: Record<string, string>): { parameters: Parameter[] } {
+  return { parameters: Object.entries(values).map(([name, value]) => ({ name, value })) };
+}
+
+export function orUndefined<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}
+
+export function dagTemplate(name: string, tasks: DagTask[]): Template {
+  return { name, dag: { tasks } };
+}
+
+function leafTask(
+  settings: Settings,
+  name: string,
+  template: 'apply' | 'delete' | 'stage',
+  dependencies: string[],
+  args: Record<string, string>,
+): DagTask {
+  return prune({
+    name,
+    templateRef: { ...settings.templateRef, template },
+    dependencies: orUndefined(dependencies),
+    arguments: parameters(args),
+  });
+}
+
+function applyTask(
+  settings: Settings,
+  name: string,
+  deps: string[],
+  release: RenderedRelease,
+  app: Application,
+  encode: Encode,
+): DagTask {
+  return leafTask(settings, name, 'apply', deps, {
+    helmrelease: encode(release, 'helmrelease'),
+    source: encode(release, 'source'),
+    timeout: executorTimeout(app.spec.release),
+  });
+}
+
+export function deleteTask(
+  settings: Settings,
+  name: string,
+  deps: string[],
+  release: RenderedRelease,
+  app: Application,
+): DagTask {
+  return leafTask(settings, name, 'delete', deps, {
+    name: release.name,
+    namespace: settings.namespace,
+    timeout: executorTimeout(app.spec.release),
+  });
+}
+
+/** Tasks of the forward DAG of `apps`, plus the nested DAG templates of applications with subcharts. */
+export function forwardTasks(
+  settings: Settings,
+  apps: ExpandedApplication[],
+  encode: Encode,
+  templatePrefix: string,
+) {
+  const tasks: DagTask[] = [];
+  const templates: Template[] = [];
+  for (const entry of apps) {
+    if (entry.subcharts.length === 0) {
+      tasks.push(applyTask(settings, entry.task, entry.dependencies, entry.release, entry.app, encode));
+      continue;
+    }
+    const template = toDnsLabel([templatePrefix, entry.task]);
+    tasks.push(prune({ name: entry.task, template, dependencies: orUndefined(entry.dependencies) }));
+    templates.push(dagTemplate(template, applicationForwardTasks(settings, entry, encode)));
+  }
+  return { tasks, templates };
+}
+
+/** stage the parent chart → subcharts in their own order → the parent release with its subcharts disabled. */
+function applicationForwardTasks(settings: Settings, entry: ExpandedApplication, encode: Encode): DagTask[] {
+  const subTasks = new Set(entry.subcharts.map((s) => s.task));
+  const stage = uniqueName('stage', subTasks);
+  const parent = uniqueName(entry.task, new Set([...subTasks, stage]));
+  const chart = entry.app.spec.chart;
+  const secret = chart.authSecretRef;
+  const tasks: DagTask[] = [
+    leafTask(settings, stage, 'stage', [], {
+      'chart-url': chart.url,
+      'chart-name': chart.name,
+      'chart-version': chart.version ?? '',
+      subcharts: (entry.app.spec.subcharts ?? []).map((s) => s.name).join(','),
+      'staging-url': settings.stagingUrl,
+      'auth-secret': secret ? `${settings.namespace}/${secret.name}` : '',
+    }),
+  ];
+  for (const sub of entry.subcharts) {
+    const deps = sub.dependencies.length > 0 ? sub.dependencies : [stage];
+    tasks.push(applyTask(settings, sub.task, deps, sub.release, entry.app, encode));
+  }
+  const last = sinks(entry.subcharts.map((s) => ({ name: s.task, dependencies: s.dependencies })));
+  tasks.push(applyTask(settings, parent, last, entry.release, entry.app, encode));
+  return tasks;
+}
+
+/** Deletion in reverse dependency order: dependents first, then what they depend on. */
+export function reverseTasks(settings: Settings, apps: ExpandedApplication[]) {
+  const tasks: DagTask[] = [];
+  const templates: Template[] = [];
+  const reversed = reverseDependencies(apps.map((a) => ({ name: a.task, dependencies: a.dependencies })));
+  for (const entry of [...apps].reverse()) {
+    const deps = reversed.get(entry.task) ?? [];
+    if (entry.subcharts.length === 0) {
+      tasks.push(deleteTask(settings, entry.task, deps, entry.release, entry.app));
+      continue;
+    }
+    const template = toDnsLabel(['delete', entry.task]);
+    tasks.push(prune({ name: entry.task, template, dependencies: orUndefined(deps) }));
+    templates.push(dagTemplate(template, applicationReverseTasks(settings, entry)));
+  }
+  return { tasks, templates };
+}
+
+function applicationReverseTasks(settings: Settings, entry: ExpandedApplication): DagTask[] {
+  const subTasks = new Set(entry.subcharts.map((s) => s.task));
+  const parent = uniqueName(entry.task, subTasks);
+  const subNodes = entry.subcharts.map((s) => ({ name: s.task, dependencies: s.dependencies }));
+  const reversed = reverseDependencies(subNodes);
+  const lastForward = new Set(sinks(subNodes));
+  const tasks = [deleteTask(settings, parent, [], entry.release, entry.app)];
+  for (const sub of [...entry.subcharts].reverse()) {
+    const deps = [...(lastForward.has(sub.task) ? [parent] : []), ...(reversed.get(sub.task) ?? [])];
+    tasks.push(deleteTask(settings, sub.task, deps, sub.release, entry.app));
+  }
+  return tasks;
+}
+
+/** For each node, the nodes that depend on it. */
+function reverseDependencies(nodes: readonly DagNode[]): Map<string, string[]> {
+  const out = new Map<string, string[]>(nodes.map((n) => [n.name, []]));
+  for (const node of nodes) for (const dep of node.dependencies ?? []) out.get(dep)?.push(node.name);
+  return out;
+}

@@ -1,0 +1,30 @@
+// Names the controller, the executor, the templates and the chart share on the wire — object names,
+// labels, field managers — kept in one place as Argo keeps its own in workflow/common/common.go.
+// Renaming one breaks clusters that run an older part, and the YAML under workflow-templates/ spells
+// the template and ServiceAccount names too (test/workflow-templates.test.ts keeps them equal).
+
+/** The WorkflowTemplate (and ClusterWorkflowTemplate) whose templates run the executor. */
+export const TEMPLATE_NAME = 'orkestra-helmrelease';
+/** The ServiceAccount step pods run as, in every namespace that runs them. */
+export const EXECUTOR_SERVICE_ACCOUNT = 'orkestra-executor';
+
+/** Server-side apply field managers. */
+export const FieldManager = {
+  executor: 'orkestra-executor',
+  controller: 'orkestra-controller',
+} as const;
+
+/** `app.kubernetes.io/managed-by` of every object Orkestra creates. */
+export const MANAGED_BY = 'orkestra';
+
+/** Labels on the objects Orkestra creates. */
+export const Labels = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  applicationGroup: 'orkestra.azure.microsoft.com/application-group',
+  application: 'orkestra.azure.microsoft.com/application',
+  subchart: 'orkestra.azure.microsoft.com/subchart',
+  generation: 'orkestra.azure.microsoft.com/generation',
+  workflowType: 'orkestra.azure.microsoft.com/workflow-type',
+  /** On the executor's rollback record: the HelmRelease it is a record of. */
+  recordOf: 'orkestra.azure.microsoft.com/helmrelease',
+} as const;

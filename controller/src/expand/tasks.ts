@@ -87,11 +87,26 @@ export function forwardTasks(
   return { tasks, templates };
 }
 
+/**
+ * Task names inside an application's nested DAG, beside its subcharts' tasks: the stage step and
+ * the parent release in the forward DAG; the parent release in the reverse one.
+ */
+export function nestedTaskNames(task: string, subcharts: readonly string[]) {
+  const subTasks = new Set(subcharts);
+  const stage = uniqueName('stage', subTasks);
+  return {
+    stage,
+    forwardParent: uniqueName(task, new Set([...subTasks, stage])),
+    reverseParent: uniqueName(task, subTasks),
+  };
+}
+
 /** stage the parent chart → subcharts in their own order → the parent release with its subcharts disabled. */
 function applicationForwardTasks(settings: Settings, entry: ExpandedApplication, encode: Encode): DagTask[] {
-  const subTasks = new Set(entry.subcharts.map((s) => s.task));
-  const stage = uniqueName('stage', subTasks);
-  const parent = uniqueName(entry.task, new Set([...subTasks, stage]));
+  const { stage, forwardParent: parent } = nestedTaskNames(
+    entry.task,
+    entry.subcharts.map((s) => s.task),
+  );
   const chart = entry.app.spec.chart;
   const secret = chart.authSecretRef;
   const tasks: DagTask[] = [
@@ -132,8 +147,10 @@ export function reverseTasks(settings: Settings, apps: ExpandedApplication[]) {
 }
 
 function applicationReverseTasks(settings: Settings, entry: ExpandedApplication): DagTask[] {
-  const subTasks = new Set(entry.subcharts.map((s) => s.task));
-  const parent = uniqueName(entry.task, subTasks);
+  const { reverseParent: parent } = nestedTaskNames(
+    entry.task,
+    entry.subcharts.map((s) => s.task),
+  );
   const subNodes = entry.subcharts.map((s) => ({ name: s.task, dependencies: s.dependencies }));
   const reversed = reverseDependencies(subNodes);
   const lastForward = new Set(sinks(subNodes));

@@ -1,0 +1,340 @@
+// The reconciler's pure core: observed state → next action, and state → status. Workflows are the
+// ones recorded from the real workflow-controller (test/fixtures/argo/workflows/), owned by the group.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
+import { application, groupOf } from '../../../test/support/groups.ts';
+import { type Action, nextAction } from './next-action.ts';
+import { FINALIZER, observeGroup } from './state.ts';
+import { groupStatus } from './status.ts';
+
+const UID = 'group-uid';
+const NOW = '2026-11-26T12:00:00Z';
+
+interface GroupOptions {
+  generation?: number;
+  finalizer?: boolean;
+  deleting?: boolean;
+  cycle?: boolean;
+  status?: ApplicationGroup['status'];
+}
+
+/** The `chain` group (first → second) the recorded Workflows were rendered from. */
+function chain({
+  generation = 1,
+  finalizer = true,
+  deleting = false,
+  cycle = false,
+  status,
+}: GroupOptions = {}) {
+  const group = groupOf([application('first', cycle ? ['second'] : []), application('second', ['first'])], {
+    name: 'chain',
+    namespace: 'orkestra',
+    uid: UID,
+    generation,
+    ...(finalizer ? { finalizers: [FINALIZER] } : {}),
+    ...(deleting ? { deletionTimestamp: NOW } : {}),
+  });
+  return status ? { ...group, status } : group;
+}
+
+const recorded = (file: string): Workflow =>
+  parse(readFileSync(join(import.meta.dirname, '../../../test/fixtures/argo/workflows', file), 'utf8'));
+
+type Recording = 'running' | 'succeeded' | 'failed';
+const RECORDINGS: Record<Recording, Workflow> = {
+  running: recorded('forward-running.yaml'),
+  succeeded: recorded('forward-succeeded.yaml'),
+  failed: {
+    ...recorded('forward-succeeded.yaml'),
+    status: { ...recorded('forward-succeeded.yaml').status, phase: 'Failed' },
+  },
+};
+
+/** A Workflow of the group: `type` of `generation`, in the state of a recorded one. */
+function workflow(
+  type: 'forward' | 'reverse',
+  generation: number,
+  as: Recording,
+  { stopping = false, deleting = false, uid = UID } = {},
+): Workflow {
+  const base = type === 'reverse' && as === 'succeeded' ? recorded('reverse-succeeded.yaml') : RECORDINGS[as];
+  return {
+    ...base,
+    metadata: {
+      ...base.metadata,
+      name: `chain-g${generation}-${type}`,
+      labels: {
+        'orkestra.azure.microsoft.com/generation': String(generation),
+        'orkestra.azure.microsoft.com/workflow-type': type,
+      },
+      ownerReferences: [{ apiVersion: 'x', kind: 'ApplicationGroup', name: 'chain', uid }],
+      ...(deleting ? { deletionTimestamp: NOW } : {}),
+    },
+    spec: { entrypoint: type, templates: [], ...(stopping ? { shutdown: 'Stop' } : {}) },
+  };
+}
+
+describe('nextAction', () => {
+  it.each<[string, ApplicationGroup, Workflow[], Action['type'], string?]>([
+    [
+      'a new group gets the finalizer before anything is created',
+      chain({ finalizer: false }),
+      [],
+      'AddFinalizer',
+    ],
+    [
+      'a group with its finalizer and no Workflow → the forward Workflow',
+      chain(),
+      [],
+      'CreateWorkflow',
+      'forward',
+    ],
+    [
+      'a cycle → no Workflow, whether or not it has the finalizer',
+      chain({ cycle: true, finalizer: false }),
+      [],
+      'Wait',
+    ],
+    ['its forward Workflow running → wait for it', chain(), [workflow('forward', 1, 'running')], 'Wait'],
+    ['its forward Workflow succeeded → nothing more', chain(), [workflow('forward', 1, 'succeeded')], 'Wait'],
+    [
+      'its forward Workflow failed → nothing more (remediation is part 2)',
+      chain(),
+      [workflow('forward', 1, 'failed')],
+      'Wait',
+    ],
+    [
+      'its forward Workflow finished and was deleted since → not rolled out twice',
+      chain({ status: { workflow: { name: 'chain-g1-forward', type: 'forward', phase: 'Succeeded' } } }),
+      [],
+      'Wait',
+    ],
+    [
+      'its forward Workflow was deleted while it ran → created again',
+      chain({ status: { workflow: { name: 'chain-g1-forward', type: 'forward', phase: 'Running' } } }),
+      [],
+      'CreateWorkflow',
+      'forward',
+    ],
+    [
+      'its forward Workflow being deleted → wait until it is gone',
+      chain(),
+      [workflow('forward', 1, 'running', { deleting: true })],
+      'Wait',
+    ],
+    [
+      'a Workflow of another object of the same name (another uid) is not its own',
+      chain(),
+      [workflow('forward', 1, 'running', { uid: 'other-uid' })],
+      'CreateWorkflow',
+      'forward',
+    ],
+    [
+      'a new generation while the older one runs → stop the older one first',
+      chain({ generation: 2 }),
+      [workflow('forward', 1, 'running')],
+      'StopWorkflow',
+      'chain-g1-forward',
+    ],
+    [
+      'a new generation while the older one stops → wait',
+      chain({ generation: 2 }),
+      [workflow('forward', 1, 'running', { stopping: true })],
+      'Wait',
+    ],
+    [
+      'a new generation after the older one finished → its own forward Workflow',
+      chain({ generation: 2 }),
+      [workflow('forward', 1, 'succeeded')],
+      'CreateWorkflow',
+      'forward',
+    ],
+    [
+      'deleted without the finalizer → nothing to uninstall',
+      chain({ deleting: true, finalizer: false }),
+      [],
+      'Wait',
+    ],
+    [
+      'deleted while its forward Workflow runs → stop it first',
+      chain({ deleting: true }),
+      [workflow('forward', 1, 'running')],
+      'StopWorkflow',
+      'chain-g1-forward',
+    ],
+    [
+      'deleted while its forward Workflow stops → wait',
+      chain({ deleting: true }),
+      [workflow('forward', 1, 'running', { stopping: true })],
+      'Wait',
+    ],
+    [
+      'deleted after the rollout → the reverse Workflow',
+      chain({ deleting: true }),
+      [workflow('forward', 1, 'succeeded')],
+      'CreateWorkflow',
+      'reverse',
+    ],
+    [
+      'deleted with a cycle in its spec → the reverse Workflow all the same',
+      chain({ deleting: true, cycle: true }),
+      [],
+      'CreateWorkflow',
+      'reverse',
+    ],
+    [
+      'deleted, the reverse Workflow running → wait',
+      chain({ deleting: true }),
+      [workflow('reverse', 1, 'running')],
+      'Wait',
+    ],
+    [
+      'deleted, the reverse Workflow deleted by someone mid-way → created again',
+      chain({
+        deleting: true,
+        status: { workflow: { name: 'chain-g1-reverse', type: 'reverse', phase: 'Running' } },
+      }),
+      [workflow('forward', 1, 'succeeded')],
+      'CreateWorkflow',
+      'reverse',
+    ],
+    [
+      'deleted, the reverse Workflow being deleted → wait until it is gone',
+      chain({ deleting: true }),
+      [workflow('reverse', 1, 'running', { deleting: true })],
+      'Wait',
+    ],
+    [
+      'deleted, the reverse Workflow succeeded → let the group go',
+      chain({ deleting: true }),
+      [workflow('reverse', 1, 'succeeded')],
+      'RemoveFinalizer',
+    ],
+    [
+      'deleted, the reverse Workflow failed → the group stays (status says why)',
+      chain({ deleting: true }),
+      [workflow('reverse', 1, 'failed')],
+      'Wait',
+    ],
+  ])('%s', (_row, group, workflows, type, detail) => {
+    const action = nextAction(observeGroup(group, workflows));
+    expect(action.type).toBe(type);
+    if (action.type === 'CreateWorkflow') expect(action.workflow).toBe(detail);
+    if (action.type === 'StopWorkflow') expect(action.name).toBe(detail);
+  });
+});
+
+describe('groupStatus', () => {
+  const status = (group: ApplicationGroup, workflows: Workflow[], now = NOW) =>
+    groupStatus(observeGroup(group, workflows), now);
+  const condition = (s: ApplicationGroup['status'], type: string) =>
+    s?.conditions?.find((c) => c.type === type);
+
+  it('while the forward Workflow runs: Ready=Unknown and Reconciling, counting ready applications', () => {
+    const s = status(chain(), [workflow('forward', 1, 'running')]);
+    expect(s.observedGeneration).toBe(1);
+    expect(condition(s, 'Ready')).toMatchObject({
+      status: 'Unknown',
+      reason: 'Progressing',
+      message: 'Rolling out: 1/2 applications ready (Workflow chain-g1-forward)',
+      observedGeneration: 1,
+    });
+    expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Progressing' });
+    expect(condition(s, 'Stalled')).toBeUndefined();
+    expect(s.workflow).toEqual({ name: 'chain-g1-forward', type: 'forward', phase: 'Running' });
+    expect(s.applications?.map((a) => [a.name, a.phase])).toEqual([
+      ['first', 'Succeeded'],
+      ['second', 'Progressing'],
+    ]);
+  });
+
+  it('when it succeeded: Ready=True, no Reconciling, lastSucceededGeneration, chart versions', () => {
+    const s = status(chain(), [workflow('forward', 1, 'succeeded')]);
+    expect(s.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([['Ready', 'True', 'Succeeded']]);
+    expect(s.lastSucceededGeneration).toBe(1);
+    expect(s.applications?.map((a) => a.version)).toEqual(['1.0.0', '2.0.0']);
+  });
+
+  it('when it failed: Ready=False naming the application and why', () => {
+    const shapes = groupOf(
+      [
+        application('first'),
+        application('second', ['first']),
+        application('broken', ['first']),
+        application('after-broken', ['broken']),
+        application('bookinfo', ['first'], {
+          subcharts: [{ name: 'details' }, { name: 'ratings', dependencies: ['details'] }],
+        }),
+      ],
+      { name: 'shapes', uid: UID, generation: 3, finalizers: [FINALIZER] },
+    );
+    const failed = recorded('forward-failed.yaml');
+    failed.metadata.ownerReferences = [
+      { apiVersion: 'x', kind: 'ApplicationGroup', name: 'shapes', uid: UID },
+    ];
+    const s = status(shapes, [failed]);
+    expect(condition(s, 'Ready')).toMatchObject({ status: 'False', reason: 'Failed' });
+    expect(condition(s, 'Ready')?.message).toMatch(
+      /^application broken failed to install or upgrade: RetriesExceeded: .* \(Workflow shapes-g3-forward\)$/,
+    );
+  });
+
+  it('a cycle: Ready=False and Stalled=True with the cycle, no Workflow', () => {
+    const s = status(chain({ cycle: true }), []);
+    expect(s.conditions?.map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
+      [
+        'Ready',
+        'False',
+        'InvalidSpec',
+        'The spec is invalid: spec.applications: dependency cycle: first → second → first',
+      ],
+      [
+        'Stalled',
+        'True',
+        'InvalidSpec',
+        'The spec is invalid: spec.applications: dependency cycle: first → second → first',
+      ],
+    ]);
+    expect(s.workflow).toBeUndefined();
+  });
+
+  it('keeps a condition’s transition time while its status stays the same', () => {
+    const first = status(chain(), [workflow('forward', 1, 'running')], '2026-11-26T12:00:00Z');
+    const later = status(
+      chain({ status: first }),
+      [workflow('forward', 1, 'running')],
+      '2026-11-26T12:05:00Z',
+    );
+    expect(condition(later, 'Ready')?.lastTransitionTime).toBe('2026-11-26T12:00:00Z');
+    const done = status(
+      chain({ status: later }),
+      [workflow('forward', 1, 'succeeded')],
+      '2026-11-26T12:06:00Z',
+    );
+    expect(condition(done, 'Ready')?.lastTransitionTime).toBe('2026-11-26T12:06:00Z');
+  });
+
+  it('a finished generation whose Workflow is gone keeps what status recorded', () => {
+    const succeeded = status(chain(), [workflow('forward', 1, 'succeeded')]);
+    expect(status(chain({ status: succeeded }), [], '2026-11-27T00:00:00Z')).toEqual(succeeded);
+  });
+
+  it('while deleting: Ready=False, Reconciling with reason Deleting, counting uninstalled applications', () => {
+    const s = status(chain({ deleting: true }), [workflow('reverse', 1, 'succeeded')]);
+    expect(condition(s, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Deleting',
+      message: 'Uninstalling: 2/2 applications uninstalled (Workflow chain-g1-reverse)',
+    });
+    expect(s.applications?.map((a) => a.phase)).toEqual(['Deleted', 'Deleted']);
+  });
+
+  it('a failed uninstall: Stalled=True with reason DeletionFailed', () => {
+    const s = status(chain({ deleting: true }), [workflow('reverse', 1, 'failed')]);
+    expect(condition(s, 'Stalled')).toMatchObject({ status: 'True', reason: 'DeletionFailed' });
+  });
+});

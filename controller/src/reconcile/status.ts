@@ -1,0 +1,174 @@
+// PURE: the group's status from its state, in kstatus' terms so that `kubectl wait
+// --for=condition=Ready`, Flux health checks and Argo CD read it without special code: `Ready`
+// (True / False / Unknown while rolling out), `Reconciling` and `Stalled` only while true, each with a
+// reason and a message, and `observedGeneration`. Time comes in as `now`.
+import type { ApplicationGroupStatus, ApplicationStatus } from '../../../lib/api/application-group.ts';
+import type { Condition } from '../../../lib/api/meta.ts';
+import { formatProblem } from '../../../lib/errors.ts';
+import type { GroupState, OwnedWorkflow } from './state.ts';
+import { type WorkflowProgress, workflowProgress } from './workflow-progress.ts';
+
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+export type ConditionReason =
+  | 'Progressing'
+  | 'Succeeded'
+  | 'Failed'
+  | 'InvalidSpec'
+  | 'Stopping'
+  | 'Deleting'
+  | 'DeletionFailed';
+
+interface Wanted {
+  type: ConditionType;
+  status: Condition['status'];
+  reason: ConditionReason;
+  message: string;
+}
+
+/** The conditions wanted now; a condition whose status did not change keeps its transition time. */
+export function nextConditions(
+  previous: readonly Condition[] | undefined,
+  wanted: readonly Wanted[],
+  generation: number,
+  now: string,
+): Condition[] {
+  return wanted.map((w) => {
+    const before = previous?.find((c) => c.type === w.type);
+    return {
+      ...w,
+      observedGeneration: generation,
+      lastTransitionTime: before?.status === w.status ? before.lastTransitionTime : now,
+    };
+  });
+}
+
+const count = (apps: readonly ApplicationStatus[], phase: ApplicationStatus['phase']) =>
+  apps.filter((a) => a.phase === phase).length;
+
+function describeFailure(progress: WorkflowProgress, workflow: OwnedWorkflow, verb: string): string {
+  const failure = progress.failure;
+  if (!failure)
+    return `Workflow ${workflow.name} failed: ${workflow.workflow.status?.message ?? 'no step failed'}`;
+  const what = failure.subchart
+    ? `subchart ${failure.subchart} of application ${failure.application}`
+    : `application ${failure.application}`;
+  return `${what} failed to ${verb}: ${failure.message} (Workflow ${workflow.name})`;
+}
+
+/** The Workflow of the group status describes, with its type and Argo's phase. */
+function workflowRef(workflow: OwnedWorkflow): NonNullable<ApplicationGroupStatus['workflow']> {
+  return { name: workflow.name, type: workflow.type, phase: workflow.workflow.status?.phase || 'Pending' };
+}
+
+/** Ready, Reconciling and Stalled, the applications and the Workflow, for the state as it is. */
+function describe(state: GroupState): {
+  wanted: Wanted[];
+  applications?: ApplicationStatus[];
+  workflow?: OwnedWorkflow;
+  succeeded?: boolean;
+} {
+  const group = state.group;
+  const total = group.spec.applications.length;
+  const reconciling = (reason: ConditionReason, message: string): Wanted[] => [
+    { type: 'Ready', status: reason === 'Deleting' ? 'False' : 'Unknown', reason, message },
+    { type: 'Reconciling', status: 'True', reason, message },
+  ];
+
+  if (state.deleting) {
+    const reverse = state.reverse;
+    const progress = reverse ? workflowProgress(group, reverse.workflow, 'reverse') : undefined;
+    if (reverse?.outcome === 'Failed' && progress) {
+      const message = describeFailure(progress, reverse, 'uninstall');
+      return {
+        wanted: [
+          { type: 'Ready', status: 'False', reason: 'DeletionFailed', message },
+          { type: 'Stalled', status: 'True', reason: 'DeletionFailed', message },
+        ],
+        applications: progress.applications,
+        workflow: reverse,
+      };
+    }
+    const message = reverse
+      ? `Uninstalling: ${count(progress?.applications ?? [], 'Deleted')}/${total} applications uninstalled (Workflow ${reverse.name})`
+      : 'Uninstalling: stopping the rollout, then uninstalling dependents first';
+    return {
+      wanted: reconciling('Deleting', message),
+      applications: progress?.applications,
+      workflow: reverse,
+    };
+  }
+
+  if (state.problems.length > 0) {
+    const message = `The spec is invalid: ${state.problems.map(formatProblem).join('; ')}`;
+    return {
+      wanted: [
+        { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
+        { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
+      ],
+    };
+  }
+
+  const forward = state.forward;
+  if (!forward) {
+    const stopping = state.others.find((w) => w.outcome === 'Running');
+    if (stopping) {
+      return {
+        wanted: reconciling(
+          'Stopping',
+          `Stopping Workflow ${stopping.name} of generation ${stopping.generation}`,
+        ),
+      };
+    }
+    return { wanted: reconciling('Progressing', `Starting the rollout of generation ${state.generation}`) };
+  }
+  const progress = workflowProgress(group, forward.workflow, 'forward');
+  const applications = progress.applications;
+  if (forward.outcome === 'Succeeded') {
+    const message = `All ${total} applications are ready (Workflow ${forward.name})`;
+    return {
+      wanted: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message }],
+      applications,
+      workflow: forward,
+      succeeded: true,
+    };
+  }
+  if (forward.outcome === 'Failed') {
+    const message = describeFailure(progress, forward, 'install or upgrade');
+    return {
+      wanted: [{ type: 'Ready', status: 'False', reason: 'Failed', message }],
+      applications,
+      workflow: forward,
+    };
+  }
+  const message = `Rolling out: ${count(applications, 'Succeeded')}/${total} applications ready (Workflow ${forward.name})`;
+  return { wanted: reconciling('Progressing', message), applications, workflow: forward };
+}
+
+/** The status to write for the group now. */
+export function groupStatus(state: GroupState, now: string): ApplicationGroupStatus {
+  const previous = state.group.status ?? {};
+  // This generation finished and its Workflow is gone: what was recorded stays true.
+  if (!state.deleting && state.problems.length === 0 && state.forwardFinishedAndGone) {
+    return { ...previous, observedGeneration: state.generation };
+  }
+  const { wanted, applications, workflow, succeeded } = describe(state);
+  return {
+    observedGeneration: state.generation,
+    ...(succeeded
+      ? { lastSucceededGeneration: state.generation }
+      : previous.lastSucceededGeneration !== undefined
+        ? { lastSucceededGeneration: previous.lastSucceededGeneration }
+        : {}),
+    conditions: nextConditions(previous.conditions, wanted, state.generation, now),
+    ...(applications
+      ? { applications }
+      : previous.applications
+        ? { applications: previous.applications }
+        : {}),
+    ...(workflow
+      ? { workflow: workflowRef(workflow) }
+      : previous.workflow
+        ? { workflow: previous.workflow }
+        : {}),
+  };
+}

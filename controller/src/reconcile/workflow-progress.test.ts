@@ -1,0 +1,92 @@
+// Read from Workflows recorded from the real workflow-controller (test/fixtures/argo/workflows/).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
+import { application, groupOf } from '../../../test/support/groups.ts';
+import { workflowProgress } from './workflow-progress.ts';
+
+const recorded = (name: string): Workflow =>
+  parse(readFileSync(join(import.meta.dirname, '../../../test/fixtures/argo/workflows', name), 'utf8'));
+
+/** The groups the recorded Workflows were rendered from. */
+const chain: ApplicationGroup = groupOf([application('first'), application('second', ['first'])], {
+  name: 'chain',
+});
+const shapes: ApplicationGroup = groupOf(
+  [
+    application('first'),
+    application('second', ['first']),
+    application('broken', ['first']),
+    application('after-broken', ['broken']),
+    application('bookinfo', ['first'], {
+      subcharts: [{ name: 'details' }, { name: 'ratings', dependencies: ['details'] }],
+    }),
+  ],
+  { name: 'shapes' },
+);
+
+describe('workflowProgress', () => {
+  it('a running Workflow: first installed at 1.0.0, second in progress, no failure', () => {
+    const progress = workflowProgress(chain, recorded('forward-running.yaml'), 'forward');
+    expect(progress).toEqual({
+      applications: [
+        {
+          name: 'first',
+          phase: 'Succeeded',
+          version: '1.0.0',
+          message: expect.stringContaining('Helm install succeeded'),
+        },
+        { name: 'second', phase: 'Progressing' },
+      ],
+    });
+  });
+
+  it('a succeeded Workflow: every application Succeeded with the version it installed', () => {
+    const { applications, failure } = workflowProgress(chain, recorded('forward-succeeded.yaml'), 'forward');
+    expect(applications.map((a) => [a.name, a.phase, a.version])).toEqual([
+      ['first', 'Succeeded', '1.0.0'],
+      ['second', 'Succeeded', '2.0.0'],
+    ]);
+    expect(failure).toBeUndefined();
+  });
+
+  it('a failed Workflow: names the first failure in dependency order with the executor’s reason', () => {
+    const { applications, failure } = workflowProgress(shapes, recorded('forward-failed.yaml'), 'forward');
+    const byName = Object.fromEntries(applications.map((a) => [a.name, a]));
+    expect(byName.first?.phase).toBe('Succeeded');
+    expect(byName.second).toMatchObject({ phase: 'Succeeded', version: '2.0.0' });
+    expect(byName.broken?.phase).toBe('Failed');
+    expect(byName.broken?.message).toMatch(/^RetriesExceeded: /);
+    expect(byName['after-broken']).toMatchObject({ phase: 'Pending' });
+    expect(failure).toEqual({ application: 'broken', message: byName.broken?.message });
+  });
+
+  it('an application whose subcharts could not be staged: Failed, its subcharts never started', () => {
+    const { applications } = workflowProgress(shapes, recorded('forward-failed.yaml'), 'forward');
+    const bookinfo = applications.find((a) => a.name === 'bookinfo');
+    expect(bookinfo).toMatchObject({
+      phase: 'Failed',
+      message: 'staging its subcharts failed: main: Error (exit code 2)',
+      subcharts: { details: { phase: 'Pending' }, ratings: { phase: 'Pending' } },
+    });
+  });
+
+  it('a reverse Workflow that succeeded: every application Deleted, with the executor’s message', () => {
+    const { applications } = workflowProgress(chain, recorded('reverse-succeeded.yaml'), 'reverse');
+    expect(applications).toEqual([
+      { name: 'first', phase: 'Deleted', message: 'HelmRelease orkestra/first uninstalled and deleted' },
+      { name: 'second', phase: 'Deleted', message: 'HelmRelease orkestra/second uninstalled and deleted' },
+    ]);
+  });
+
+  it('a Workflow Argo has not started: every application Pending', () => {
+    const fresh = { ...recorded('forward-running.yaml'), status: {} };
+    expect(workflowProgress(chain, fresh, 'forward').applications.map((a) => a.phase)).toEqual([
+      'Pending',
+      'Pending',
+    ]);
+  });
+});

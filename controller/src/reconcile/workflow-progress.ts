@@ -1,0 +1,157 @@
+// PURE: what a forward or reverse Workflow says about each application of its group, read from the
+// nodes Argo keeps in status.nodes (shapes recorded in test/fixtures/argo/workflows/): a task is a
+// `Retry` node named `<workflow>.<task>` carrying the executor's `result` output; an application
+// with subcharts is a `DAG` node whose tasks are `<workflow>.<task>.<subtask>`; a task Argo never
+// reached is `Skipped`/`Omitted` or absent.
+import type {
+  ApplicationGroup,
+  ApplicationStatus,
+  ChartStatus,
+  ReleasePhase,
+} from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
+import { toDnsLabel } from '../../../lib/names.ts';
+import { topologicalOrder } from '../expand/graph.ts';
+import { nestedTaskNames } from '../expand/tasks.ts';
+
+export interface WorkflowNode {
+  id?: string;
+  name: string;
+  children?: string[];
+  displayName?: string;
+  type: string;
+  phase?: string;
+  message?: string;
+  outputs?: { parameters?: Array<{ name: string; value?: string }> };
+}
+
+/** The first release that failed, in dependency order, and why. */
+export interface Failure {
+  application: string;
+  subchart?: string;
+  message: string;
+}
+
+export interface WorkflowProgress {
+  applications: ApplicationStatus[];
+  failure?: Failure;
+}
+
+/** What the executor wrote to its result file, as Argo reports it (the `result` output). */
+interface StepResult {
+  reason?: string;
+  message?: string;
+  chartVersion?: string;
+}
+
+function stepResult(node: WorkflowNode | undefined): StepResult {
+  const value = node?.outputs?.parameters?.find((p) => p.name === 'result')?.value;
+  if (!value) return {};
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return parsed !== null && typeof parsed === 'object' ? (parsed as StepResult) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A node's status as a release phase; `reverse` Workflows delete, so their success is `Deleted`. */
+function phaseOf(node: WorkflowNode | undefined, reverse: boolean): ReleasePhase {
+  if (!node || node.type === 'Skipped' || node.phase === 'Omitted' || node.phase === 'Skipped')
+    return 'Pending';
+  switch (node.phase) {
+    case 'Succeeded':
+      return reverse ? 'Deleted' : 'Succeeded';
+    case 'Failed':
+    case 'Error':
+      return 'Failed';
+    default:
+      return 'Progressing';
+  }
+}
+
+/**
+ * The status of one step: its phase, the chart version it installed, and what it said. `attempt`
+ * is its last pod: when the executor wrote no result, the pod's message (`main: Error (exit code
+ * 2)`) says more than the Retry node's own (`retryStrategy.expression evaluated to false`).
+ */
+function stepStatus(
+  node: WorkflowNode | undefined,
+  attempt: WorkflowNode | undefined,
+  reverse: boolean,
+): ChartStatus {
+  const phase = phaseOf(node, reverse);
+  const result = stepResult(node);
+  const message =
+    phase === 'Failed'
+      ? [result.reason, result.message ?? attempt?.message ?? node?.message].filter(Boolean).join(': ')
+      : result.message;
+  return {
+    phase,
+    ...(result.chartVersion && !reverse ? { version: result.chartVersion } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+/** Per-application (and per-subchart) status from the Workflow's nodes, and the first failure. */
+export function workflowProgress(
+  group: ApplicationGroup,
+  workflow: Workflow,
+  type: 'forward' | 'reverse',
+): WorkflowProgress {
+  const reverse = type === 'reverse';
+  const all = Object.values((workflow.status?.nodes ?? {}) as Record<string, WorkflowNode>);
+  const byNodeName = new Map(all.map((n) => [n.name, n]));
+  const byId = new Map(all.map((n) => [n.id, n]));
+  const prefix = workflow.metadata.name as string;
+  const node = (...tasks: string[]) => byNodeName.get([prefix, ...tasks].join('.'));
+  const step = (...tasks: string[]) => {
+    const found = node(...tasks);
+    return stepStatus(found, byId.get(found?.children?.at(-1)), reverse);
+  };
+  const byName = new Map(group.spec.applications.map((a) => [a.name, a]));
+  const applications: ApplicationStatus[] = [];
+  const failures: Failure[] = [];
+
+  for (const name of topologicalOrder(group.spec.applications)) {
+    const app = byName.get(name);
+    if (!app) continue;
+    const task = toDnsLabel(app.name);
+    const subcharts = app.spec.subcharts ?? [];
+    if (subcharts.length === 0) {
+      const status = step(task);
+      applications.push({ name: app.name, ...status });
+      if (status.phase === 'Failed') failures.push({ application: app.name, message: status.message ?? '' });
+      continue;
+    }
+    const subTasks = new Map(subcharts.map((s) => [s.name, toDnsLabel(s.name)]));
+    const names = nestedTaskNames(task, [...subTasks.values()]);
+    const parent = step(task, reverse ? names.reverseParent : names.forwardParent);
+    const stage = reverse ? undefined : step(task, names.stage);
+    const subchartStatus: Record<string, ChartStatus> = {};
+    for (const sub of topologicalOrder(subcharts)) {
+      const status = step(task, subTasks.get(sub) as string);
+      subchartStatus[sub] = status;
+      if (status.phase === 'Failed')
+        failures.push({ application: app.name, subchart: sub, message: status.message ?? '' });
+    }
+    if (stage?.phase === 'Failed') {
+      failures.push({
+        application: app.name,
+        message: `staging its subcharts failed: ${stage.message ?? ''}`,
+      });
+    }
+    if (parent.phase === 'Failed') failures.push({ application: app.name, message: parent.message ?? '' });
+    // The application as a whole: the DAG node's phase; its version and message are the parent's.
+    const whole = phaseOf(node(task), reverse);
+    const failure = failures.find((f) => f.application === app.name);
+    applications.push({
+      name: app.name,
+      ...parent,
+      phase: whole,
+      ...(whole === 'Failed' && failure ? { message: failure.message } : {}),
+      subcharts: subchartStatus,
+    });
+  }
+  return { applications, ...(failures[0] ? { failure: failures[0] } : {}) };
+}

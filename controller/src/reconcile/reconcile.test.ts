@@ -1,12 +1,10 @@
 // The reconciler's pure core: observed state → next action, and state → status. Workflows are the
 // ones recorded from the real workflow-controller (test/fixtures/argo/workflows/), owned by the group.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { application, groupOf } from '../../../test/support/groups.ts';
+import { recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
 import { type Action, nextAction } from './next-action.ts';
 import { FINALIZER, observeGroup } from './state.ts';
 import { groupStatus } from './status.ts';
@@ -41,8 +39,7 @@ function chain({
   return status ? { ...group, status } : group;
 }
 
-const recorded = (file: string): Workflow =>
-  parse(readFileSync(join(import.meta.dirname, '../../../test/fixtures/argo/workflows', file), 'utf8'));
+const recorded = (file: string) => recordedWorkflow(file.replace(/\.yaml$/, ''));
 
 type Recording = 'running' | 'succeeded' | 'failed';
 const RECORDINGS: Record<Recording, Workflow> = {
@@ -260,18 +257,7 @@ describe('groupStatus', () => {
   });
 
   it('when it failed: Ready=False naming the application and why', () => {
-    const shapes = groupOf(
-      [
-        application('first'),
-        application('second', ['first']),
-        application('broken', ['first']),
-        application('after-broken', ['broken']),
-        application('bookinfo', ['first'], {
-          subcharts: [{ name: 'details' }, { name: 'ratings', dependencies: ['details'] }],
-        }),
-      ],
-      { name: 'shapes', uid: UID, generation: 3, finalizers: [FINALIZER] },
-    );
+    const shapes = shapesGroup({ uid: UID, generation: 3, finalizers: [FINALIZER] });
     const failed = recorded('forward-failed.yaml');
     failed.metadata.ownerReferences = [
       { apiVersion: 'x', kind: 'ApplicationGroup', name: 'shapes', uid: UID },

@@ -1,32 +1,11 @@
 // Read from Workflows recorded from the real workflow-controller (test/fixtures/argo/workflows/).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
-import type { Workflow } from '../../../lib/api/argo.ts';
-import { application, groupOf } from '../../../test/support/groups.ts';
+import { chainGroup, recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
 import { workflowProgress } from './workflow-progress.ts';
 
-const recorded = (name: string): Workflow =>
-  parse(readFileSync(join(import.meta.dirname, '../../../test/fixtures/argo/workflows', name), 'utf8'));
-
-/** The groups the recorded Workflows were rendered from. */
-const chain: ApplicationGroup = groupOf([application('first'), application('second', ['first'])], {
-  name: 'chain',
-});
-const shapes: ApplicationGroup = groupOf(
-  [
-    application('first'),
-    application('second', ['first']),
-    application('broken', ['first']),
-    application('after-broken', ['broken']),
-    application('bookinfo', ['first'], {
-      subcharts: [{ name: 'details' }, { name: 'ratings', dependencies: ['details'] }],
-    }),
-  ],
-  { name: 'shapes' },
-);
+const recorded = (name: string) => recordedWorkflow(name.replace(/\.yaml$/, ''));
+const chain = chainGroup();
+const shapes = shapesGroup();
 
 describe('workflowProgress', () => {
   it('a running Workflow: first installed at 1.0.0, second in progress, no failure', () => {

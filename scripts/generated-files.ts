@@ -19,6 +19,12 @@ export function generatedFiles(root: string): Map<string, string> {
   const rbac = read(rbacSource)
     .split(/^---$/m)
     .map((doc) => parse(doc));
+  const executorClusterRole = clusterRoleOf(rbac.find((o) => o.kind === 'Role'));
+  const controllerRbacSource = 'controller/deploy/rbac.yaml';
+  const controllerRbac = read(controllerRbacSource)
+    .split(/^---$/m)
+    .map((doc) => parse(doc))
+    .filter(Boolean);
 
   return new Map([
     [
@@ -37,7 +43,34 @@ export function generatedFiles(root: string): Map<string, string> {
       'chart/orkestra/templates/executor-rbac.yaml',
       `${HEADER} ${rbacSource}. ${DO_NOT_EDIT}\n${helmTemplate(toYamlStream(rbac.map(withNamespace)))}`,
     ],
+    [
+      'workflow-templates/generated/executor.clusterrole.yaml',
+      `${HEADER} ${rbacSource} (its Role's rules). ${DO_NOT_EDIT}\n${toYaml(executorClusterRole)}`,
+    ],
+    [
+      'chart/orkestra/templates/executor-clusterrole.yaml',
+      `${HEADER} ${rbacSource} (its Role's rules). ${DO_NOT_EDIT}\n${helmTemplate(toYaml(executorClusterRole))}`,
+    ],
+    [
+      'chart/orkestra/templates/controller-rbac.yaml',
+      `${HEADER} ${controllerRbacSource}. ${DO_NOT_EDIT}\n${helmTemplate(
+        toYamlStream(controllerRbac.map((o) => (o.kind === 'ServiceAccount' ? withNamespace(o) : o))),
+      )}`,
+    ],
   ]);
+}
+
+/**
+ * The executor's rights as a ClusterRole: the controller binds it in each group's namespace (a
+ * RoleBinding, so the rights stay in that namespace).
+ */
+function clusterRoleOf(role: { metadata: Record<string, unknown>; rules: unknown[] }) {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: role.metadata.name, labels: role.metadata.labels },
+    rules: role.rules,
+  };
 }
 
 function withNamespace(object: { metadata: Record<string, unknown> }) {

@@ -6,27 +6,19 @@
 // WorkflowTemplate; the ClusterWorkflowTemplate twin is installed too. Each process logs to
 // <dir>/logs/<name>.log.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
+import { crdFiles, installCrds, kubeconfigYaml, serverSideApply, serviceAccountToken } from './bootstrap.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
-import { REPO_ROOT, upstreamCrdsOverride } from './components.ts';
+import { REPO_ROOT } from './components.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
 import {
   clusterTemplateObjects,
-  type ManifestObject,
+  controllerObjects,
   namespacedTemplateObjects,
   TEMPLATES_NAMESPACE,
 } from './templates.ts';
@@ -62,6 +54,8 @@ export interface StartOptions {
    * (hard-coded upstream), so only one control plane at a time can run it.
    */
   argo?: boolean;
+  /** Also run orkestra-controller (default: with Argo), from dist/ as the image would. */
+  controller?: boolean;
 }
 
 export const ARGO_NAMESPACE = 'argo';
@@ -76,35 +70,11 @@ function workflowControllerConfigMap() {
   };
 }
 
-const FIELD_MANAGER = 'orkestra-test-harness';
-
-/**
- * CRD files installed at start: Orkestra's, and Flux's and Argo's from the modules the harness
- * builds (or from ORKESTRA_UPSTREAM_CRDS/flux and /argo).
- */
-export function crdFiles(build: BuildReport): string[] {
-  const override = upstreamCrdsOverride();
-  const upstream = override ? [join(override, 'flux'), join(override, 'argo')] : build.crdDirs;
-  if (upstream.length === 0) {
-    throw new Error(
-      'No Flux and Argo CRDs: with prebuilt ORKESTRA_TEST_ASSETS, set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/',
-    );
-  }
-  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), ...upstream];
-  for (const dir of dirs) {
-    if (!existsSync(dir)) throw new Error(`No CRDs at ${dir}`);
-  }
-  return dirs.flatMap((dir) =>
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.yaml'))
-      .map((f) => join(dir, f)),
-  );
-}
-
 export async function startControlPlane({
   log = () => {},
   keep = false,
   argo = true,
+  controller = argo,
 }: StartOptions = {}): Promise<ControlPlane> {
   const build = await ensureBinaries(log);
   const crds = crdFiles(build);
@@ -317,6 +287,34 @@ export async function startControlPlane({
       );
     }
 
+    if (controller) {
+      // As the chart installs it: its own ServiceAccount and RBAC, nothing of the admin's.
+      for (const object of controllerObjects(TEMPLATES_NAMESPACE))
+        await serverSideApply(server, token, object);
+      const controllerKubeconfig = join(dir, 'orkestra-controller.kubeconfig');
+      const saToken = await serviceAccountToken(server, token, TEMPLATES_NAMESPACE, 'orkestra-controller');
+      writeFileSync(
+        controllerKubeconfig,
+        kubeconfigYaml(server, caData, saToken, {
+          user: 'orkestra-controller',
+          namespace: TEMPLATES_NAMESPACE,
+        }),
+      );
+      const healthPort = await freePort();
+      await launch(
+        'orkestra-controller',
+        [
+          join(REPO_ROOT, 'dist/orkestra-controller.js'),
+          `--kubeconfig=${controllerKubeconfig}`,
+          `--health-address=127.0.0.1:${healthPort}`,
+          '--resync=1m',
+        ],
+        async () => (await httpRequest(`http://127.0.0.1:${healthPort}/readyz`)).status === 200,
+        { ORKESTRA_LOG_LEVEL: 'debug' },
+        process.execPath,
+      );
+    }
+
     return {
       dir,
       kubeconfig,
@@ -344,82 +342,5 @@ export async function startControlPlane({
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-function kubeconfigYaml(server: string, caData: string, token: string): string {
-  return `apiVersion: v1
-kind: Config
-clusters:
-  - name: orkestra-test
-    cluster: {server: "${server}", certificate-authority-data: ${caData}}
-users:
-  - name: admin
-    user: {token: ${token}}
-contexts:
-  - name: orkestra-test
-    context: {cluster: orkestra-test, user: admin, namespace: default}
-current-context: orkestra-test
-`;
-}
-
-/** Server-side applies one object through the API server's REST path for it. */
-async function serverSideApply(server: string, token: string, object: ManifestObject) {
-  const [group, version] = object.apiVersion.includes('/')
-    ? object.apiVersion.split('/')
-    : ['', object.apiVersion];
-  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
-  const scope = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
-  const plural = `${object.kind.toLowerCase()}s`;
-  const url = `${server}${base}${scope}/${plural}/${object.metadata.name}?fieldManager=${FIELD_MANAGER}&force=true`;
-  const response = await httpRequest(url, {
-    method: 'PATCH',
-    token,
-    body: JSON.stringify(object),
-    contentType: 'application/apply-patch+yaml',
-  });
-  if (response.status >= 300)
-    throw new Error(
-      `Applying ${object.kind} ${object.metadata.name} failed (${response.status}): ${response.body}`,
-    );
-}
-
-/**
- * Server-side applies every CRD (Argo's are too large for a client-side apply's annotation) and
- * waits until each is Established.
- */
-async function installCrds(server: string, token: string, files: string[]): Promise<void> {
-  const names: string[] = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      const crd = doc.toJS();
-      if (crd?.kind !== 'CustomResourceDefinition') continue;
-      const url = `${server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}?fieldManager=${FIELD_MANAGER}&force=true`;
-      const response = await httpRequest(url, {
-        method: 'PATCH',
-        token,
-        body: JSON.stringify(crd),
-        contentType: 'application/apply-patch+yaml',
-      });
-      if (response.status >= 300) {
-        throw new Error(
-          `Applying CRD ${crd.metadata.name} from ${file} failed (${response.status}): ${response.body}`,
-        );
-      }
-      names.push(crd.metadata.name);
-    }
-  }
-  for (const name of names) {
-    await waitFor(`CRD ${name} to be Established`, async () => {
-      const response = await httpRequest(
-        `${server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-        {
-          token,
-        },
-      );
-      const conditions: Array<{ type: string; status: string }> =
-        JSON.parse(response.body).status?.conditions ?? [];
-      return conditions.some((c) => c.type === 'Established' && c.status === 'True');
-    });
   }
 }

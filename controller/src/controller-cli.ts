@@ -1,0 +1,82 @@
+// orkestra-controller's flags; tests call `controllerParser(start).parseAsync([...])`.
+import type { Argv } from 'yargs';
+import { ANY_STRING, baseParser, UsageError } from '../../lib/cli.ts';
+import { durationSeconds } from '../../lib/duration.ts';
+import type { LogFormat } from '../../lib/log.ts';
+import { TEMPLATE_NAME } from '../../lib/wire-names.ts';
+import { DEFAULT_STAGING_URL } from './expand/settings.ts';
+
+export interface ControllerArgs {
+  kubeconfig?: string;
+  namespaces?: string;
+  'template-name': string;
+  'cluster-scope': boolean;
+  'staging-url': string;
+  'manage-executor-rbac': boolean;
+  concurrency: number;
+  resync: string;
+  'log-format': LogFormat;
+  'health-address': string;
+}
+
+/** The parser; `start` runs the controller with the parsed flags. */
+export function controllerParser(start: (args: ControllerArgs) => Promise<void>): Argv {
+  return baseParser(
+    'orkestra-controller',
+    '$0 [options]\n\nReconciles ApplicationGroups into Argo Workflows that call the orkestra-helmrelease templates.',
+  )
+    .option('kubeconfig', {
+      ...ANY_STRING,
+      describe: 'kubeconfig file (default: KUBECONFIG, else in-cluster)',
+    })
+    .option('namespaces', {
+      ...ANY_STRING,
+      describe: 'comma-separated namespaces to watch (default: every namespace)',
+    })
+    .option('template-name', {
+      ...ANY_STRING,
+      default: TEMPLATE_NAME,
+      describe: 'the templates Workflows call',
+    })
+    .option('cluster-scope', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'call the ClusterWorkflowTemplate (--no-cluster-scope: the WorkflowTemplate in each group’s namespace)',
+    })
+    .option('staging-url', {
+      ...ANY_STRING,
+      default: DEFAULT_STAGING_URL,
+      describe: 'where subcharts are staged',
+    })
+    .option('manage-executor-rbac', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'create the executor’s ServiceAccount and RoleBinding in each group’s namespace (--no-manage-executor-rbac: expect them)',
+    })
+    .option('concurrency', { type: 'number', default: 4, describe: 'groups reconciled at once' })
+    .option('resync', {
+      ...ANY_STRING,
+      default: '5m',
+      describe: 'how often a group is looked at when nothing changed (its spec.interval wins)',
+    })
+    .option('health-address', {
+      ...ANY_STRING,
+      default: '0.0.0.0:8081',
+      describe: 'where /healthz and /readyz are served (host:port; port 0: any free one)',
+    })
+    .option('log-format', { choices: ['json', 'text'] as const, nargs: 1, default: 'json' as const })
+    .check((args) => {
+      if (!(durationSeconds(args.resync as string) > 0))
+        throw new UsageError(`--resync: "${args.resync}" is not a duration such as 90s or 5m`);
+      if (!(Number(args.concurrency) >= 1)) throw new UsageError('--concurrency must be 1 or more');
+      return true;
+    })
+    .command(
+      '$0',
+      false,
+      () => {},
+      (args) => start(args as unknown as ControllerArgs),
+    );
+}

@@ -1,0 +1,110 @@
+// The controller: informers on ApplicationGroups and on the Workflows Orkestra manages feed one work
+// queue of group keys; each key is reconciled by reconcile-group.ts. Workflow events reach the group
+// that owns the Workflow, so progress shows in status without any polling.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ORKESTRA_GROUP } from '../../lib/api/application-group.ts';
+import type { Workflow } from '../../lib/api/argo.ts';
+import type { Logger } from '../../lib/log.ts';
+import { Labels, MANAGED_BY } from '../../lib/wire-names.ts';
+import type { RenderOptions } from './expand/settings.ts';
+import { reconcileGroup } from './reconcile/reconcile-group.ts';
+import { watchCustomKind } from './runtime/informers.ts';
+import { kubeCalls } from './runtime/kube-calls.ts';
+import { WorkQueue } from './runtime/work-queue.ts';
+
+export interface ControllerConfig {
+  kube: KubeConfig;
+  /** Watch only these namespaces; every namespace when undefined. */
+  namespaces?: readonly string[];
+  render: Pick<RenderOptions, 'templateName' | 'clusterScope' | 'stagingUrl' | 'serviceAccountName'>;
+  manageExecutorAccess: boolean;
+  concurrency: number;
+  resyncMs: number;
+  log: Logger;
+}
+
+export interface RunningController {
+  /** The caches have listed everything once. */
+  synced: () => boolean;
+  stop: () => Promise<void>;
+}
+
+const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace}/${name}`;
+
+export async function startController(config: ControllerConfig): Promise<RunningController> {
+  const { kube, log } = config;
+  const warn = (message: string, fields: Record<string, unknown>) => log.warn(message, fields);
+  let synced = false;
+
+  const workflows = watchCustomKind(
+    kube,
+    { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' },
+    {
+      namespaces: config.namespaces,
+      labelSelector: `${Labels.managedBy}=${MANAGED_BY}`,
+      onChange: (workflow) => {
+        const owner = workflow.metadata?.ownerReferences?.find(
+          (o) => o.kind === 'ApplicationGroup' && o.controller,
+        );
+        if (owner) queue.add(keyOf(workflow.metadata?.namespace, owner.name));
+      },
+      log: warn,
+    },
+  );
+  const calls = kubeCalls(kube, {
+    manageExecutorAccess: config.manageExecutorAccess,
+    workflowsIn: (namespace) => workflows.list(namespace) as unknown as Workflow[],
+    log: warn,
+  });
+  const queue = new WorkQueue(
+    async (key) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      return reconcileGroup(
+        namespace,
+        name,
+        calls,
+        { render: config.render, resyncMs: config.resyncMs },
+        log,
+      );
+    },
+    {
+      concurrency: config.concurrency,
+      baseDelayMs: 500,
+      maxDelayMs: 5 * 60_000,
+      onError: (key, error, retryInMs) =>
+        log.warn('Reconcile failed; retrying', {
+          group: key,
+          retryInMs,
+          error: String((error as Error)?.message ?? error),
+        }),
+    },
+  );
+  const groups = watchCustomKind(
+    kube,
+    { group: ORKESTRA_GROUP, version: 'v1alpha1', plural: 'applicationgroups' },
+    {
+      namespaces: config.namespaces,
+      onChange: (group) => queue.add(keyOf(group.metadata?.namespace, group.metadata?.name)),
+      log: warn,
+    },
+  );
+
+  // The Workflow cache must be complete before the first decision: a group whose running Workflow
+  // is not in the cache yet would look as if it had none.
+  await workflows.start();
+  await groups.start();
+  synced = true;
+  log.info('Controller started', {
+    namespaces: config.namespaces ?? 'all',
+    concurrency: config.concurrency,
+    template: `${config.render.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'}/${config.render.templateName}`,
+  });
+  return {
+    synced: () => synced,
+    stop: async () => {
+      await groups.stop();
+      await workflows.stop();
+      await queue.stop();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// The I/O shell around the pure core: one pass for one group — read it, observe it with the
+// Workflows it owns, perform the one action nextAction picks, write status. Reconcile gets only the
+// key, never the event; the next event (or the requeue) brings the next pass.
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
+import type { ConfigMap } from '../../../lib/api/meta.ts';
+import { durationSeconds } from '../../../lib/duration.ts';
+import type { Logger } from '../../../lib/log.ts';
+import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
+import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
+import type { RenderOptions } from '../expand/settings.ts';
+import type { Processed } from '../runtime/work-queue.ts';
+import { type Action, nextAction } from './next-action.ts';
+import { FINALIZER, type GroupState, observeGroup } from './state.ts';
+import { groupStatus } from './status.ts';
+
+/** What a pass needs from the cluster, one function each. */
+export interface ClusterCalls {
+  /** The group as the API server has it now (not a cache: finalizers must not be decided on stale data). */
+  readGroup: (namespace: string, name: string) => Promise<ApplicationGroup | undefined>;
+  /** The Workflows in the group's namespace that Orkestra manages (the informer's cache). */
+  workflowsIn: (namespace: string) => readonly Workflow[];
+  /** Sets the group's finalizers, failing if the group changed since it was read. */
+  setFinalizers: (group: ApplicationGroup, finalizers: string[]) => Promise<void>;
+  /** Creates an object; one that already exists (a deterministic name) counts as created. */
+  createObject: (object: Workflow | ConfigMap) => Promise<'created' | 'exists'>;
+  stopWorkflow: (namespace: string, name: string) => Promise<void>;
+  writeStatus: (group: ApplicationGroup, status: NonNullable<ApplicationGroup['status']>) => Promise<void>;
+  /** Makes the namespace able to run executor steps (ServiceAccount, RoleBinding), or says what is missing. */
+  ensureExecutorAccess: (namespace: string) => Promise<void>;
+  recordEvent: (
+    group: ApplicationGroup,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ) => Promise<void>;
+  now: () => string;
+}
+
+export interface ReconcileSettings {
+  render: RenderOptions;
+  /** How often a group that needs nothing is looked at again (its spec.interval overrides it). */
+  resyncMs: number;
+}
+
+/** A group whose spec has a cycle cannot be ordered: its releases are all deleted at once. */
+function withoutDependencies(group: ApplicationGroup): ApplicationGroup {
+  return {
+    ...group,
+    spec: {
+      ...group.spec,
+      applications: group.spec.applications.map((app) => ({
+        ...app,
+        dependencies: [],
+        spec: { ...app.spec, subcharts: app.spec.subcharts?.map((s) => ({ ...s, dependencies: [] })) },
+      })),
+    },
+  };
+}
+
+async function perform(
+  action: Action,
+  state: GroupState,
+  calls: ClusterCalls,
+  settings: ReconcileSettings,
+  log: Logger,
+) {
+  const group = state.group;
+  const namespace = group.metadata.namespace as string;
+  switch (action.type) {
+    case 'AddFinalizer':
+      await calls.setFinalizers(group, [...(group.metadata.finalizers ?? []), FINALIZER]);
+      log.info('Added finalizer');
+      return;
+    case 'RemoveFinalizer':
+      await calls.setFinalizers(
+        group,
+        (group.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      );
+      log.info('Removed finalizer: every release is uninstalled');
+      await calls.recordEvent(group, 'Normal', 'Uninstalled', 'Every release of the group is uninstalled');
+      return;
+    case 'StopWorkflow':
+      await calls.stopWorkflow(namespace, action.name);
+      log.info('Stopping Workflow', { workflow: action.name, why: action.why });
+      await calls.recordEvent(group, 'Normal', 'Stopping', `Stopping Workflow ${action.name}: ${action.why}`);
+      return;
+    case 'CreateWorkflow': {
+      const options = { ...settings.render, namespace, bundles: 'auto' as const };
+      const rendered =
+        action.workflow === 'forward'
+          ? renderForwardWorkflow(group, options)
+          : renderReverseWorkflow(state.problems.length > 0 ? withoutDependencies(group) : group, options);
+      await calls.ensureExecutorAccess(namespace);
+      for (const configMap of rendered.configMaps) await calls.createObject(configMap);
+      const created = await calls.createObject(rendered.workflow);
+      const name = rendered.workflow.metadata.name as string;
+      log.info(`${created === 'created' ? 'Created' : 'Found'} ${action.workflow} Workflow`, {
+        workflow: name,
+        bundles: rendered.configMaps.length,
+      });
+      if (created === 'created') {
+        const what = action.workflow === 'forward' ? 'roll out' : 'uninstall';
+        await calls.recordEvent(
+          group,
+          'Normal',
+          'WorkflowCreated',
+          `Created Workflow ${name} to ${what} generation ${state.generation}`,
+        );
+      }
+      return;
+    }
+    case 'Wait':
+      return;
+  }
+}
+
+/** One pass for the group `namespace/name`; throws to be retried with backoff. */
+export async function reconcileGroup(
+  namespace: string,
+  name: string,
+  calls: ClusterCalls,
+  settings: ReconcileSettings,
+  baseLog: Logger,
+): Promise<Processed> {
+  const group = await calls.readGroup(namespace, name);
+  if (!group) return undefined;
+  const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
+  const state = observeGroup(group, calls.workflowsIn(namespace));
+  const action = nextAction(state);
+  log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
+  await perform(action, state, calls, settings, log);
+
+  // A group that is gone, or was only waiting for its finalizer to go, needs no status.
+  if (action.type === 'RemoveFinalizer' || (state.deleting && !state.hasFinalizer)) return undefined;
+  const status = groupStatus(state, calls.now());
+  const before = group.status?.conditions?.find((c) => c.type === 'Ready');
+  const after = status.conditions?.find((c) => c.type === 'Ready');
+  if (JSON.stringify(status) !== JSON.stringify(group.status ?? {})) {
+    await calls.writeStatus(group, status);
+    if (after && (after.reason !== before?.reason || after.status !== before?.status)) {
+      const warning = after.status === 'False' && after.reason !== 'Deleting';
+      await calls.recordEvent(group, warning ? 'Warning' : 'Normal', after.reason, after.message);
+    }
+  }
+  const interval = group.spec.interval ? durationSeconds(group.spec.interval) * 1000 : Number.NaN;
+  return { requeueAfterMs: interval > 0 ? interval : settings.resyncMs };
+}

@@ -1,0 +1,87 @@
+// Informers (client-node's list-then-watch caches) over one kind, in every namespace or in a list of
+// them. client-node lists again by itself on 410 Gone; on any other error its watch stops, so it is
+// started again after a backoff (1 s doubling to 30 s, reset when it connects).
+import {
+  CustomObjectsApi,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  makeInformer,
+  type ObjectCache,
+} from '@kubernetes/client-node';
+
+export interface CustomKind {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+export interface WatchedKind<T extends KubernetesObject> {
+  /** Cached objects of a namespace. */
+  list: (namespace: string) => T[];
+  /** Resolves once every informer has listed (the cache is complete). */
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+export interface WatchOptions<T extends KubernetesObject> {
+  /** Every namespace when undefined. */
+  namespaces?: readonly string[];
+  labelSelector?: string;
+  /** Called for every add, update and delete (reconcile gets the key, never the event). */
+  onChange: (object: T) => void;
+  log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+const MIN_RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+
+export function watchCustomKind<T extends KubernetesObject>(
+  kube: KubeConfig,
+  kind: CustomKind,
+  options: WatchOptions<T>,
+): WatchedKind<T> {
+  const api = kube.makeApiClient(CustomObjectsApi);
+  const scopes = options.namespaces ?? [undefined];
+  let stopped = false;
+  const informers = scopes.map((namespace) => {
+    const path = `/apis/${kind.group}/${kind.version}${namespace ? `/namespaces/${namespace}` : ''}/${kind.plural}`;
+    const list = () =>
+      (namespace
+        ? api.listNamespacedCustomObject({ ...kind, namespace, labelSelector: options.labelSelector })
+        : api.listClusterCustomObject({ ...kind, labelSelector: options.labelSelector })) as Promise<
+        KubernetesListObject<T>
+      >;
+    const informer: Informer<T> & ObjectCache<T> = makeInformer(kube, path, list, options.labelSelector);
+    for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, options.onChange);
+    let delay = MIN_RESTART_MS;
+    informer.on('connect', () => {
+      delay = MIN_RESTART_MS;
+    });
+    informer.on('error', (error) => {
+      if (stopped) return;
+      options.log(`Watch of ${path} failed; starting it again`, { inMs: delay, error: String(error) });
+      const timer = setTimeout(() => {
+        if (!stopped) informer.start().catch(() => {});
+      }, delay);
+      timer.unref();
+      delay = Math.min(delay * 2, MAX_RESTART_MS);
+    });
+    return { namespace, informer };
+  });
+
+  return {
+    list: (namespace) =>
+      informers.flatMap(({ namespace: scope, informer }) =>
+        scope === undefined || scope === namespace ? informer.list(namespace) : [],
+      ),
+    start: async () => {
+      await Promise.all(informers.map(({ informer }) => informer.start()));
+    },
+    stop: async () => {
+      stopped = true;
+      await Promise.all(informers.map(({ informer }) => informer.stop()));
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// The reconciler's ClusterCalls on @kubernetes/client-node: each a thin call, no decisions.
+import { randomBytes } from 'node:crypto';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import {
+  APPLICATION_GROUP_API_VERSION,
+  APPLICATION_GROUP_KIND,
+  type ApplicationGroup,
+  ORKESTRA_GROUP,
+} from '../../../lib/api/application-group.ts';
+import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
+import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
+
+const GROUPS = { group: ORKESTRA_GROUP, version: 'v1alpha1', plural: 'applicationgroups' };
+const WORKFLOWS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+const statusOf = (error: unknown) => (error as { code?: unknown })?.code;
+
+/** The ClusterRole (installed with the chart) that the executor's RoleBinding in each namespace refers to. */
+export const EXECUTOR_CLUSTER_ROLE = 'orkestra-executor';
+
+/** A namespace's executor access does not exist and the controller may not create it. */
+export class ExecutorAccessMissingError extends Error {}
+
+export interface KubeCallsOptions {
+  /** Create the executor's ServiceAccount and RoleBinding in each namespace (else only check them). */
+  manageExecutorAccess: boolean;
+  /** Only these namespaces' Workflows (the informer's cache). */
+  workflowsIn: ClusterCalls['workflowsIn'];
+  log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterCalls {
+  const custom = kube.makeApiClient(CustomObjectsApi);
+  const core = kube.makeApiClient(CoreV1Api);
+  const objects = KubernetesObjectApi.makeApiClient(kube);
+  /** Namespaces this process has made ready for executor steps. */
+  const ready = new Set<string>();
+
+  const apply = (object: KubernetesObject) =>
+    objects.patch(object, undefined, undefined, FieldManager.controller, true, PatchStrategy.ServerSideApply);
+
+  return {
+    readGroup: async (namespace, name) => {
+      try {
+        return (await custom.getNamespacedCustomObject({ ...GROUPS, namespace, name })) as ApplicationGroup;
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+
+    workflowsIn: options.workflowsIn,
+
+    // resourceVersion in a merge patch is a precondition: a group changed since it was read is
+    // not patched (409), and the pass runs again on fresh data.
+    setFinalizers: async (group, finalizers) => {
+      await custom.patchNamespacedCustomObject(
+        {
+          ...GROUPS,
+          namespace: group.metadata.namespace as string,
+          name: group.metadata.name as string,
+          body: { metadata: { finalizers, resourceVersion: group.metadata.resourceVersion } },
+        },
+        mergePatch,
+      );
+    },
+
+    createObject: async (object) => {
+      try {
+        await objects.create(object as KubernetesObject);
+        return 'created';
+      } catch (error) {
+        if (statusOf(error) === 409) return 'exists';
+        throw error;
+      }
+    },
+
+    stopWorkflow: async (namespace, name) => {
+      await custom.patchNamespacedCustomObject(
+        { ...WORKFLOWS, namespace, name, body: { spec: { shutdown: 'Stop' } } },
+        mergePatch,
+      );
+    },
+
+    writeStatus: async (group, status) => {
+      await custom.patchNamespacedCustomObjectStatus(
+        {
+          ...GROUPS,
+          namespace: group.metadata.namespace as string,
+          name: group.metadata.name as string,
+          body: { status },
+        },
+        mergePatch,
+      );
+    },
+
+    ensureExecutorAccess: async (namespace) => {
+      if (ready.has(namespace)) return;
+      const labels = { [Labels.managedBy]: MANAGED_BY };
+      if (options.manageExecutorAccess) {
+        await apply({
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: EXECUTOR_SERVICE_ACCOUNT, namespace, labels },
+        });
+        await apply({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: EXECUTOR_SERVICE_ACCOUNT, namespace, labels },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: EXECUTOR_CLUSTER_ROLE,
+          },
+          subjects: [{ kind: 'ServiceAccount', name: EXECUTOR_SERVICE_ACCOUNT, namespace }],
+        } as KubernetesObject);
+      } else {
+        try {
+          await core.readNamespacedServiceAccount({ name: EXECUTOR_SERVICE_ACCOUNT, namespace });
+        } catch (error) {
+          if (statusOf(error) !== 404) throw error;
+          throw new ExecutorAccessMissingError(
+            `ServiceAccount ${namespace}/${EXECUTOR_SERVICE_ACCOUNT} does not exist, and the controller does not create it (--manage-executor-rbac=false)`,
+          );
+        }
+      }
+      ready.add(namespace);
+    },
+
+    // Events are a courtesy: one that cannot be written is logged, never fails the pass.
+    recordEvent: async (group, type, reason, message) => {
+      const now = new Date();
+      try {
+        await core.createNamespacedEvent({
+          namespace: group.metadata.namespace as string,
+          body: {
+            metadata: { name: `${group.metadata.name}.${randomBytes(8).toString('hex')}` },
+            involvedObject: {
+              apiVersion: APPLICATION_GROUP_API_VERSION,
+              kind: APPLICATION_GROUP_KIND,
+              name: group.metadata.name,
+              namespace: group.metadata.namespace,
+              uid: group.metadata.uid,
+              resourceVersion: group.metadata.resourceVersion,
+            },
+            type,
+            reason,
+            message: message.slice(0, 1024),
+            source: { component: FieldManager.controller },
+            reportingComponent: FieldManager.controller,
+            reportingInstance: FieldManager.controller,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        });
+      } catch (error) {
+        options.log('Could not record an Event', { reason, error: String(error) });
+      }
+    },
+
+    now: () => new Date().toISOString(),
+  };
+}

@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { stringify } from 'yaml';
 import { podFolder } from '../cluster/kubelet/kubelet.ts';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
-import { type Kube, type Obj, waitForObject } from '../integration/kube.ts';
+import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
 
 export const WORKFLOW = 'argoproj.io/v1alpha1';
 
@@ -191,6 +191,40 @@ export async function argoSubmitApply(
   ]);
   if (submitted.code !== 0) throw new Error(`argo submit exited ${submitted.code}: ${submitted.stderr}`);
   return workflowFinished(kube, namespace, submitted.stdout.trim().split('\n')[0] as string);
+}
+
+/** Records HelmRelease watch events in a namespace, in the API server's order. */
+export async function recordHelmReleaseEvents(namespace: string) {
+  const events: Array<{ type: string; name: string; ready: boolean }> = [];
+  const watch = await watchEvents(
+    `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
+    {},
+    (type, object) => {
+      const ready = condition(object, 'Ready');
+      events.push({
+        type,
+        name: object.metadata?.name as string,
+        ready: ready?.status === 'True' && object.status?.observedGeneration === object.metadata?.generation,
+      });
+    },
+  );
+  return { events, stop: watch.stop };
+}
+
+/**
+ * Whether, in the recorded events, `later` was created only after `earlier` was Ready (watch order:
+ * the API server's own order of changes, not clocks). Undefined when all is well, else why not.
+ */
+export function createdAfterReady(
+  events: ReadonlyArray<{ type: string; name: string; ready: boolean }>,
+  earlier: string,
+  later: string,
+): string | undefined {
+  const added = events.findIndex((e) => e.type === 'ADDED' && e.name === later);
+  const readyAt = events.findIndex((e) => e.name === earlier && e.ready);
+  if (added < 0) return `${later} was never created`;
+  if (readyAt < 0) return `${earlier} was never Ready`;
+  return readyAt < added ? undefined : `${later} was created before ${earlier} was Ready`;
 }
 
 /** Runs a real CLI (argo, kubectl) against the test cluster. */

@@ -23,11 +23,13 @@ import {
   argoSubmitApply,
   attempts,
   containerLog,
+  createdAfterReady,
   dagWorkflow,
   describeWorkflow,
   fixtureSource,
   podKubeconfig,
   podOf,
+  recordHelmReleaseEvents,
   result,
   run,
   runWorkflow,
@@ -135,24 +137,6 @@ async function mainTerminated(namespace: string, podName: string): Promise<{ exi
   return pod.status.containerStatuses.find((c: { name: string }) => c.name === 'main').state.terminated;
 }
 
-/** Records HelmRelease watch events in a namespace, in the API server's order. */
-async function recordHelmReleaseEvents(namespace: string) {
-  const events: Array<{ type: string; name: string; ready: boolean }> = [];
-  const watch = await watchEvents(
-    `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
-    {},
-    (type, object) => {
-      const ready = condition(object, 'Ready');
-      events.push({
-        type,
-        name: object.metadata?.name as string,
-        ready: ready?.status === 'True' && object.status?.observedGeneration === object.metadata?.generation,
-      });
-    },
-  );
-  return { events, stop: watch.stop };
-}
-
 describe('a hand-written Workflow calling the templates (templateRef)', () => {
   it(`runs the README's Workflow in namespace ${TEMPLATES_NAMESPACE}, submitted with kubectl create`, async () => {
     // Given the namespace the control plane prepared as the chart does, and the README's Workflow
@@ -221,14 +205,7 @@ describe('a hand-written Workflow calling the templates (templateRef)', () => {
         ['first', 'second'],
         ['second', 'third'],
       ] as const) {
-        const added = events.findIndex((e) => e.type === 'ADDED' && e.name === after);
-        const readyAt = events.findIndex((e) => e.name === before && e.ready);
-        expect(added, JSON.stringify(events)).toBeGreaterThan(-1);
-        expect(readyAt, JSON.stringify(events)).toBeGreaterThan(-1);
-        expect(
-          readyAt,
-          `${before} Ready before ${after} was created: ${JSON.stringify(events)}`,
-        ).toBeLessThan(added);
+        expect(createdAfterReady(events, before, after), JSON.stringify(events)).toBeUndefined();
         // …and so are the creation times (whole seconds) and the Argo nodes' times.
         const earlier = (await kube.get(HR, 'HelmRelease', namespace, before)) as Obj;
         const later = (await kube.get(HR, 'HelmRelease', namespace, after)) as Obj;

@@ -417,6 +417,8 @@ describe('orkestra-executor rollback and delete', () => {
     expect(await kube.get(HR, 'HelmRelease', namespace, 'doomed')).toBeUndefined();
     expect(await kube.get('v1', 'ConfigMap', namespace, 'doomed-config')).toBeUndefined();
     expect(await kube.get('v1', 'Secret', namespace, 'sh.helm.release.v1.doomed.v1')).toBeUndefined();
+    // Nothing is left to roll back to: apply's record goes with the release.
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'orkestra-previous-doomed')).toBeUndefined();
   });
 
   it('delete of a HelmRelease that does not exist succeeds', async () => {

@@ -1,9 +1,10 @@
-import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { HELM_RELEASE_API_VERSION } from '../../../lib/api/flux.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { TimedOutError } from '../errors.ts';
 import { helmReleaseFeed } from '../helm-release-feed.ts';
 import { callCluster, statusOf } from '../kube-errors.ts';
+import { previousRecordName } from '../previous-record.ts';
 import { watchUntil } from '../watch-until.ts';
 
 /**
@@ -48,4 +49,28 @@ export async function deleteHelmRelease(
     name,
     namespace,
   };
+}
+
+/**
+ * The `delete` action: uninstalls the HelmRelease, then removes apply's record of what it replaced
+ * (after an uninstall there is nothing to roll back to, and the record would outlive its group).
+ * Rollback's own delete keeps the record, so that rolling back twice stays safe.
+ */
+export async function uninstallHelmRelease(
+  context: ActionContext,
+  namespace: string,
+  name: string,
+): Promise<Outcome> {
+  const outcome = await deleteHelmRelease(context, namespace, name);
+  const record = previousRecordName(name);
+  const api = context.kube.makeApiClient(CoreV1Api);
+  try {
+    await callCluster(context, `Deleting ConfigMap ${namespace}/${record}`, () =>
+      api.deleteNamespacedConfigMap({ name: record, namespace }),
+    );
+    context.log.info('Deleted the record of the previous HelmRelease', { record: `${namespace}/${record}` });
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+  return outcome;
 }

@@ -57,6 +57,6 @@ export const rollbackCommand = releaseCommand(
 
 export const deleteCommand = releaseCommand(
   'delete',
-  'Delete a HelmRelease and wait until helm-controller has uninstalled it',
-  async () => (await import('../actions/delete.ts')).deleteHelmRelease,
+  'Delete a HelmRelease, wait until helm-controller has uninstalled it, and drop its rollback record',
+  async () => (await import('../actions/delete.ts')).uninstallHelmRelease,
 );

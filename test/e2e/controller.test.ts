@@ -1,0 +1,290 @@
+// orkestra-controller on the real control plane: `kubectl apply` of an ApplicationGroup rolls it out
+// through Argo and Flux, deletion uninstalls it in reverse, and status says what happened. The
+// controller runs as the chart runs it: the built bundle, its own ServiceAccount, every namespace.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { REPO_ROOT } from '../cluster/components.ts';
+import { ensureTools } from '../cluster/tools.ts';
+import { waitFor } from '../cluster/wait.ts';
+import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
+import { createdAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
+
+const AG = 'orkestra.azure.microsoft.com/v1alpha1';
+const HR = 'helm.toolkit.fluxcd.io/v2';
+let kube: Kube;
+
+beforeAll(() => {
+  kube = connect(inject('kubeconfig'));
+});
+
+type App = { name: string; dependencies?: string[]; chart?: string; version?: string; release?: object };
+
+/** A group in `namespace` of fixture charts (configmap-app 1.0.0 unless said otherwise). */
+function group(namespace: string, name: string, apps: App[]): Obj {
+  return {
+    apiVersion: AG,
+    kind: 'ApplicationGroup',
+    metadata: { name, namespace },
+    spec: {
+      applications: apps.map((app) => ({
+        name: app.name,
+        dependencies: app.dependencies ?? [],
+        spec: {
+          chart: {
+            url: inject('chartsUrl'),
+            name: app.chart ?? 'configmap-app',
+            version: app.version ?? '1.0.0',
+          },
+          release: { targetNamespace: namespace, ...app.release },
+        },
+      })),
+    },
+  } as Obj;
+}
+
+/** `kubectl apply -f -` with the real kubectl, as a user would. */
+async function kubectlApply(object: Obj): Promise<void> {
+  const file = join(inject('kubeletDir'), `${object.metadata?.namespace}-${object.metadata?.name}.yaml`);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(file, stringify(object));
+  const applied = await run(ensureTools().kubectl, ['apply', '-f', file]);
+  expect(applied.code, applied.stderr).toBe(0);
+}
+
+/** `kubectl wait --for=condition=Ready ag/NAME`, as the README tells users. */
+async function kubectlWaitReady(namespace: string, name: string, timeout = '150s') {
+  return run(ensureTools().kubectl, [
+    'wait',
+    '-n',
+    namespace,
+    '--for=condition=Ready',
+    `ag/${name}`,
+    `--timeout=${timeout}`,
+  ]);
+}
+
+const readyCondition = (g: Obj) => condition(g, 'Ready');
+
+describe('kubectl apply of an ApplicationGroup', () => {
+  it('rolls out four applications (a chain and a fan-in) in dependency order, then Ready=True', async () => {
+    const namespace = await kube.createNamespace('e2e-ag');
+    const recorder = await recordHelmReleaseEvents(namespace);
+    try {
+      // Given a → b → d and c → d, in a namespace nobody prepared for Orkestra
+      await kubectlApply(
+        group(namespace, 'shop', [
+          { name: 'a' },
+          { name: 'b', dependencies: ['a'] },
+          { name: 'c' },
+          { name: 'd', dependencies: ['b', 'c'], version: '2.0.0' },
+        ]),
+      );
+      // When the controller has rolled it out
+      const waited = await kubectlWaitReady(namespace, 'shop');
+      expect(waited.code, waited.stderr).toBe(0);
+      // Then every HelmRelease was created only after those it depends on were Ready
+      for (const [before, after] of [
+        ['a', 'b'],
+        ['b', 'd'],
+        ['c', 'd'],
+      ] as const) {
+        expect(
+          createdAfterReady(recorder.events, before, after),
+          JSON.stringify(recorder.events),
+        ).toBeUndefined();
+      }
+    } finally {
+      recorder.stop();
+    }
+    // And status says so, per application, with the chart versions installed
+    const shop = (await kube.get(AG, 'ApplicationGroup', namespace, 'shop')) as Obj;
+    expect(readyCondition(shop)).toMatchObject({
+      status: 'True',
+      reason: 'Succeeded',
+      message: 'All 4 applications are ready (Workflow shop-g1-forward)',
+    });
+    expect(shop.status.observedGeneration).toBe(shop.metadata?.generation);
+    expect(shop.status.lastSucceededGeneration).toBe(shop.metadata?.generation);
+    expect(shop.status.workflow).toEqual({ name: 'shop-g1-forward', type: 'forward', phase: 'Succeeded' });
+    expect(
+      shop.status.applications.map((a: { name: string; phase: string; version: string }) => [
+        a.name,
+        a.phase,
+        a.version,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['a', 'Succeeded', '1.0.0'],
+        ['b', 'Succeeded', '1.0.0'],
+        ['c', 'Succeeded', '1.0.0'],
+        ['d', 'Succeeded', '2.0.0'],
+      ]),
+    );
+    // The Workflow is the group's: owned by it, labelled, calling the ClusterWorkflowTemplate.
+    const workflow = (await kube.get(WORKFLOW, 'Workflow', namespace, 'shop-g1-forward')) as Obj;
+    expect(workflow.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'ApplicationGroup',
+      name: 'shop',
+      uid: shop.metadata?.uid,
+    });
+    expect(workflow.spec.templates[0].dag.tasks[0].templateRef).toMatchObject({ clusterScope: true });
+    expect((await kube.get('v1', 'ConfigMap', namespace, 'd-config'))?.data?.chartVersion).toBe('2.0.0');
+  });
+
+  it('a cycle (which the CRD cannot see) → Stalled=True naming the cycle, and no Workflow', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-cycle');
+    await kubectlApply(
+      group(namespace, 'loop', [
+        { name: 'a', dependencies: ['c'] },
+        { name: 'b', dependencies: ['a'] },
+        { name: 'c', dependencies: ['b'] },
+      ]),
+    );
+    const stalled = await waitForObject(kube, [AG, 'ApplicationGroup', namespace, 'loop'], 'Stalled', (g) =>
+      Boolean(condition(g, 'Stalled')),
+    );
+    expect(condition(stalled, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'InvalidSpec',
+      message: 'The spec is invalid: spec.applications: dependency cycle: a → c → b → a',
+    });
+    expect(readyCondition(stalled)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect((await kube.objects.list(WORKFLOW, 'Workflow', namespace)).items).toEqual([]);
+    expect(stalled.metadata?.finalizers ?? []).toEqual([]);
+  });
+
+  it('rolls out the original Orkestra bookinfo sample (subcharts removed, charts from the fixture repository)', async () => {
+    const namespace = await kube.createNamespace('e2e-bookinfo');
+    const sample = parse(readFileSync(join(REPO_ROOT, 'examples/bookinfo.yaml'), 'utf8')) as Obj;
+    sample.metadata = { ...sample.metadata, namespace };
+    for (const app of sample.spec.applications) {
+      app.spec.chart.url = inject('chartsUrl');
+      delete app.spec.subcharts;
+    }
+    await kubectlApply(sample);
+    const waited = await kubectlWaitReady(namespace, 'bookinfo');
+    expect(waited.code, waited.stderr).toBe(0);
+    const bookinfo = (await kube.get(AG, 'ApplicationGroup', namespace, 'bookinfo')) as Obj;
+    expect(
+      bookinfo.status.applications.map((a: { name: string; version: string }) => [a.name, a.version]),
+    ).toEqual([
+      ['ambassador', '6.6.0'],
+      ['bookinfo', '1.0.0'],
+    ]);
+    expect((await kube.get('v1', 'ConfigMap', 'ambassador', 'ambassador-config'))?.data?.serviceType).toBe(
+      'ClusterIP',
+    );
+  });
+});
+
+describe('kubectl delete of an ApplicationGroup', () => {
+  it('uninstalls a Ready group dependents first (watch order), then the group is gone', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-delete');
+    await kubectlApply(
+      group(namespace, 'chain', [
+        { name: 'first' },
+        { name: 'second', dependencies: ['first'] },
+        { name: 'third', dependencies: ['second'] },
+      ]),
+    );
+    expect((await kubectlWaitReady(namespace, 'chain')).code).toBe(0);
+    const deletions: string[] = [];
+    const watch = await watchEvents(
+      `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
+      {},
+      (type, object) => {
+        if (type === 'DELETED') deletions.push(object.metadata?.name as string);
+      },
+    );
+    try {
+      const deleted = await run(ensureTools().kubectl, [
+        'delete',
+        '-n',
+        namespace,
+        'ag/chain',
+        '--timeout=150s',
+      ]);
+      expect(deleted.code, deleted.stderr).toBe(0);
+    } finally {
+      watch.stop();
+    }
+    expect(deletions).toEqual(['third', 'second', 'first']);
+    expect(await kube.get(AG, 'ApplicationGroup', namespace, 'chain')).toBeUndefined();
+    for (const name of ['first', 'second', 'third']) {
+      expect(await kube.get('v1', 'ConfigMap', namespace, `${name}-config`)).toBeUndefined();
+      expect(await kube.get('v1', 'Secret', namespace, `sh.helm.release.v1.${name}.v1`)).toBeUndefined();
+      expect(await kube.get('v1', 'ConfigMap', namespace, `orkestra-previous-${name}`)).toBeUndefined();
+    }
+  });
+
+  it('while its forward Workflow runs: stops it, uninstalls everything, and the group is gone', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-stop');
+    // `stuck` never becomes ready (a Deployment nothing runs): its step waits until deleted.
+    await kubectlApply(
+      group(namespace, 'busy', [
+        { name: 'first' },
+        { name: 'stuck', dependencies: ['first'], chart: 'never-ready', release: { timeout: '20s' } },
+      ]),
+    );
+    await waitForObject(kube, [HR, 'HelmRelease', namespace, 'stuck'], 'to be created', () => true);
+    const running = (await kube.get(WORKFLOW, 'Workflow', namespace, 'busy-g1-forward')) as Obj;
+    expect(running.status?.phase).toBe('Running');
+
+    const deleted = await run(ensureTools().kubectl, [
+      'delete',
+      '-n',
+      namespace,
+      'ag/busy',
+      '--timeout=170s',
+    ]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    // The rollout was stopped, not left to run on (the Workflow went with the group, so the
+    // controller's Event says it).
+    const events = await kube.objects.list('v1', 'Event', namespace);
+    expect(events.items.map((e) => (e as Obj & { reason: string }).reason)).toContain('Stopping');
+    expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
+    expect(await kube.get('v1', 'ConfigMap', namespace, 'first-config')).toBeUndefined();
+  });
+
+  it('finishes when someone deletes the reverse Workflow mid-way: the controller creates it again', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-reverse');
+    await kubectlApply(
+      group(namespace, 'chain', [
+        { name: 'first' },
+        { name: 'second', dependencies: ['first'] },
+        { name: 'third', dependencies: ['second'] },
+      ]),
+    );
+    expect((await kubectlWaitReady(namespace, 'chain')).code).toBe(0);
+    const seen: Array<{ type: string; uid: string }> = [];
+    const watch = await watchEvents(
+      `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`,
+      {},
+      (type, object) => {
+        if (object.metadata?.labels?.['orkestra.azure.microsoft.com/workflow-type'] === 'reverse')
+          seen.push({ type, uid: object.metadata?.uid as string });
+      },
+    );
+    try {
+      await kube.remove(AG, 'ApplicationGroup', namespace, 'chain');
+      // When the reverse Workflow appears, someone deletes it at once.
+      const first = await waitFor('the reverse Workflow', () => seen.find((e) => e.type === 'ADDED'), {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      });
+      const reverse = (await kube.objects.list(WORKFLOW, 'Workflow', namespace)).items.find(
+        (w) => w.metadata?.uid === first.uid,
+      );
+      await kube.remove(WORKFLOW, 'Workflow', namespace, reverse?.metadata?.name as string);
+      // Then the group is gone all the same, through a second reverse Workflow.
+      await waitForGone(kube, [AG, 'ApplicationGroup', namespace, 'chain'], 150_000);
+    } finally {
+      watch.stop();
+    }
+    const created = new Set(seen.filter((e) => e.type === 'ADDED').map((e) => e.uid));
+    expect(created.size, JSON.stringify(seen)).toBe(2);
+    expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
+  });
+});

@@ -179,17 +179,23 @@ describe('kubectl apply of an ApplicationGroup', () => {
   });
 });
 
+/** Given a group `chain` (first → second → third) that is Ready, in a new namespace. */
+async function readyChain(prefix: string): Promise<string> {
+  const namespace = await kube.createNamespace(prefix);
+  await kubectlApply(
+    group(namespace, 'chain', [
+      { name: 'first' },
+      { name: 'second', dependencies: ['first'] },
+      { name: 'third', dependencies: ['second'] },
+    ]),
+  );
+  expect((await kubectlWaitReady(namespace, 'chain')).code).toBe(0);
+  return namespace;
+}
+
 describe('kubectl delete of an ApplicationGroup', () => {
   it('uninstalls a Ready group dependents first (watch order), then the group is gone', async () => {
-    const namespace = await kube.createNamespace('e2e-ag-delete');
-    await kubectlApply(
-      group(namespace, 'chain', [
-        { name: 'first' },
-        { name: 'second', dependencies: ['first'] },
-        { name: 'third', dependencies: ['second'] },
-      ]),
-    );
-    expect((await kubectlWaitReady(namespace, 'chain')).code).toBe(0);
+    const namespace = await readyChain('e2e-ag-delete');
     const deletions: string[] = [];
     const watch = await watchEvents(
       `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
@@ -249,15 +255,7 @@ describe('kubectl delete of an ApplicationGroup', () => {
   });
 
   it('finishes when someone deletes the reverse Workflow mid-way: the controller creates it again', async () => {
-    const namespace = await kube.createNamespace('e2e-ag-reverse');
-    await kubectlApply(
-      group(namespace, 'chain', [
-        { name: 'first' },
-        { name: 'second', dependencies: ['first'] },
-        { name: 'third', dependencies: ['second'] },
-      ]),
-    );
-    expect((await kubectlWaitReady(namespace, 'chain')).code).toBe(0);
+    const namespace = await readyChain('e2e-ag-reverse');
     const seen: Array<{ type: string; uid: string }> = [];
     const watch = await watchEvents(
       `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`,

@@ -1,33 +1,37 @@
 import { CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { HelmRelease } from '../../lib/api/flux.ts';
+import type { ChartSourceObject, ChartSourceRef } from '../../lib/helm-release/chart-source.ts';
+import { SOURCE_GROUP } from '../../lib/helm-release/chart-source.ts';
 import type { ObjectFeed } from './watch-until.ts';
 
-const GROUP = 'helm.toolkit.fluxcd.io';
-const VERSION = 'v2';
-const PLURAL = 'helmreleases';
+interface Kind {
+  group: string;
+  version: string;
+  plural: string;
+}
 
-/** Reads and watches one HelmRelease by name (a field-selected list and watch, so absence is visible too). */
-export function helmReleaseFeed(kube: KubeConfig, namespace: string, name: string): ObjectFeed<HelmRelease> {
+/** Reads and watches one custom object by name (a field-selected list and watch, so absence is visible too). */
+export function customObjectFeed<T>(
+  kube: KubeConfig,
+  kind: Kind,
+  namespace: string,
+  name: string,
+  describe: string,
+): ObjectFeed<T> {
   const api = kube.makeApiClient(CustomObjectsApi);
   const fieldSelector = `metadata.name=${name}`;
   return {
-    describe: `HelmRelease ${namespace}/${name}`,
+    describe,
     read: async () => {
-      const list = await api.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        fieldSelector,
-      });
+      const list = await api.listNamespacedCustomObject({ ...kind, namespace, fieldSelector });
       return {
-        object: list.items?.[0] as HelmRelease | undefined,
+        object: list.items?.[0] as T | undefined,
         resourceVersion: list.metadata?.resourceVersion as string,
       };
     },
     watch: async (resourceVersion, onEvent, onEnd) => {
       const controller = await new Watch(kube).watch(
-        `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
+        `/apis/${kind.group}/${kind.version}/namespaces/${namespace}/${kind.plural}`,
         { fieldSelector, resourceVersion, allowWatchBookmarks: true },
         (type, object) => {
           if (type !== 'BOOKMARK') onEvent(type, object);
@@ -37,4 +41,25 @@ export function helmReleaseFeed(kube: KubeConfig, namespace: string, name: strin
       return { stop: () => controller.abort() };
     },
   };
+}
+
+export function helmReleaseFeed(kube: KubeConfig, namespace: string, name: string): ObjectFeed<HelmRelease> {
+  return customObjectFeed(
+    kube,
+    { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' },
+    namespace,
+    name,
+    `HelmRelease ${namespace}/${name}`,
+  );
+}
+
+/** The HelmChart or OCIRepository a HelmRelease takes its chart from. */
+export function chartSourceFeed(kube: KubeConfig, ref: ChartSourceRef): ObjectFeed<ChartSourceObject> {
+  return customObjectFeed(
+    kube,
+    { group: SOURCE_GROUP, version: 'v1', plural: ref.plural },
+    ref.namespace,
+    ref.name,
+    `${ref.kind} ${ref.namespace}/${ref.name}`,
+  );
 }

@@ -133,6 +133,38 @@ describe('kubectl apply of an ApplicationGroup', () => {
     expect((await kube.get('v1', 'ConfigMap', namespace, 'd-config'))?.data?.chartVersion).toBe('2.0.0');
   });
 
+  it('a chart version that does not exist → Ready=False naming that application, long before its timeout', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-missing');
+    // The step of `missing` may take 30 minutes (its release timeout): the failure must come from
+    // source-controller giving up, not from waiting that out.
+    await kubectlApply(
+      group(namespace, 'broken', [
+        { name: 'first' },
+        { name: 'missing', dependencies: ['first'], version: '9.9.9', release: { timeout: '30m' } },
+        { name: 'after', dependencies: ['missing'] },
+      ]),
+    );
+    const failed = await waitForObject(
+      kube,
+      [AG, 'ApplicationGroup', namespace, 'broken'],
+      'Ready=False',
+      (g) => readyCondition(g)?.status === 'False',
+    );
+    expect(readyCondition(failed)).toMatchObject({ reason: 'Failed' });
+    expect(readyCondition(failed)?.message).toMatch(
+      /^application missing failed to install or upgrade: InvalidChartReference: HelmChart .*no 'configmap-app' chart with version matching '9\.9\.9' found \(Workflow broken-g1-forward\)$/,
+    );
+    expect(failed.status.applications.map((a: { name: string; phase: string }) => [a.name, a.phase])).toEqual(
+      [
+        ['first', 'Succeeded'],
+        ['missing', 'Failed'],
+        ['after', 'Pending'],
+      ],
+    );
+    // Nothing after it in the DAG was created.
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
+  });
+
   it('a cycle (which the CRD cannot see) → Stalled=True naming the cycle, and no Workflow', async () => {
     const namespace = await kube.createNamespace('e2e-ag-cycle');
     await kubectlApply(

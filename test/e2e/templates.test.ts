@@ -89,8 +89,9 @@ async function installWeb(
 }
 
 /**
- * Starts a Workflow whose one step, `waiting`, applies a chart version that does not exist: the
- * release never becomes ready and the executor keeps waiting. Returns once it waits, with its pod.
+ * Starts a Workflow whose one step, `waiting`, applies the never-ready chart (a Deployment nothing
+ * runs): the release never becomes ready and the executor keeps waiting. Returns once it waits,
+ * with its pod.
  */
 async function startWaitingStep(
   namespace: string,
@@ -100,7 +101,7 @@ async function startWaitingStep(
     kube,
     dagWorkflow(namespace, generateName, [
       templateTask('waiting', 'apply', {
-        ...applying(namespace, 'waiting', 'configmap-app', '9.9.9'),
+        ...applying(namespace, 'waiting', 'never-ready', '1.0.0'),
         timeout: '10m',
       }),
     ]),

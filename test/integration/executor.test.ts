@@ -112,6 +112,25 @@ describe('orkestra-executor apply', () => {
     expect(inline.result).toMatchObject({ phase: 'Succeeded', name: 'from-argument' });
   });
 
+  it.each([
+    [
+      'a chart version that does not exist',
+      'configmap-app',
+      '9.9.9',
+      "no 'configmap-app' chart with version matching '9.9.9' found",
+    ],
+    ['a chart that does not exist', 'no-such-chart', '1.0.0', 'no chart name found'],
+  ])(
+    'exits 1 on %s as soon as source-controller gives up, not at the 10m timeout',
+    async (_name, chart, version, message) => {
+      const run = await apply(helmRelease(`missing-${chart}`, chart, version));
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.result).toMatchObject({ phase: 'Failed', reason: 'InvalidChartReference' });
+      expect(String(run.result.message)).toContain(`HelmChart ${namespace}/${namespace}-missing-${chart}: `);
+      expect(String(run.result.message)).toContain(message);
+    },
+  );
+
   it('exits 1 on a failed install as soon as Flux gives up, not at the 10m timeout', async () => {
     const failed = await apply(helmRelease('broken', 'fail-install', '1.0.0'));
     expect(failed.code).toBe(1);

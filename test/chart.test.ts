@@ -1,0 +1,69 @@
+// The Helm chart, rendered by the real `helm template`: what it installs, and that the controller
+// runs as the identity its RBAC is bound to.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { ensureTools } from './cluster/tools.ts';
+import type { Obj } from './integration/kube.ts';
+
+const root = join(import.meta.dirname, '..');
+
+function render(...set: string[]) {
+  const out = execFileSync(
+    ensureTools().helm,
+    [
+      'template',
+      'orkestra',
+      join(root, 'chart/orkestra'),
+      '-n',
+      'platform',
+      ...set.flatMap((s) => ['--set', s]),
+    ],
+    { encoding: 'utf8' },
+  );
+  return parseAllDocuments(out)
+    .map((d) => d.toJS())
+    .filter(Boolean) as Obj[];
+}
+
+describe('chart/orkestra', () => {
+  it('installs the controller as its ServiceAccount, bound to its ClusterRole, in the release namespace', () => {
+    const objects = render();
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata?.name}`);
+    for (const expected of [
+      'Deployment/orkestra-controller',
+      'ServiceAccount/orkestra-controller',
+      'ClusterRole/orkestra-controller',
+      'ClusterRoleBinding/orkestra-controller',
+      'ClusterRole/orkestra-executor',
+      'ServiceAccount/orkestra-executor',
+      'WorkflowTemplate/orkestra-helmrelease',
+      'ClusterWorkflowTemplate/orkestra-helmrelease',
+    ])
+      expect(kinds).toContain(expected);
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const pod = deployment?.spec.template.spec;
+    expect(deployment?.metadata?.namespace).toBe('platform');
+    expect(pod.serviceAccountName).toBe('orkestra-controller');
+    const binding = objects.find((o) => o.kind === 'ClusterRoleBinding') as Obj & { subjects?: unknown };
+    expect(binding?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'orkestra-controller', namespace: 'platform' },
+    ]);
+    expect(pod.containers[0].image).toBe('orkestra/controller:0.1.0');
+    expect(pod.containers[0].args).toEqual(['--health-address=0.0.0.0:8081', '--log-format=json']);
+  });
+
+  it('passes the namespaces to watch and the executor-RBAC opt-out as flags', () => {
+    const deployment = render(
+      'controller.namespaces={team-a,team-b}',
+      'controller.manageExecutorRbac=false',
+    ).find((o) => o.kind === 'Deployment');
+    expect(deployment?.spec.template.spec.containers[0].args).toEqual([
+      '--health-address=0.0.0.0:8081',
+      '--log-format=json',
+      '--namespaces=team-a,team-b',
+      '--no-manage-executor-rbac',
+    ]);
+  });
+});

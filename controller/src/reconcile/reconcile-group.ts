@@ -10,9 +10,10 @@ import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
 import type { Processed } from '../runtime/work-queue.ts';
+import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
 import { FINALIZER, type GroupState, observeGroup } from './state.ts';
-import { groupStatus } from './status.ts';
+import { type Blocked, groupStatus } from './status.ts';
 
 /** What a pass needs from the cluster, one function each. */
 export interface ClusterCalls {
@@ -129,11 +130,19 @@ export async function reconcileGroup(
   const state = observeGroup(group, calls.workflowsIn(namespace));
   const action = nextAction(state);
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
-  await perform(action, state, calls, settings, log);
+  let blocked: Blocked | undefined;
+  try {
+    await perform(action, state, calls, settings, log);
+  } catch (error) {
+    // Not a failure to retry at once but a missing prerequisite someone must add: say so in status.
+    if (!(error instanceof ExecutorAccessMissingError)) throw error;
+    blocked = { reason: 'ExecutorMissing', message: error.message };
+    log.warn('Cannot start the Workflow', { why: error.message });
+  }
 
   // A group that is gone, or was only waiting for its finalizer to go, needs no status.
   if (action.type === 'RemoveFinalizer' || (state.deleting && !state.hasFinalizer)) return undefined;
-  const status = groupStatus(state, calls.now());
+  const status = groupStatus(state, calls.now(), blocked);
   const before = group.status?.conditions?.find((c) => c.type === 'Ready');
   const after = status.conditions?.find((c) => c.type === 'Ready');
   if (JSON.stringify(status) !== JSON.stringify(group.status ?? {})) {
@@ -143,6 +152,8 @@ export async function reconcileGroup(
       await calls.recordEvent(group, warning ? 'Warning' : 'Normal', after.reason, after.message);
     }
   }
+  // Nobody tells the controller when the missing ServiceAccount appears: look again soon.
+  if (blocked) return { requeueAfterMs: Math.min(30_000, settings.resyncMs) };
   const interval = group.spec.interval ? durationSeconds(group.spec.interval) * 1000 : Number.NaN;
   return { requeueAfterMs: interval > 0 ? interval : settings.resyncMs };
 }

@@ -3,9 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
+import { createLogger } from '../../../lib/log.ts';
 import { application, groupOf } from '../../../test/support/groups.ts';
 import { recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
+import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
+import { type ClusterCalls, reconcileGroup } from './reconcile-group.ts';
 import { FINALIZER, observeGroup } from './state.ts';
 import { groupStatus } from './status.ts';
 
@@ -322,5 +325,96 @@ describe('groupStatus', () => {
   it('a failed uninstall: Stalled=True with reason DeletionFailed', () => {
     const s = status(chain({ deleting: true }), [workflow('reverse', 1, 'failed')]);
     expect(condition(s, 'Stalled')).toMatchObject({ status: 'True', reason: 'DeletionFailed' });
+  });
+});
+
+describe('reconcileGroup', () => {
+  const quiet = createLogger('json');
+  quiet.silent = true;
+
+  /** ClusterCalls that record what the pass did; the group is `chain`, with its finalizer. */
+  function calls(overrides: Partial<ClusterCalls> = {}) {
+    const did: string[] = [];
+    let written: ApplicationGroup['status'];
+    const base: ClusterCalls = {
+      readGroup: async () => chain({ generation: 1 }),
+      workflowsIn: () => [],
+      setFinalizers: async () => {
+        did.push('setFinalizers');
+      },
+      createObject: async (object) => {
+        did.push(`create ${object.kind} ${object.metadata.name}`);
+        return 'created';
+      },
+      stopWorkflow: async (_ns, name) => {
+        did.push(`stop ${name}`);
+      },
+      writeStatus: async (_group, status) => {
+        written = status;
+      },
+      ensureExecutorAccess: async () => {
+        did.push('ensureExecutorAccess');
+      },
+      recordEvent: async (_group, type, reason) => {
+        did.push(`event ${type} ${reason}`);
+      },
+      now: () => NOW,
+      ...overrides,
+    };
+    return { calls: base, did, status: () => written };
+  }
+  const settings = { render: { clusterScope: true }, resyncMs: 300_000 };
+
+  it('makes the namespace ready for executor steps, then creates the forward Workflow, then says so', async () => {
+    const { calls: c, did, status } = calls();
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({
+      requeueAfterMs: 300_000,
+    });
+    expect(did).toEqual([
+      'ensureExecutorAccess',
+      'create Workflow chain-g1-forward',
+      'event Normal WorkflowCreated',
+      'event Normal Progressing',
+    ]);
+    expect(status()?.conditions?.[0]).toMatchObject({
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'Progressing',
+    });
+  });
+
+  it('a namespace without the executor’s ServiceAccount (not managed) → Stalled naming it, no Workflow, looked at again soon', async () => {
+    const missing =
+      'ServiceAccount team-a/orkestra-executor does not exist, and the controller does not create it';
+    const {
+      calls: c,
+      did,
+      status,
+    } = calls({
+      ensureExecutorAccess: async () => {
+        throw new ExecutorAccessMissingError(missing);
+      },
+    });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
+    expect(did.filter((d) => d.startsWith('create'))).toEqual([]);
+    expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason, x.message])).toEqual([
+      ['Ready', 'False', 'ExecutorMissing', missing],
+      ['Stalled', 'True', 'ExecutorMissing', missing],
+    ]);
+  });
+
+  it('a group that is gone needs nothing', async () => {
+    const { calls: c, did } = calls({ readGroup: async () => undefined });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toBeUndefined();
+    expect(did).toEqual([]);
+  });
+
+  it('any other failure is thrown, to be retried with backoff', async () => {
+    const { calls: c } = calls({
+      createObject: async () => {
+        throw new Error('HTTP 500');
+      },
+    });
+    await expect(reconcileGroup('orkestra', 'chain', c, settings, quiet)).rejects.toThrow('HTTP 500');
   });
 });

@@ -16,7 +16,8 @@ export type ConditionReason =
   | 'InvalidSpec'
   | 'Stopping'
   | 'Deleting'
-  | 'DeletionFailed';
+  | 'DeletionFailed'
+  | 'ExecutorMissing';
 
 interface Wanted {
   type: ConditionType;
@@ -144,9 +145,30 @@ function describe(state: GroupState): {
   return { wanted: reconciling('Progressing', message), applications, workflow: forward };
 }
 
+/** What kept the pass from its action, for the user to fix (e.g. the executor's ServiceAccount is missing). */
+export interface Blocked {
+  reason: ConditionReason;
+  message: string;
+}
+
 /** The status to write for the group now. */
-export function groupStatus(state: GroupState, now: string): ApplicationGroupStatus {
+export function groupStatus(state: GroupState, now: string, blocked?: Blocked): ApplicationGroupStatus {
   const previous = state.group.status ?? {};
+  if (blocked) {
+    return {
+      ...previous,
+      observedGeneration: state.generation,
+      conditions: nextConditions(
+        previous.conditions,
+        [
+          { type: 'Ready', status: 'False', ...blocked },
+          { type: 'Stalled', status: 'True', ...blocked },
+        ],
+        state.generation,
+        now,
+      ),
+    };
+  }
   // This generation finished and its Workflow is gone: what was recorded stays true.
   if (!state.deleting && state.problems.length === 0 && state.forwardFinishedAndGone) {
     return { ...previous, observedGeneration: state.generation };

@@ -16,6 +16,7 @@ import {
   ORKESTRA_GROUP,
 } from '../../../lib/api/application-group.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
+import { ExecutorAccessMissingError } from '../reconcile/executor-access.ts';
 import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
 
 const GROUPS = { group: ORKESTRA_GROUP, version: 'v1alpha1', plural: 'applicationgroups' };
@@ -26,9 +27,6 @@ const statusOf = (error: unknown) => (error as { code?: unknown })?.code;
 
 /** The ClusterRole (installed with the chart) that the executor's RoleBinding in each namespace refers to. */
 export const EXECUTOR_CLUSTER_ROLE = 'orkestra-executor';
-
-/** A namespace's executor access does not exist and the controller may not create it. */
-export class ExecutorAccessMissingError extends Error {}
 
 export interface KubeCallsOptions {
   /** Create the executor's ServiceAccount and RoleBinding in each namespace (else only check them). */

@@ -54,7 +54,7 @@ export function generatedFiles(root: string): Map<string, string> {
     [
       'chart/orkestra/templates/controller-rbac.yaml',
       `${HEADER} ${controllerRbacSource}. ${DO_NOT_EDIT}\n${helmTemplate(
-        toYamlStream(controllerRbac.map((o) => (o.kind === 'ServiceAccount' ? withNamespace(o) : o))),
+        toYamlStream(controllerRbac.map((o) => (NAMESPACED.includes(o.kind) ? withNamespace(o) : o))),
       )}`,
     ],
   ]);
@@ -72,6 +72,9 @@ function clusterRoleOf(role: { metadata: Record<string, unknown>; rules: unknown
     rules: role.rules,
   };
 }
+
+/** Kinds of controller/deploy/rbac.yaml that live in the release namespace. */
+const NAMESPACED = ['ServiceAccount', 'Role', 'RoleBinding'];
 
 function withNamespace(object: { metadata: Record<string, unknown> }) {
   return { ...object, metadata: { ...object.metadata, namespace: '__NAMESPACE__' } };

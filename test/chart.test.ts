@@ -51,7 +51,18 @@ describe('chart/orkestra', () => {
       { kind: 'ServiceAccount', name: 'orkestra-controller', namespace: 'platform' },
     ]);
     expect(pod.containers[0].image).toBe('orkestra/controller:0.1.0');
-    expect(pod.containers[0].args).toEqual(['--health-address=0.0.0.0:8081', '--log-format=json']);
+    expect(pod.containers[0].args).toEqual([
+      '--health-address=0.0.0.0:8081',
+      '--metrics-address=0.0.0.0:8080',
+      '--log-format=json',
+    ]);
+    expect(pod.containers[0].env).toEqual([
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+    const leases = objects.find(
+      (o) => o.kind === 'Role' && o.metadata?.name === 'orkestra-controller-leader-election',
+    );
+    expect(leases?.metadata?.namespace).toBe('platform');
   });
 
   it('passes the namespaces to watch and the executor-RBAC opt-out as flags', () => {
@@ -61,6 +72,7 @@ describe('chart/orkestra', () => {
     ).find((o) => o.kind === 'Deployment');
     expect(deployment?.spec.template.spec.containers[0].args).toEqual([
       '--health-address=0.0.0.0:8081',
+      '--metrics-address=0.0.0.0:8080',
       '--log-format=json',
       '--namespaces=team-a,team-b',
       '--no-manage-executor-rbac',

@@ -17,6 +17,10 @@ export interface ControllerArgs {
   resync: string;
   'log-format': LogFormat;
   'health-address': string;
+  'metrics-address': string;
+  'leader-elect': boolean;
+  'leader-election-namespace'?: string;
+  'leader-election-id': string;
 }
 
 /** The parser; `start` runs the controller with the parsed flags. */
@@ -65,6 +69,25 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       ...ANY_STRING,
       default: '0.0.0.0:8081',
       describe: 'where /healthz and /readyz are served (host:port; port 0: any free one)',
+    })
+    .option('metrics-address', {
+      ...ANY_STRING,
+      default: '0.0.0.0:8080',
+      describe: 'where Prometheus /metrics is served (host:port; "": not at all)',
+    })
+    .option('leader-elect', {
+      type: 'boolean',
+      default: true,
+      describe: 'reconcile only while holding a Lease, so that one of several replicas acts',
+    })
+    .option('leader-election-namespace', {
+      ...ANY_STRING,
+      describe: 'namespace of the Lease (default: POD_NAMESPACE, else the kubeconfig’s namespace)',
+    })
+    .option('leader-election-id', {
+      ...ANY_STRING,
+      default: 'orkestra-controller',
+      describe: 'name of the Lease',
     })
     .option('log-format', { choices: ['json', 'text'] as const, nargs: 1, default: 'json' as const })
     .check((args) => {

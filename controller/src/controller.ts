@@ -2,7 +2,7 @@
 // queue of group keys; each key is reconciled by reconcile-group.ts. Workflow events reach the group
 // that owns the Workflow, so progress shows in status without any polling.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ORKESTRA_GROUP } from '../../lib/api/application-group.ts';
+import { type ApplicationGroup, ORKESTRA_GROUP } from '../../lib/api/application-group.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
 import type { Logger } from '../../lib/log.ts';
 import { Labels, MANAGED_BY } from '../../lib/wire-names.ts';
@@ -10,6 +10,7 @@ import type { RenderOptions } from './expand/settings.ts';
 import { reconcileGroup } from './reconcile/reconcile-group.ts';
 import { watchCustomKind } from './runtime/informers.ts';
 import { kubeCalls } from './runtime/kube-calls.ts';
+import type { ControllerMetrics } from './runtime/metrics.ts';
 import { WorkQueue } from './runtime/work-queue.ts';
 
 export interface ControllerConfig {
@@ -20,12 +21,15 @@ export interface ControllerConfig {
   manageExecutorAccess: boolean;
   concurrency: number;
   resyncMs: number;
+  metrics: ControllerMetrics;
   log: Logger;
 }
 
 export interface RunningController {
   /** The caches have listed everything once. */
   synced: () => boolean;
+  /** Every group in the cache. */
+  groups: () => ApplicationGroup[];
   stop: () => Promise<void>;
 }
 
@@ -56,16 +60,24 @@ export async function startController(config: ControllerConfig): Promise<Running
     workflowsIn: (namespace) => workflows.list(namespace) as unknown as Workflow[],
     log: warn,
   });
+  const metrics = config.metrics;
+  const settings = {
+    render: config.render,
+    resyncMs: config.resyncMs,
+    onWorkflowCreated: metrics.workflowCreated,
+  };
   const queue = new WorkQueue(
     async (key) => {
       const [namespace, name] = key.split('/') as [string, string];
-      return reconcileGroup(
-        namespace,
-        name,
-        calls,
-        { render: config.render, resyncMs: config.resyncMs },
-        log,
-      );
+      const started = performance.now();
+      try {
+        const processed = await reconcileGroup(namespace, name, calls, settings, log);
+        metrics.reconciled((performance.now() - started) / 1000, 'success');
+        return processed;
+      } catch (error) {
+        metrics.reconciled((performance.now() - started) / 1000, 'error');
+        throw error;
+      }
     },
     {
       concurrency: config.concurrency,
@@ -101,6 +113,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   });
   return {
     synced: () => synced,
+    groups: () => groups.all() as unknown as ApplicationGroup[],
     stop: async () => {
       await groups.stop();
       await workflows.stop();

@@ -1,4 +1,6 @@
-// orkestra-controller: the only place that exits. SIGTERM/SIGINT stop it after the running passes.
+// orkestra-controller: the only place that exits. With leader election, it waits until it holds
+// the Lease before it reconciles anything; it stops (exit 1, to be restarted) if it loses the Lease.
+// SIGTERM/SIGINT stop it after the running passes and give the Lease up.
 import { UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -7,17 +9,66 @@ import { type ControllerArgs, controllerParser } from './controller-cli.ts';
 
 async function run(args: ControllerArgs): Promise<void> {
   const log = createLogger(args['log-format'], { component: 'orkestra-controller' });
-  const { loadKubeConfig } = await import('../../lib/kube.ts');
+  const { defaultNamespace, loadKubeConfig } = await import('../../lib/kube.ts');
   const { startController } = await import('./controller.ts');
   const { probe, serveHttp } = await import('./runtime/http-server.ts');
+  const { controllerMetrics } = await import('./runtime/metrics.ts');
+  const { becomeLeader } = await import('./runtime/leader-election.ts');
+
+  const kube = loadKubeConfig(args.kubeconfig);
+  const stopping = new AbortController();
+  const stopped = new Promise<'stop'>((resolve) => {
+    const stop = () => {
+      stopping.abort();
+      resolve('stop');
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
   let controller: Awaited<ReturnType<typeof startController>> | undefined;
+  const metrics = controllerMetrics(() => controller?.groups() ?? []);
+  // A standby (waiting for the Lease) is ready: it serves its purpose by waiting.
+  const ready = () => (controller ? controller.synced() : args['leader-elect']);
   const http = await serveHttp(args['health-address'], {
     '/healthz': probe(() => true),
-    '/readyz': probe(() => controller?.synced() ?? false),
+    '/readyz': probe(ready),
   });
   log.info('Serving health probes', { address: args['health-address'], port: http.port });
+  const metricsHttp = args['metrics-address']
+    ? await serveHttp(args['metrics-address'], {
+        '/metrics': async (_request, response) => {
+          response
+            .writeHead(200, { 'content-type': metrics.registry.contentType })
+            .end(await metrics.registry.metrics());
+          return true;
+        },
+      })
+    : undefined;
+  if (metricsHttp) log.info('Serving metrics', { address: args['metrics-address'], port: metricsHttp.port });
+  const close = async () => {
+    await http.close();
+    await metricsHttp?.close();
+  };
+
+  let leadership: Awaited<ReturnType<typeof becomeLeader>> | undefined;
+  if (args['leader-elect']) {
+    try {
+      leadership = await becomeLeader({
+        kube,
+        namespace: args['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? defaultNamespace(kube),
+        name: args['leader-election-id'],
+        log,
+        signal: stopping.signal,
+      });
+    } catch (error) {
+      if (!stopping.signal.aborted) throw error;
+      await close();
+      return;
+    }
+  }
   controller = await startController({
-    kube: loadKubeConfig(args.kubeconfig),
+    kube,
     namespaces: args.namespaces
       ?.split(',')
       .map((n) => n.trim())
@@ -31,15 +82,19 @@ async function run(args: ControllerArgs): Promise<void> {
     manageExecutorAccess: args['manage-executor-rbac'],
     concurrency: args.concurrency,
     resyncMs: durationSeconds(args.resync) * 1000,
+    metrics,
     log,
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  log.info('Stopping');
+  const why = await Promise.race([
+    stopped,
+    leadership?.lost.then(() => 'lost' as const) ?? new Promise<never>(() => {}),
+  ]);
+  log.info('Stopping', { why: why === 'lost' ? 'lost the Lease' : 'signal' });
   await controller.stop();
-  await http.close();
+  await leadership?.release();
+  await close();
+  if (why === 'lost')
+    throw new Error('Lost the leader Lease; exiting so that a fresh start competes for it again');
 }
 
 try {

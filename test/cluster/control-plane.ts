@@ -34,6 +34,10 @@ export interface ControlPlane {
   kubeletDir: string;
   /** The argo CLI built with the workflow-controller. */
   argo: string;
+  /** orkestra-controller's /metrics URL, when it runs. */
+  controllerMetrics?: string;
+  /** The kubeconfig of orkestra-controller's ServiceAccount, when it runs. */
+  controllerKubeconfig?: string;
   processes: Managed[];
   build: BuildReport;
   /** Seconds from the first process started to everything ready (binaries already built). */
@@ -89,6 +93,7 @@ export async function startControlPlane({
     mkdirSync(sub, { recursive: true });
   const processes: Managed[] = [];
   let charts: ChartRepository | undefined;
+  let controllerMetrics: string | undefined;
 
   const stop = async () => {
     for (const managed of [...processes].reverse()) await stopProcess(managed);
@@ -300,13 +305,15 @@ export async function startControlPlane({
           namespace: TEMPLATES_NAMESPACE,
         }),
       );
-      const healthPort = await freePort();
+      const [healthPort, metricsPort] = await Promise.all([freePort(), freePort()]);
+      controllerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
       await launch(
         'orkestra-controller',
         [
           join(REPO_ROOT, 'dist/orkestra-controller.js'),
           `--kubeconfig=${controllerKubeconfig}`,
           `--health-address=127.0.0.1:${healthPort}`,
+          `--metrics-address=127.0.0.1:${metricsPort}`,
           '--resync=1m',
         ],
         async () => (await httpRequest(`http://127.0.0.1:${healthPort}/readyz`)).status === 200,
@@ -323,6 +330,8 @@ export async function startControlPlane({
       charts,
       kubeletDir,
       argo: bin.argo as string,
+      controllerMetrics,
+      controllerKubeconfig: controller ? join(dir, 'orkestra-controller.kubeconfig') : undefined,
       processes,
       build,
       startSeconds: (performance.now() - started) / 1000,

@@ -50,6 +50,10 @@ export function controllerObjects(namespace: string): ManifestObject[] {
     )
       .map((d) => d.toJS() as ManifestObject | null)
       .filter((o): o is ManifestObject => o !== null)
-      .map((o) => (o.kind === 'ServiceAccount' ? { ...o, metadata: { ...o.metadata, namespace } } : o)),
+      .map((o) =>
+        ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)
+          ? { ...o, metadata: { ...o.metadata, namespace } }
+          : o,
+      ),
   ];
 }

@@ -1,11 +1,14 @@
 // orkestra-controller on the real control plane: `kubectl apply` of an ApplicationGroup rolls it out
 // through Argo and Flux, deletion uninstalls it in reverse, and status says what happened. The
 // controller runs as the chart runs it: the built bundle, its own ServiceAccount, every namespace.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
+import { httpRequest } from '../cluster/http.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
@@ -131,6 +134,11 @@ describe('kubectl apply of an ApplicationGroup', () => {
     });
     expect(workflow.spec.templates[0].dag.tasks[0].templateRef).toMatchObject({ clusterScope: true });
     expect((await kube.get('v1', 'ConfigMap', namespace, 'd-config'))?.data?.chartVersion).toBe('2.0.0');
+    // And Prometheus sees it: Workflows created, groups by phase, passes.
+    const metrics = (await httpRequest(inject('controllerMetrics'))).body;
+    expect(metrics).toMatch(/^orkestra_workflows_created_total\{type="forward"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^orkestra_application_groups\{phase="Succeeded"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^orkestra_reconciles_total\{result="success"\} [1-9]\d*$/m);
   });
 
   it('a chart version that does not exist → Ready=False naming that application, long before its timeout', async () => {
@@ -316,5 +324,73 @@ describe('kubectl delete of an ApplicationGroup', () => {
     const created = new Set(seen.filter((e) => e.type === 'ADDED').map((e) => e.uid));
     expect(created.size, JSON.stringify(seen)).toBe(2);
     expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
+  });
+});
+
+describe('several controllers (leader election on a Lease)', () => {
+  /** A controller started from the bundle, as its ServiceAccount, competing for Lease `lease`. */
+  function startController(name: string, lease: string, namespace: string) {
+    const dir = mkdtempSync(join(tmpdir(), `orkestra-${name}-`));
+    const logFile = join(dir, 'controller.log');
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'dist/orkestra-controller.js'),
+        `--kubeconfig=${inject('controllerKubeconfig')}`,
+        `--leader-election-id=${lease}`,
+        `--namespaces=${namespace}`,
+        '--health-address=127.0.0.1:0',
+        '--metrics-address=',
+      ],
+      { stdio: ['ignore', 'ignore', openSync(logFile, 'w')] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const lines = () =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { message: string; [k: string]: unknown });
+    const said = (message: string) => lines().some((l) => l.message === message);
+    return { name, child, exited, lines, said };
+  }
+
+  it('only the one holding the Lease reconciles; stopped, it gives the Lease up and the other takes over', async () => {
+    const namespace = await kube.createNamespace('e2e-lease');
+    const lease = `e2e-lease-${namespace}`;
+    const a = startController('a', lease, namespace);
+    const b = startController('b', lease, namespace);
+    try {
+      const leader = await waitFor(
+        'one controller to lead',
+        () => [a, b].find((c) => c.said('Became the leader')),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        },
+      );
+      const standby = leader === a ? b : a;
+      await waitFor('the other to wait for the Lease', () => standby.said('Waiting to become the leader'), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
+      expect(leader.said('Controller started')).toBe(true);
+      // The standby does nothing: it has not even started its informers.
+      expect(standby.said('Controller started')).toBe(false);
+
+      // When the leader is stopped, it releases the Lease, and the standby leads well before the
+      // Lease (15 s) would have expired.
+      leader.child.kill('SIGTERM');
+      expect(await leader.exited).toBe(0);
+      expect(leader.said('Released the Lease')).toBe(true);
+      await waitFor('the standby to lead', () => standby.said('Controller started'), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
+      const held = (await kube.get('coordination.k8s.io/v1', 'Lease', 'orkestra', lease)) as Obj;
+      expect(held.spec.leaseTransitions).toBe(1);
+    } finally {
+      for (const c of [a, b]) c.child.kill('SIGTERM');
+      await Promise.all([a.exited, b.exited]);
+    }
   });
 });

@@ -9,6 +9,10 @@ declare module 'vitest' {
     kubeletDir: string;
     /** The real argo CLI. */
     argo: string;
+    /** orkestra-controller's /metrics. */
+    controllerMetrics: string;
+    /** The kubeconfig of orkestra-controller's ServiceAccount. */
+    controllerKubeconfig: string;
   }
 }
 
@@ -22,6 +26,8 @@ export default async function setup(project: TestProject) {
   project.provide('chartsUrl', plane.charts.url);
   project.provide('kubeletDir', plane.kubeletDir);
   project.provide('argo', plane.argo);
+  project.provide('controllerMetrics', plane.controllerMetrics ?? '');
+  project.provide('controllerKubeconfig', plane.controllerKubeconfig ?? '');
   return async () => {
     await plane.stop();
   };

@@ -42,6 +42,8 @@ export interface ReconcileSettings {
   render: RenderOptions;
   /** How often a group that needs nothing is looked at again (its spec.interval overrides it). */
   resyncMs: number;
+  /** Told of every Workflow created (for metrics). */
+  onWorkflowCreated?: (type: 'forward' | 'reverse') => void;
 }
 
 /** A group whose spec has a cycle cannot be ordered: its releases are all deleted at once. */
@@ -101,6 +103,7 @@ async function perform(
         bundles: rendered.configMaps.length,
       });
       if (created === 'created') {
+        settings.onWorkflowCreated?.(action.workflow);
         const what = action.workflow === 'forward' ? 'roll out' : 'uninstall';
         await calls.recordEvent(
           group,

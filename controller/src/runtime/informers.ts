@@ -20,6 +20,8 @@ export interface CustomKind {
 export interface WatchedKind<T extends KubernetesObject> {
   /** Cached objects of a namespace. */
   list: (namespace: string) => T[];
+  /** Every cached object. */
+  all: () => T[];
   /** Resolves once every informer has listed (the cache is complete). */
   start: () => Promise<void>;
   stop: () => Promise<void>;
@@ -76,6 +78,7 @@ export function watchCustomKind<T extends KubernetesObject>(
       informers.flatMap(({ namespace: scope, informer }) =>
         scope === undefined || scope === namespace ? informer.list(namespace) : [],
       ),
+    all: () => informers.flatMap(({ informer }) => informer.list()),
     start: async () => {
       await Promise.all(informers.map(({ informer }) => informer.start()));
     },

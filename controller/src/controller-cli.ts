@@ -16,6 +16,7 @@ export interface ControllerArgs {
   concurrency: number;
   resync: string;
   'log-format': LogFormat;
+  'log-level': string;
   'health-address': string;
   'metrics-address': string;
   'leader-elect': boolean;
@@ -88,6 +89,12 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       ...ANY_STRING,
       default: 'orkestra-controller',
       describe: 'name of the Lease',
+    })
+    .option('log-level', {
+      choices: ['error', 'warn', 'info', 'debug'] as const,
+      nargs: 1,
+      default: process.env.ORKESTRA_LOG_LEVEL ?? 'info',
+      describe: 'least important log lines written (default: ORKESTRA_LOG_LEVEL, else info)',
     })
     .option('log-format', { choices: ['json', 'text'] as const, nargs: 1, default: 'json' as const })
     .check((args) => {

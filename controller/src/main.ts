@@ -9,6 +9,7 @@ import { type ControllerArgs, controllerParser } from './controller-cli.ts';
 
 async function run(args: ControllerArgs): Promise<void> {
   const log = createLogger(args['log-format'], { component: 'orkestra-controller' });
+  log.level = args['log-level'];
   const { defaultNamespace, loadKubeConfig } = await import('../../lib/kube.ts');
   const { startController } = await import('./controller.ts');
   const { probe, serveHttp } = await import('./runtime/http-server.ts');

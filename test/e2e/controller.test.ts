@@ -47,12 +47,17 @@ function group(namespace: string, name: string, apps: App[]): Obj {
   } as Obj;
 }
 
-/** `kubectl apply -f -` with the real kubectl, as a user would. */
-async function kubectlApply(object: Obj): Promise<void> {
+/** `kubectl apply -f FILE` with the real kubectl, as a user would (`--server-side` when asked). */
+async function kubectlApply(object: Obj, { serverSide = false } = {}): Promise<void> {
   const file = join(inject('kubeletDir'), `${object.metadata?.namespace}-${object.metadata?.name}.yaml`);
   const { writeFileSync } = await import('node:fs');
   writeFileSync(file, stringify(object));
-  const applied = await run(ensureTools().kubectl, ['apply', '-f', file]);
+  const applied = await run(ensureTools().kubectl, [
+    'apply',
+    ...(serverSide ? ['--server-side'] : []),
+    '-f',
+    file,
+  ]);
   expect(applied.code, applied.stderr).toBe(0);
 }
 
@@ -171,6 +176,28 @@ describe('kubectl apply of an ApplicationGroup', () => {
     );
     // Nothing after it in the DAG was created.
     expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
+  });
+
+  it('a group too large for inline parameters rolls out through release-bundle ConfigMaps', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-large');
+    const blob = 'x'.repeat(150_000);
+    await kubectlApply(
+      group(namespace, 'large', [
+        { name: 'first', release: { values: { blob } } },
+        { name: 'second', dependencies: ['first'], release: { values: { blob } } },
+      ]),
+      // A client-side apply keeps the whole object in an annotation, which may not exceed 256 KiB.
+      { serverSide: true },
+    );
+    expect((await kubectlWaitReady(namespace, 'large')).code).toBe(0);
+    const workflow = (await kube.get(WORKFLOW, 'Workflow', namespace, 'large-g1-forward')) as Obj;
+    const parameter = workflow.spec.templates[0].dag.tasks[0].arguments.parameters[0];
+    expect(parameter).toMatchObject({ name: 'helmrelease', value: expect.stringMatching(/^configmap:/) });
+    const bundle = await kube.get('v1', 'ConfigMap', namespace, 'large-g1-forward-releases-0');
+    expect(bundle?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ApplicationGroup', name: 'large' });
+    expect((await kube.get(HR, 'HelmRelease', namespace, 'second'))?.spec?.values?.blob).toHaveLength(
+      150_000,
+    );
   });
 
   it('a cycle (which the CRD cannot see) → Stalled=True naming the cycle, and no Workflow', async () => {

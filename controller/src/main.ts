@@ -90,12 +90,15 @@ async function run(args: ControllerArgs): Promise<void> {
     stopped,
     leadership?.lost.then(() => 'lost' as const) ?? new Promise<never>(() => {}),
   ]);
-  log.info('Stopping', { why: why === 'lost' ? 'lost the Lease' : 'signal' });
+  if (why === 'lost') {
+    // Another replica may lead already: not one more pass, not even to finish the running ones.
+    log.error('Exiting: lost the leader Lease; a fresh start competes for it again');
+    process.exit(1);
+  }
+  log.info('Stopping', { why: 'signal' });
   await controller.stop();
   await leadership?.release();
   await close();
-  if (why === 'lost')
-    throw new Error('Lost the leader Lease; exiting so that a fresh start competes for it again');
 }
 
 try {

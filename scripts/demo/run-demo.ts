@@ -56,23 +56,33 @@ export async function runDemo({
   const name = group.metadata.name as string;
 
   await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  const feed = customObjectFeed<ApplicationGroup>(
+    kube,
+    { group: 'orkestra.azure.microsoft.com', version: 'v1alpha1', plural: 'applicationgroups' },
+    namespace,
+    name,
+    `ApplicationGroup ${namespace}/${name}`,
+  );
+  const log = createLogger('text');
+  log.silent = true;
+  const deadline = Date.now() + timeoutMs;
+  const watching = { deadline, signal: AbortSignal.timeout(timeoutMs + 5_000), log };
+
+  // A fresh rollout each time: the group of an earlier run (Ready or failed) is uninstalled first.
+  if ((await feed.read()).object) {
+    print('Uninstalling the demo group of an earlier run…');
+    await objects.delete(group as never);
+    await watchUntil(feed, (current) => (current ? undefined : true), watching);
+  }
   const started = performance.now();
   await apply(group);
   print(`Applied ApplicationGroup ${namespace}/${name} (${group.spec.applications.length} applications).`);
 
   let seen: Seen = new Map();
   let last: ApplicationGroup | undefined;
-  const log = createLogger('text');
-  log.silent = true;
   const outcome = await watchUntil(
-    customObjectFeed<ApplicationGroup>(
-      kube,
-      { group: 'orkestra.azure.microsoft.com', version: 'v1alpha1', plural: 'applicationgroups' },
-      namespace,
-      name,
-      `ApplicationGroup ${namespace}/${name}`,
-    ),
-    (current) => {
+    feed,
+    (current): { seconds: number } | { error: string } | undefined => {
       if (!current) return { error: `ApplicationGroup ${namespace}/${name} was deleted` };
       last = current;
       const seconds = (performance.now() - started) / 1000;
@@ -85,11 +95,7 @@ export async function runDemo({
       if (ready.status === 'False') return { error: `${ready.reason}: ${ready.message}` };
       return undefined;
     },
-    {
-      deadline: Date.now() + timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs + 5_000),
-      log,
-    },
+    watching,
   ).catch((error: unknown) => {
     const ready = last?.status?.conditions?.find((c) => c.type === 'Ready');
     return {

@@ -321,6 +321,12 @@ describe('kubectl delete of an ApplicationGroup', () => {
     expect(await kube.get('v1', 'ConfigMap', namespace, 'first-config')).toBeUndefined();
   });
 
+  it('lets a namespace that holds a Ready group be deleted (nothing can be created there any more)', async () => {
+    const namespace = await readyChain('e2e-ag-namespace');
+    await kube.remove('v1', 'Namespace', undefined, namespace);
+    await waitForGone(kube, ['v1', 'Namespace', undefined, namespace], 150_000);
+  });
+
   it('finishes when someone deletes the reverse Workflow mid-way: the controller creates it again', async () => {
     const namespace = await readyChain('e2e-ag-reverse');
     const seen: Array<{ type: string; uid: string }> = [];
@@ -409,8 +415,9 @@ describe('several controllers (leader election on a Lease)', () => {
       leader.child.kill('SIGTERM');
       expect(await leader.exited).toBe(0);
       expect(leader.said('Released the Lease')).toBe(true);
+      // Faster than expiry could make it: the Lease lasts 15 s after the leader's last renewal.
       await waitFor('the standby to lead', () => standby.said('Controller started'), {
-        timeoutMs: 30_000,
+        timeoutMs: 12_000,
         intervalMs: 100,
       });
       const held = (await kube.get('coordination.k8s.io/v1', 'Lease', 'orkestra', lease)) as Obj;

@@ -37,6 +37,20 @@ describe('npm run demo', () => {
     expect(lines.at(-1)).toBe(
       `ApplicationGroup ${namespace}/shop is Ready: 4 applications in ${seconds.toFixed(1)}s.`,
     );
+
+    // Run again: the earlier group is uninstalled first, and the rollout starts from nothing.
+    const again: string[] = [];
+    await runDemo({
+      kubeconfig: inject('kubeconfig'),
+      chartsUrl: inject('chartsUrl'),
+      namespace,
+      print: (l) => again.push(l),
+    });
+    expect(again[0]).toBe('Uninstalling the demo group of an earlier run…');
+    expect(
+      again.some((l) => /s {2}database +running$/.test(l)),
+      again.join('\n'),
+    ).toBe(true);
   });
 
   it('gives up at its deadline with the last state seen, not a hang', async () => {

@@ -29,12 +29,16 @@ function nextDeletionAction(state: GroupState): Action {
   const unstopped = rollouts.find((w) => !w.stopping);
   if (unstopped) return { type: 'StopWorkflow', name: unstopped.name, why: 'the group is being deleted' };
   if (rollouts.length > 0) return { type: 'Wait', why: `Workflow ${rollouts[0]?.name} is stopping` };
+  // Any reverse Workflow of the group counts, whatever generation named it: the spec may be edited
+  // while the group is being deleted, and that must not start a second uninstall beside the first.
+  const reverses = [state.reverse, ...state.others].filter((w) => w?.type === 'reverse') as OwnedWorkflow[];
+  const uninstalling = reverses.find((w) => w.outcome === 'Running' || w.deleting);
+  if (uninstalling) return { type: 'Wait', why: `Workflow ${uninstalling.name} is uninstalling` };
+  if (reverses.some((w) => w.outcome === 'Succeeded')) return { type: 'RemoveFinalizer' };
   const reverse = state.reverse;
-  // Created again if someone deleted it: otherwise the group would hang on its finalizer.
+  // Created again if someone deleted it (otherwise the group would hang on its finalizer); one of
+  // an earlier generation that failed is retried under this generation's name once the spec changed.
   if (!reverse) return { type: 'CreateWorkflow', workflow: 'reverse' };
-  if (reverse.deleting) return { type: 'Wait', why: `Workflow ${reverse.name} is being deleted` };
-  if (reverse.outcome === 'Running') return { type: 'Wait', why: `Workflow ${reverse.name} is uninstalling` };
-  if (reverse.outcome === 'Succeeded') return { type: 'RemoveFinalizer' };
   return { type: 'Wait', why: `Workflow ${reverse.name} failed: the group stays until that is fixed` };
 }
 

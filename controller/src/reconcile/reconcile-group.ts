@@ -6,6 +6,7 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import type { Logger } from '../../../lib/log.ts';
+import { canonicalJson } from '../../../lib/yaml.ts';
 import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
@@ -21,9 +22,14 @@ export interface ClusterCalls {
   readGroup: (namespace: string, name: string) => Promise<ApplicationGroup | undefined>;
   /** The Workflows in the group's namespace that Orkestra manages (the informer's cache). */
   workflowsIn: (namespace: string) => readonly Workflow[];
+  /** The same, listed from the API server now: a Workflow created a moment ago may not be cached yet. */
+  listWorkflows: (namespace: string) => Promise<readonly Workflow[]>;
   /** Sets the group's finalizers, failing if the group changed since it was read. */
   setFinalizers: (group: ApplicationGroup, finalizers: string[]) => Promise<void>;
-  /** Creates an object; one that already exists (a deterministic name) counts as created. */
+  /**
+   * Creates an object; one that already exists under that (deterministic) name counts as created
+   * when it has the same owner — one left by an earlier object of the group's name is not ours.
+   */
   createObject: (object: Workflow | ConfigMap) => Promise<'created' | 'exists'>;
   stopWorkflow: (namespace: string, name: string) => Promise<void>;
   writeStatus: (group: ApplicationGroup, status: NonNullable<ApplicationGroup['status']>) => Promise<void>;
@@ -44,6 +50,20 @@ export interface ReconcileSettings {
   resyncMs: number;
   /** Told of every Workflow created (for metrics). */
   onWorkflowCreated?: (type: 'forward' | 'reverse') => void;
+}
+
+/** The API server refuses new objects in a namespace that is being deleted (403, NamespaceTerminating). */
+function isNamespaceTerminating(error: unknown): boolean {
+  const { code, body } = (error ?? {}) as { code?: unknown; body?: unknown };
+  return code === 403 && /NamespaceTerminating|because it is being terminated/.test(String(body ?? ''));
+}
+
+/**
+ * A group's interval bounded to 10 s … 24 h: `1ms` passes the CRD's pattern, and timers over 24.8
+ * days fire at once — either would make one group's passes run without pause.
+ */
+export function resyncDelay(ms: number): number {
+  return Math.min(24 * 3_600_000, Math.max(10_000, ms));
 }
 
 /** A group whose spec has a cycle cannot be ordered: its releases are all deleted at once. */
@@ -130,13 +150,29 @@ export async function reconcileGroup(
   const group = await calls.readGroup(namespace, name);
   if (!group) return undefined;
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
-  const state = observeGroup(group, calls.workflowsIn(namespace));
-  const action = nextAction(state);
+  let state = observeGroup(group, calls.workflowsIn(namespace));
+  let action = nextAction(state);
+  if (action.type === 'CreateWorkflow') {
+    // Decide again on what the API server has, not the cache: a forward Workflow created a moment
+    // ago and not cached yet must not be run beside a reverse one, nor twice.
+    state = observeGroup(group, await calls.listWorkflows(namespace));
+    action = nextAction(state);
+  }
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
   let blocked: Blocked | undefined;
   try {
     await perform(action, state, calls, settings, log);
   } catch (error) {
+    if (state.deleting && isNamespaceTerminating(error)) {
+      // Nothing can be created in a namespace being deleted, so no reverse Workflow: the namespace
+      // controller deletes the HelmReleases, and their own finalizers uninstall the releases.
+      await calls.setFinalizers(
+        group,
+        (group.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      );
+      log.info('Removed finalizer: the namespace is being deleted, and its HelmReleases with it');
+      return undefined;
+    }
     // Not a failure to retry at once but a missing prerequisite someone must add: say so in status.
     if (!(error instanceof ExecutorAccessMissingError)) throw error;
     blocked = { reason: 'ExecutorMissing', message: error.message };
@@ -148,7 +184,8 @@ export async function reconcileGroup(
   const status = groupStatus(state, calls.now(), blocked);
   const before = group.status?.conditions?.find((c) => c.type === 'Ready');
   const after = status.conditions?.find((c) => c.type === 'Ready');
-  if (JSON.stringify(status) !== JSON.stringify(group.status ?? {})) {
+  // The API server returns keys sorted: compare the values, not the order they were built in.
+  if (canonicalJson(status) !== canonicalJson(group.status ?? {})) {
     await calls.writeStatus(group, status);
     if (after && (after.reason !== before?.reason || after.status !== before?.status)) {
       const warning = after.status === 'False' && after.reason !== 'Deleting';
@@ -158,5 +195,5 @@ export async function reconcileGroup(
   // Nobody tells the controller when the missing ServiceAccount appears: look again soon.
   if (blocked) return { requeueAfterMs: Math.min(30_000, settings.resyncMs) };
   const interval = group.spec.interval ? durationSeconds(group.spec.interval) * 1000 : Number.NaN;
-  return { requeueAfterMs: interval > 0 ? interval : settings.resyncMs };
+  return { requeueAfterMs: resyncDelay(interval > 0 ? interval : settings.resyncMs) };
 }

@@ -8,7 +8,7 @@ import { application, groupOf } from '../../../test/support/groups.ts';
 import { recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
 import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
-import { type ClusterCalls, reconcileGroup } from './reconcile-group.ts';
+import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
 import { FINALIZER, observeGroup } from './state.ts';
 import { groupStatus } from './status.ts';
 
@@ -215,6 +215,25 @@ describe('nextAction', () => {
       'RemoveFinalizer',
     ],
     [
+      'the spec edited while the group is deleted (a new generation) → the running uninstall is waited for, no second one',
+      chain({ deleting: true, generation: 3 }),
+      [workflow('reverse', 2, 'running')],
+      'Wait',
+    ],
+    [
+      'an uninstall of an earlier generation succeeded → let the group go',
+      chain({ deleting: true, generation: 3 }),
+      [workflow('reverse', 2, 'succeeded')],
+      'RemoveFinalizer',
+    ],
+    [
+      'an uninstall of an earlier generation failed and the spec changed since → a new one for this generation',
+      chain({ deleting: true, generation: 3 }),
+      [workflow('reverse', 2, 'failed')],
+      'CreateWorkflow',
+      'reverse',
+    ],
+    [
       'deleted, the reverse Workflow failed → the group stays (status says why)',
       chain({ deleting: true }),
       [workflow('reverse', 1, 'failed')],
@@ -322,9 +341,31 @@ describe('groupStatus', () => {
     expect(s.applications?.map((a) => a.phase)).toEqual(['Deleted', 'Deleted']);
   });
 
+  it('bounds a condition’s message, whatever the failure said', () => {
+    const cycle = groupOf(
+      Array.from({ length: 400 }, (_, i) =>
+        application(`application-with-a-long-name-${i}`, [`application-with-a-long-name-${(i + 1) % 400}`]),
+      ),
+      { name: 'big', uid: UID, generation: 1 },
+    );
+    const message = status(cycle, []).conditions?.[0]?.message ?? '';
+    expect(message.length).toBe(4096);
+    expect(message.endsWith('…')).toBe(true);
+  });
+
   it('a failed uninstall: Stalled=True with reason DeletionFailed', () => {
     const s = status(chain({ deleting: true }), [workflow('reverse', 1, 'failed')]);
     expect(condition(s, 'Stalled')).toMatchObject({ status: 'True', reason: 'DeletionFailed' });
+  });
+});
+
+describe('resyncDelay', () => {
+  it.each([
+    [1, 10_000],
+    [300_000, 300_000],
+    [40 * 24 * 3_600_000, 24 * 3_600_000],
+  ])('%i ms → %i ms (a too short interval would spin, a too long one overflows the timer)', (ms, delay) => {
+    expect(resyncDelay(ms)).toBe(delay);
   });
 });
 
@@ -339,6 +380,7 @@ describe('reconcileGroup', () => {
     const base: ClusterCalls = {
       readGroup: async () => chain({ generation: 1 }),
       workflowsIn: () => [],
+      listWorkflows: async () => [],
       setFinalizers: async () => {
         did.push('setFinalizers');
       },

@@ -26,6 +26,12 @@ interface Wanted {
   message: string;
 }
 
+/** The CRD caps a condition's message at 32768 characters; status stays well under it. */
+export const MAX_MESSAGE = 4096;
+
+const bounded = (message: string) =>
+  message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 1)}…`;
+
 /** The conditions wanted now; a condition whose status did not change keeps its transition time. */
 export function nextConditions(
   previous: readonly Condition[] | undefined,
@@ -37,6 +43,7 @@ export function nextConditions(
     const before = previous?.find((c) => c.type === w.type);
     return {
       ...w,
+      message: bounded(w.message),
       observedGeneration: generation,
       lastTransitionTime: before?.status === w.status ? before.lastTransitionTime : now,
     };

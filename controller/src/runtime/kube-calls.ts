@@ -15,6 +15,7 @@ import {
   type ApplicationGroup,
   ORKESTRA_GROUP,
 } from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { ExecutorAccessMissingError } from '../reconcile/executor-access.ts';
 import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
@@ -40,8 +41,6 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
   const custom = kube.makeApiClient(CustomObjectsApi);
   const core = kube.makeApiClient(CoreV1Api);
   const objects = KubernetesObjectApi.makeApiClient(kube);
-  /** Namespaces this process has made ready for executor steps. */
-  const ready = new Set<string>();
 
   const apply = (object: KubernetesObject) =>
     objects.patch(object, undefined, undefined, FieldManager.controller, true, PatchStrategy.ServerSideApply);
@@ -57,6 +56,15 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
     },
 
     workflowsIn: options.workflowsIn,
+
+    listWorkflows: async (namespace) => {
+      const list = (await custom.listNamespacedCustomObject({
+        ...WORKFLOWS,
+        namespace,
+        labelSelector: `${Labels.managedBy}=${MANAGED_BY}`,
+      })) as { items: Workflow[] };
+      return list.items;
+    },
 
     // resourceVersion in a merge patch is a precondition: a group changed since it was read is
     // not patched (409), and the pass runs again on fresh data.
@@ -77,9 +85,15 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
         await objects.create(object as KubernetesObject);
         return 'created';
       } catch (error) {
-        if (statusOf(error) === 409) return 'exists';
-        throw error;
+        if (statusOf(error) !== 409) throw error;
       }
+      const existing = await objects.read(object as never);
+      const owner = (o: { metadata?: { ownerReferences?: Array<{ uid: string }> } }) =>
+        o.metadata?.ownerReferences?.[0]?.uid;
+      if (owner(existing) === owner(object)) return 'exists';
+      throw new Error(
+        `${object.kind} ${object.metadata.namespace}/${object.metadata.name} exists and belongs to another object; waiting for it to be garbage-collected`,
+      );
     },
 
     stopWorkflow: async (namespace, name) => {
@@ -101,8 +115,9 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
       );
     },
 
+    // Applied each time a Workflow is created (seldom): one deleted since, or a namespace made anew
+    // under the same name, is repaired rather than remembered as ready.
     ensureExecutorAccess: async (namespace) => {
-      if (ready.has(namespace)) return;
       const labels = { [Labels.managedBy]: MANAGED_BY };
       if (options.manageExecutorAccess) {
         await apply({
@@ -131,7 +146,6 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
           );
         }
       }
-      ready.add(namespace);
     },
 
     // Events are a courtesy: one that cannot be written is logged, never fails the pass.

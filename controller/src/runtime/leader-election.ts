@@ -47,14 +47,28 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /** A time as the API server accepts it in a Lease (MicroTime: six fractional digits). */
 const micro = (time: Date | undefined) => (time ? new V1MicroTime(time) : undefined);
 
-function stateOf(lease: V1Lease | undefined): LeaseState | undefined {
+/** The Lease as leaseStep reads it, `observedAt` being when this process saw its record last change. */
+function stateOf(lease: V1Lease | undefined, observedAt: number): LeaseState | undefined {
   if (!lease) return undefined;
   return {
     holder: lease.spec?.holderIdentity || undefined,
-    renewedAt: lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : undefined,
+    renewedAt: observedAt,
     durationSeconds: lease.spec?.leaseDurationSeconds,
     transitions: lease.spec?.leaseTransitions,
   };
+}
+
+/** What identifies a renewal of the record: a new holder, renew time or transition count. */
+const recordOf = (lease: V1Lease | undefined) =>
+  `${lease?.spec?.holderIdentity}|${lease?.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : ''}|${lease?.spec?.leaseTransitions}`;
+
+/** `promise`, or a rejection after `ms`: a call that hangs must not outlast the renew deadline. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Resolves once this process leads (or rejects when `signal` aborts first). */
@@ -66,6 +80,7 @@ export async function becomeLeader(options: LeaderElectionOptions): Promise<Lead
   const retryMs = (options.retrySeconds ?? 2) * 1000;
   const api = kube.makeApiClient(CoordinationV1Api);
 
+  let observed = { record: '', at: 0 };
   /** One attempt to hold the Lease; true when this process holds it afterwards. */
   const tryToHold = async (): Promise<{ held: boolean; holder?: string }> => {
     let lease: V1Lease | undefined;
@@ -74,9 +89,11 @@ export async function becomeLeader(options: LeaderElectionOptions): Promise<Lead
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
+    const record = recordOf(lease);
+    if (record !== observed.record) observed = { record, at: Date.now() };
     // MicroTime: the API server wants six fractional digits.
     const now = new V1MicroTime();
-    const step = leaseStep(stateOf(lease), identity, now.getTime());
+    const step = leaseStep(stateOf(lease, observed.at), identity, now.getTime());
     if (step.kind === 'wait') return { held: false, holder: step.holder };
     const spec = {
       holderIdentity: identity,
@@ -124,7 +141,15 @@ export async function becomeLeader(options: LeaderElectionOptions): Promise<Lead
       await sleep(retryMs, renewing);
       if (renewing.aborted) return;
       try {
-        if ((await tryToHold()).held) renewedAt = Date.now();
+        const attempt = await within(tryToHold(), renewDeadlineMs);
+        if (attempt.held) renewedAt = Date.now();
+        else if (attempt.holder && attempt.holder !== identity) {
+          log.error('Lost the Lease: another candidate holds it', {
+            lease: `${namespace}/${name}`,
+            holder: attempt.holder,
+          });
+          return;
+        }
       } catch (error) {
         log.warn('Could not renew the Lease', { error: String(error) });
       }

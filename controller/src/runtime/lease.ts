@@ -4,7 +4,10 @@
 
 export interface LeaseState {
   holder?: string;
-  /** When the holder last renewed (ms since the epoch). */
+  /**
+   * When this process saw the record last change (ms, its own clock), as client-go judges expiry:
+   * the holder's renewTime is another machine's clock, and clock skew would make two leaders.
+   */
   renewedAt?: number;
   durationSeconds?: number;
   transitions?: number;

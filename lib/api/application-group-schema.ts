@@ -334,8 +334,8 @@ export const applicationGroupSchema: Schema = object(
           'Addition: what happens when a release fails.',
           object({
             strategy: describe(
-              'Rollback (default): roll every release back to the last successful spec. None: leave them.',
-              enumOf('Rollback', 'None'),
+              'Rollback (default): releases new in the failed generation are removed and every other one goes back to the last successful spec (with none yet: what the failed generation installed is uninstalled). Uninstall: what the failed generation installed is uninstalled. None: everything is left as the failed rollout left it.',
+              enumOf('Rollback', 'Uninstall', 'None'),
             ),
           }),
         ),

@@ -30,7 +30,8 @@ export interface ApplicationGroupSpec {
   remediation?: { strategy: RemediationStrategy };
 }
 
-export type RemediationStrategy = 'Rollback' | 'None';
+/** Rollback: back to the last successful spec; Uninstall: remove what the failed generation installed; None: leave it. */
+export type RemediationStrategy = 'Rollback' | 'Uninstall' | 'None';
 
 /** A node of a dependency graph: an application or a subchart. */
 export interface DagNode {

@@ -53,6 +53,14 @@ describe('golden Workflows: every group file in examples/ and test/fixtures/grou
       ? loadGroups(join(dir, 'last-succeeded.yaml'))[0]
       : undefined;
     expectGolden(`${name}.rollback.yaml`, output(renderRollbackWorkflow(failed as ApplicationGroup, last)));
+    // The other way round: the last successful spec applied over the failed one, whose extra
+    // releases the forward Workflow removes first.
+    if (last) {
+      expectGolden(
+        `${name}.forward-removing.yaml`,
+        output(renderForwardWorkflow(last, {}, failed as ApplicationGroup)),
+      );
+    }
   });
 });
 

@@ -84,7 +84,7 @@ function describe(state: GroupState): {
 
   if (state.deleting) {
     const reverse = state.reverse;
-    const progress = reverse ? workflowProgress(group, reverse.workflow, 'reverse') : undefined;
+    const progress = reverse ? workflowProgress(group, reverse.workflow, 'delete') : undefined;
     if (reverse?.outcome === 'Failed' && progress) {
       const message = describeFailure(progress, reverse, 'uninstall');
       return {
@@ -129,7 +129,7 @@ function describe(state: GroupState): {
     }
     return { wanted: reconciling('Progressing', `Starting the rollout of generation ${state.generation}`) };
   }
-  const progress = workflowProgress(group, forward.workflow, 'forward');
+  const progress = workflowProgress(group, forward.workflow, 'apply');
   const applications = progress.applications;
   if (forward.outcome === 'Succeeded') {
     const message = `All ${total} applications are ready (Workflow ${forward.name})`;

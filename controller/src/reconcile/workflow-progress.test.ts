@@ -9,7 +9,7 @@ const shapes = shapesGroup();
 
 describe('workflowProgress', () => {
   it('a running Workflow: first installed at 1.0.0, second in progress, no failure', () => {
-    const progress = workflowProgress(chain, recorded('forward-running.yaml'), 'forward');
+    const progress = workflowProgress(chain, recorded('forward-running.yaml'), 'apply');
     expect(progress).toEqual({
       applications: [
         {
@@ -24,7 +24,7 @@ describe('workflowProgress', () => {
   });
 
   it('a succeeded Workflow: every application Succeeded with the version it installed', () => {
-    const { applications, failure } = workflowProgress(chain, recorded('forward-succeeded.yaml'), 'forward');
+    const { applications, failure } = workflowProgress(chain, recorded('forward-succeeded.yaml'), 'apply');
     expect(applications.map((a) => [a.name, a.phase, a.version])).toEqual([
       ['first', 'Succeeded', '1.0.0'],
       ['second', 'Succeeded', '2.0.0'],
@@ -33,7 +33,7 @@ describe('workflowProgress', () => {
   });
 
   it('a failed Workflow: names the first failure in dependency order with the executor’s reason', () => {
-    const { applications, failure } = workflowProgress(shapes, recorded('forward-failed.yaml'), 'forward');
+    const { applications, failure } = workflowProgress(shapes, recorded('forward-failed.yaml'), 'apply');
     const byName = Object.fromEntries(applications.map((a) => [a.name, a]));
     expect(byName.first?.phase).toBe('Succeeded');
     expect(byName.second).toMatchObject({ phase: 'Succeeded', version: '2.0.0' });
@@ -44,7 +44,7 @@ describe('workflowProgress', () => {
   });
 
   it('an application whose subcharts could not be staged: Failed, its subcharts never started', () => {
-    const { applications } = workflowProgress(shapes, recorded('forward-failed.yaml'), 'forward');
+    const { applications } = workflowProgress(shapes, recorded('forward-failed.yaml'), 'apply');
     const bookinfo = applications.find((a) => a.name === 'bookinfo');
     expect(bookinfo).toMatchObject({
       phase: 'Failed',
@@ -54,7 +54,7 @@ describe('workflowProgress', () => {
   });
 
   it('a reverse Workflow that succeeded: every application Deleted, with the executor’s message', () => {
-    const { applications } = workflowProgress(chain, recorded('reverse-succeeded.yaml'), 'reverse');
+    const { applications } = workflowProgress(chain, recorded('reverse-succeeded.yaml'), 'delete');
     expect(applications).toEqual([
       { name: 'first', phase: 'Deleted', message: 'HelmRelease orkestra/first uninstalled and deleted' },
       { name: 'second', phase: 'Deleted', message: 'HelmRelease orkestra/second uninstalled and deleted' },
@@ -63,7 +63,7 @@ describe('workflowProgress', () => {
 
   it('a Workflow Argo has not started: every application Pending', () => {
     const fresh = { ...recorded('forward-running.yaml'), status: {} };
-    expect(workflowProgress(chain, fresh, 'forward').applications.map((a) => a.phase)).toEqual([
+    expect(workflowProgress(chain, fresh, 'apply').applications.map((a) => a.phase)).toEqual([
       'Pending',
       'Pending',
     ]);

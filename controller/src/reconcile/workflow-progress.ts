@@ -97,13 +97,16 @@ function stepStatus(
 export function workflowProgress(
   group: ApplicationGroup,
   workflow: Workflow,
-  type: 'forward' | 'reverse',
+  mode: 'apply' | 'delete',
 ): WorkflowProgress {
-  const reverse = type === 'reverse';
+  const reverse = mode === 'delete';
   const all = Object.values((workflow.status?.nodes ?? {}) as Record<string, WorkflowNode>);
   const byNodeName = new Map(all.map((n) => [n.name, n]));
   const byId = new Map(all.map((n) => [n.id, n]));
-  const prefix = workflow.metadata.name as string;
+  // The group's tasks sit at the top of the Workflow, or in the DAG that follows removals: a forward
+  // Workflow's `install`, a rollback's `restore`.
+  const name = workflow.metadata.name as string;
+  const prefix = [`${name}.install`, `${name}.restore`].find((n) => byNodeName.has(n)) ?? name;
   const node = (...tasks: string[]) => byNodeName.get([prefix, ...tasks].join('.'));
   const step = (...tasks: string[]) => {
     const found = node(...tasks);

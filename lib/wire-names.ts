@@ -25,6 +25,8 @@ export const Labels = {
   subchart: 'orkestra.azure.microsoft.com/subchart',
   generation: 'orkestra.azure.microsoft.com/generation',
   workflowType: 'orkestra.azure.microsoft.com/workflow-type',
+  /** On a Workflow of a retried attempt (1, 2 …) at its generation; absent on the first. */
+  attempt: 'orkestra.azure.microsoft.com/attempt',
   /** On the executor's rollback record: the HelmRelease it is a record of. */
   recordOf: 'orkestra.azure.microsoft.com/helmrelease',
 } as const;

@@ -300,6 +300,11 @@ const status: Schema = object({
     ),
   },
   workflow: object({ name: str, type: str, phase: str }, { required: ['name'] }),
+  lastHandledReconcileAt: str,
+  attempt: object(
+    { generation: { type: 'integer', format: 'int64' }, number: { type: 'integer', minimum: 0 } },
+    { required: ['generation', 'number'] },
+  ),
 });
 
 export const applicationGroupSchema: Schema = object(

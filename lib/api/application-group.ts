@@ -100,4 +100,11 @@ export interface ApplicationGroupStatus {
   conditions?: Condition[];
   applications?: ApplicationStatus[];
   workflow?: { name: string; type?: string; phase?: string };
+  /** The last value of the reconcile-request annotation the controller acted on. */
+  lastHandledReconcileAt?: string;
+  /** Which attempt at `generation` runs: each handled reconcile request of a finished one starts another. */
+  attempt?: { generation: number; number: number };
 }
+
+/** Annotation whose new value asks the controller to run the current generation again. */
+export const RECONCILE_ANNOTATION = 'orkestra.azure.microsoft.com/reconcile';

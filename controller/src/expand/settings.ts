@@ -20,6 +20,8 @@ export interface RenderOptions {
   clusterScope?: boolean;
   serviceAccountName?: string;
   bundles?: BundleMode;
+  /** Which attempt at the generation (0: the first); names and labels the Workflow. */
+  attempt?: number;
 }
 
 /** A Workflow and the ConfigMaps it reads its HelmReleases from (none when they are inline). */
@@ -35,6 +37,7 @@ export interface Settings {
   stagingUrl: string;
   templateRef: { name: string; clusterScope?: boolean };
   serviceAccountName: string;
+  attempt: number;
 }
 
 export function settingsFor(group: ApplicationGroup, options: RenderOptions): Settings {
@@ -47,10 +50,21 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
       ...(options.clusterScope ? { clusterScope: true } : {}),
     },
     serviceAccountName: options.serviceAccountName ?? EXECUTOR_SERVICE_ACCOUNT,
+    attempt: options.attempt ?? 0,
   };
 }
 
-/** `<group>-g<generation>-<type>`, as a DNS label. */
-export function workflowName(group: ApplicationGroup, generation: number, type: WorkflowType): string {
-  return toDnsLabel([group.metadata.name ?? 'group', `g${generation}`, type]);
+/** `<group>-g<generation>-<type>`, `<group>-g<generation>-r<attempt>-<type>` when retried, as a DNS label. */
+export function workflowName(
+  group: ApplicationGroup,
+  generation: number,
+  type: WorkflowType,
+  attempt = 0,
+): string {
+  return toDnsLabel([
+    group.metadata.name ?? 'group',
+    `g${generation}`,
+    ...(attempt > 0 ? [`r${attempt}`] : []),
+    type,
+  ]);
 }

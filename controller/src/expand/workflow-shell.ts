@@ -27,6 +27,7 @@ function objectLabels(
     [Labels.applicationGroup]: labelValue(group.metadata.name ?? ''),
     [Labels.generation]: String(settings.generation),
     [Labels.workflowType]: type,
+    ...(settings.attempt > 0 ? { [Labels.attempt]: String(settings.attempt) } : {}),
   };
 }
 
@@ -41,7 +42,7 @@ function workflowShell(
     apiVersion: ARGO_API_VERSION,
     kind: 'Workflow',
     metadata: {
-      name: workflowName(group, settings.generation, type),
+      name: workflowName(group, settings.generation, type, settings.attempt),
       namespace: settings.namespace,
       labels: objectLabels(group, settings, type),
       ownerReferences: uid

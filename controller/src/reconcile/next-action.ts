@@ -7,10 +7,14 @@ import type { GroupState, OwnedWorkflow } from './state.ts';
 export type Action =
   /** Hold the group until its releases are uninstalled: before anything is created for it. */
   | { type: 'AddFinalizer' }
-  /** Render this generation's Workflow of that type and create it (with its release bundles). */
-  | { type: 'CreateWorkflow'; workflow: 'forward' | 'reverse' }
+  /** Render this generation's (and attempt's) Workflow of that type and create it, with its bundles. */
+  | { type: 'CreateWorkflow'; workflow: 'forward' | 'reverse' | 'rollback' }
   /** Ask Argo to stop a running Workflow (spec.shutdown: Stop); its running step ends on SIGTERM. */
   | { type: 'StopWorkflow'; name: string; why: string }
+  /** Keep this generation's spec as the last one that rolled out (for updates and rollbacks). */
+  | { type: 'RecordSucceeded' }
+  /** A reconcile request: start another attempt at this generation, or (while one runs) just note it. */
+  | { type: 'HandleRetry'; request: string; newAttempt: boolean }
   /** Let the group go: its reverse Workflow uninstalled everything. */
   | { type: 'RemoveFinalizer' }
   /** Nothing to change until something moves; status still reflects the state. */
@@ -24,8 +28,10 @@ export function nextAction(state: GroupState): Action {
 
 function nextDeletionAction(state: GroupState): Action {
   if (!state.hasFinalizer) return { type: 'Wait', why: 'no finalizer: nothing to uninstall' };
-  // A rollout still running would race the uninstall: stop it and wait until it has ended.
-  const rollouts = [state.forward, ...state.others].filter(running).filter((w) => w.type !== 'reverse');
+  // A rollout or remediation still running would race the uninstall: stop it and wait until it ended.
+  const rollouts = [state.forward, state.rollback, ...state.others]
+    .filter(running)
+    .filter((w) => w.type !== 'reverse');
   const unstopped = rollouts.find((w) => !w.stopping);
   if (unstopped) return { type: 'StopWorkflow', name: unstopped.name, why: 'the group is being deleted' };
   if (rollouts.length > 0) return { type: 'Wait', why: `Workflow ${rollouts[0]?.name} is stopping` };
@@ -45,7 +51,7 @@ function nextDeletionAction(state: GroupState): Action {
 function nextRolloutAction(state: GroupState): Action {
   if (state.problems.length > 0) return { type: 'Wait', why: 'the spec is invalid' };
   if (!state.hasFinalizer) return { type: 'AddFinalizer' };
-  // A Workflow of an older generation still running is stopped before this generation starts.
+  // A Workflow of an older generation or attempt still running is stopped before this one starts.
   const older = state.others.filter(running);
   const unstopped = older.find((w) => !w.stopping);
   if (unstopped) {
@@ -56,15 +62,33 @@ function nextRolloutAction(state: GroupState): Action {
     };
   }
   if (older.length > 0) return { type: 'Wait', why: `Workflow ${older[0]?.name} is stopping` };
-  const forward = state.forward;
+
+  const { forward, rollback } = state;
+  if (state.retryRequested !== undefined) {
+    // Only a finished attempt is run again; one that runs just has the request noted.
+    const busy = running(forward) || running(rollback);
+    return { type: 'HandleRetry', request: state.retryRequested, newAttempt: !busy };
+  }
   if (!forward && state.forwardFinishedAndGone) {
     return { type: 'Wait', why: 'this generation has rolled out; its Workflow was deleted since' };
   }
   if (!forward) return { type: 'CreateWorkflow', workflow: 'forward' };
   if (forward.deleting) return { type: 'Wait', why: `Workflow ${forward.name} is being deleted` };
   if (forward.outcome === 'Running') return { type: 'Wait', why: `Workflow ${forward.name} is rolling out` };
+  if (forward.outcome === 'Succeeded') {
+    return state.lastSucceeded?.generation === state.generation
+      ? { type: 'Wait', why: `Workflow ${forward.name} succeeded` }
+      : { type: 'RecordSucceeded' };
+  }
+  // The rollout failed: remediate once, as the strategy says; a remediation that fails is not retried.
+  if (state.strategy === 'None')
+    return { type: 'Wait', why: `Workflow ${forward.name} failed; remediation: None` };
+  if (!rollback && state.rollbackFinishedAndGone) {
+    return { type: 'Wait', why: 'this generation was remediated; its Workflow was deleted since' };
+  }
+  if (!rollback) return { type: 'CreateWorkflow', workflow: 'rollback' };
   return {
     type: 'Wait',
-    why: `Workflow ${forward.name} ${forward.outcome === 'Succeeded' ? 'succeeded' : 'failed'}`,
+    why: `Workflow ${rollback.name} ${rollback.outcome === 'Running' ? 'is remediating' : 'finished'}`,
   };
 }

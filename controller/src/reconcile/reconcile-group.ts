@@ -9,11 +9,12 @@ import type { Logger } from '../../../lib/log.ts';
 import { canonicalJson } from '../../../lib/yaml.ts';
 import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
+import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
 import type { Processed } from '../runtime/work-queue.ts';
 import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
-import { FINALIZER, type GroupState, observeGroup } from './state.ts';
+import { FINALIZER, type GroupState, type LastSucceeded, observeGroup, remediationOf } from './state.ts';
 import { type Blocked, groupStatus } from './status.ts';
 
 /** What a pass needs from the cluster, one function each. */
@@ -42,6 +43,10 @@ export interface ClusterCalls {
     message: string,
   ) => Promise<void>;
   now: () => string;
+  /** The spec that last rolled out successfully, as kept for this group (none: never, or not its own). */
+  readLastSucceeded: (group: ApplicationGroup) => Promise<LastSucceeded | undefined>;
+  /** Keeps the group's spec as the last that rolled out successfully (owned by the group). */
+  saveLastSucceeded: (group: ApplicationGroup) => Promise<void>;
 }
 
 export interface ReconcileSettings {
@@ -49,7 +54,7 @@ export interface ReconcileSettings {
   /** How often a group that needs nothing is looked at again (its spec.interval overrides it). */
   resyncMs: number;
   /** Told of every Workflow created (for metrics). */
-  onWorkflowCreated?: (type: 'forward' | 'reverse') => void;
+  onWorkflowCreated?: (type: 'forward' | 'reverse' | 'rollback') => void;
 }
 
 /** The API server refuses new objects in a namespace that is being deleted (403, NamespaceTerminating). */
@@ -109,11 +114,8 @@ async function perform(
       await calls.recordEvent(group, 'Normal', 'Stopping', `Stopping Workflow ${action.name}: ${action.why}`);
       return;
     case 'CreateWorkflow': {
-      const options = { ...settings.render, namespace, bundles: 'auto' as const };
-      const rendered =
-        action.workflow === 'forward'
-          ? renderForwardWorkflow(group, options)
-          : renderReverseWorkflow(state.problems.length > 0 ? withoutDependencies(group) : group, options);
+      const options = { ...settings.render, namespace, bundles: 'auto' as const, attempt: state.attempt };
+      const rendered = renderFor(action.workflow, state, options);
       await calls.ensureExecutorAccess(namespace);
       for (const configMap of rendered.configMaps) await calls.createObject(configMap);
       const created = await calls.createObject(rendered.workflow);
@@ -124,7 +126,7 @@ async function perform(
       });
       if (created === 'created') {
         settings.onWorkflowCreated?.(action.workflow);
-        const what = action.workflow === 'forward' ? 'roll out' : 'uninstall';
+        const what = { forward: 'roll out', reverse: 'uninstall', rollback: 'remediate' }[action.workflow];
         await calls.recordEvent(
           group,
           'Normal',
@@ -134,8 +136,47 @@ async function perform(
       }
       return;
     }
+    case 'RecordSucceeded':
+      await calls.saveLastSucceeded(group);
+      log.info('Recorded the spec as the last that rolled out successfully');
+      return;
+    case 'HandleRetry':
+      log.info(
+        action.newAttempt
+          ? 'Reconcile requested: starting another attempt'
+          : 'Reconcile requested while it runs',
+        {
+          request: action.request,
+        },
+      );
+      return;
     case 'Wait':
       return;
+  }
+}
+
+/** The Workflow of that type for the state: what it renders from depends on what is installed. */
+function renderFor(type: 'forward' | 'reverse' | 'rollback', state: GroupState, options: RenderOptions) {
+  const { group, lastSucceeded } = state;
+  const asGroup = (spec: ApplicationGroup['spec']) => ({ ...group, spec });
+  switch (type) {
+    case 'forward':
+      // What the last successful spec installed and this one no longer has is uninstalled first.
+      return renderForwardWorkflow(
+        group,
+        options,
+        lastSucceeded && lastSucceeded.generation !== state.generation
+          ? asGroup(lastSucceeded.spec)
+          : undefined,
+      );
+    case 'rollback':
+      return renderRollbackWorkflow(
+        group,
+        remediationOf(state) === 'rollback' && lastSucceeded ? asGroup(lastSucceeded.spec) : undefined,
+        options,
+      );
+    case 'reverse':
+      return renderReverseWorkflow(state.problems.length > 0 ? withoutDependencies(group) : group, options);
   }
 }
 
@@ -150,12 +191,13 @@ export async function reconcileGroup(
   const group = await calls.readGroup(namespace, name);
   if (!group) return undefined;
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
-  let state = observeGroup(group, calls.workflowsIn(namespace));
+  const lastSucceeded = await calls.readLastSucceeded(group);
+  let state = observeGroup(group, calls.workflowsIn(namespace), lastSucceeded);
   let action = nextAction(state);
   if (action.type === 'CreateWorkflow') {
     // Decide again on what the API server has, not the cache: a forward Workflow created a moment
     // ago and not cached yet must not be run beside a reverse one, nor twice.
-    state = observeGroup(group, await calls.listWorkflows(namespace));
+    state = observeGroup(group, await calls.listWorkflows(namespace), lastSucceeded);
     action = nextAction(state);
   }
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
@@ -181,7 +223,9 @@ export async function reconcileGroup(
 
   // A group that is gone, or was only waiting for its finalizer to go, needs no status.
   if (action.type === 'RemoveFinalizer' || (state.deleting && !state.hasFinalizer)) return undefined;
-  const status = groupStatus(state, calls.now(), blocked);
+  const retry =
+    action.type === 'HandleRetry' ? { request: action.request, newAttempt: action.newAttempt } : undefined;
+  const status = groupStatus(state, calls.now(), blocked, retry);
   const before = group.status?.conditions?.find((c) => c.type === 'Ready');
   const after = status.conditions?.find((c) => c.type === 'Ready');
   // The API server returns keys sorted: compare the values, not the order they were built in.

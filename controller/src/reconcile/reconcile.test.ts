@@ -21,6 +21,9 @@ interface GroupOptions {
   deleting?: boolean;
   cycle?: boolean;
   status?: ApplicationGroup['status'];
+  strategy?: 'Rollback' | 'Uninstall' | 'None';
+  /** The reconcile-request annotation's value. */
+  request?: string;
 }
 
 /** The `chain` group (first → second) the recorded Workflows were rendered from. */
@@ -30,6 +33,8 @@ function chain({
   deleting = false,
   cycle = false,
   status,
+  strategy,
+  request,
 }: GroupOptions = {}) {
   const group = groupOf([application('first', cycle ? ['second'] : []), application('second', ['first'])], {
     name: 'chain',
@@ -38,9 +43,14 @@ function chain({
     generation,
     ...(finalizer ? { finalizers: [FINALIZER] } : {}),
     ...(deleting ? { deletionTimestamp: NOW } : {}),
+    ...(request ? { annotations: { 'orkestra.azure.microsoft.com/reconcile': request } } : {}),
   });
+  if (strategy) group.spec.remediation = { strategy };
   return status ? { ...group, status } : group;
 }
+
+/** The last successful spec as the controller keeps it: `chain` at `generation`. */
+const recordedAt = (generation: number) => ({ generation, spec: chain().spec });
 
 const recorded = (file: string) => recordedWorkflow(file.replace(/\.yaml$/, ''));
 
@@ -56,20 +66,21 @@ const RECORDINGS: Record<Recording, Workflow> = {
 
 /** A Workflow of the group: `type` of `generation`, in the state of a recorded one. */
 function workflow(
-  type: 'forward' | 'reverse',
+  type: 'forward' | 'reverse' | 'rollback',
   generation: number,
   as: Recording,
-  { stopping = false, deleting = false, uid = UID } = {},
+  { stopping = false, deleting = false, uid = UID, attempt = 0 } = {},
 ): Workflow {
   const base = type === 'reverse' && as === 'succeeded' ? recorded('reverse-succeeded.yaml') : RECORDINGS[as];
   return {
     ...base,
     metadata: {
       ...base.metadata,
-      name: `chain-g${generation}-${type}`,
+      name: `chain-g${generation}${attempt ? `-r${attempt}` : ''}-${type}`,
       labels: {
         'orkestra.azure.microsoft.com/generation': String(generation),
         'orkestra.azure.microsoft.com/workflow-type': type,
+        ...(attempt ? { 'orkestra.azure.microsoft.com/attempt': String(attempt) } : {}),
       },
       ownerReferences: [{ apiVersion: 'x', kind: 'ApplicationGroup', name: 'chain', uid }],
       ...(deleting ? { deletionTimestamp: NOW } : {}),
@@ -79,7 +90,7 @@ function workflow(
 }
 
 describe('nextAction', () => {
-  it.each<[string, ApplicationGroup, Workflow[], Action['type'], string?]>([
+  it.each<[string, ApplicationGroup, Workflow[], Action['type'], string?, ReturnType<typeof recordedAt>?]>([
     [
       'a new group gets the finalizer before anything is created',
       chain({ finalizer: false }),
@@ -100,12 +111,128 @@ describe('nextAction', () => {
       'Wait',
     ],
     ['its forward Workflow running → wait for it', chain(), [workflow('forward', 1, 'running')], 'Wait'],
-    ['its forward Workflow succeeded → nothing more', chain(), [workflow('forward', 1, 'succeeded')], 'Wait'],
     [
-      'its forward Workflow failed → nothing more (remediation is part 2)',
+      'its forward Workflow succeeded → its spec is kept as the last successful one',
+      chain(),
+      [workflow('forward', 1, 'succeeded')],
+      'RecordSucceeded',
+    ],
+    [
+      'its forward Workflow succeeded and its spec is kept → nothing more',
+      chain(),
+      [workflow('forward', 1, 'succeeded')],
+      'Wait',
+      undefined,
+      recordedAt(1),
+    ],
+    [
+      'a new generation with a last successful one → the forward Workflow (it removes what was dropped)',
+      chain({ generation: 2 }),
+      [workflow('forward', 1, 'succeeded')],
+      'CreateWorkflow',
+      'forward',
+      recordedAt(1),
+    ],
+    [
+      'its forward Workflow failed, Rollback, an earlier generation succeeded → the rollback Workflow',
+      chain({ generation: 2 }),
+      [workflow('forward', 2, 'failed')],
+      'CreateWorkflow',
+      'rollback',
+      recordedAt(1),
+    ],
+    [
+      'its forward Workflow failed, Rollback, nothing succeeded yet → the rollback Workflow (it uninstalls)',
       chain(),
       [workflow('forward', 1, 'failed')],
+      'CreateWorkflow',
+      'rollback',
+    ],
+    [
+      'its forward Workflow failed, Uninstall → the rollback Workflow (it uninstalls)',
+      chain({ generation: 2, strategy: 'Uninstall' }),
+      [workflow('forward', 2, 'failed')],
+      'CreateWorkflow',
+      'rollback',
+      recordedAt(1),
+    ],
+    [
+      'its forward Workflow failed, None → left as it is',
+      chain({ generation: 2, strategy: 'None' }),
+      [workflow('forward', 2, 'failed')],
       'Wait',
+      undefined,
+      recordedAt(1),
+    ],
+    [
+      'its rollback running → wait for it',
+      chain({ generation: 2 }),
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'running')],
+      'Wait',
+      undefined,
+      recordedAt(1),
+    ],
+    [
+      'its rollback failed → no second one (status says Stalled)',
+      chain({ generation: 2 }),
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'failed')],
+      'Wait',
+      undefined,
+      recordedAt(1),
+    ],
+    [
+      'remediated, and both Workflows deleted since (status recorded the rollback) → nothing is run again',
+      chain({
+        generation: 2,
+        status: { workflow: { name: 'chain-g2-rollback', type: 'rollback', phase: 'Succeeded' } },
+      }),
+      [],
+      'Wait',
+      undefined,
+      recordedAt(1),
+    ],
+    [
+      'a reconcile request after a failure → another attempt at the generation',
+      chain({ generation: 2, request: 'retry-1' }),
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      'HandleRetry',
+      'new attempt',
+      recordedAt(1),
+    ],
+    [
+      'a reconcile request while it rolls out → noted, nothing started',
+      chain({ request: 'retry-1' }),
+      [workflow('forward', 1, 'running')],
+      'HandleRetry',
+      'noted',
+    ],
+    [
+      'a reconcile request already handled → nothing',
+      chain({
+        generation: 2,
+        request: 'retry-1',
+        status: { lastHandledReconcileAt: 'retry-1', attempt: { generation: 2, number: 1 } },
+      }),
+      [
+        workflow('forward', 2, 'failed'),
+        workflow('rollback', 2, 'succeeded'),
+        workflow('forward', 2, 'running', { attempt: 1 }),
+      ],
+      'Wait',
+      undefined,
+      recordedAt(1),
+    ],
+    [
+      'the new attempt → its own forward Workflow, beside the finished ones of the first',
+      chain({
+        generation: 2,
+        request: 'retry-1',
+        status: { lastHandledReconcileAt: 'retry-1', attempt: { generation: 2, number: 1 } },
+      }),
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      'CreateWorkflow',
+      'forward',
+      recordedAt(1),
     ],
     [
       'its forward Workflow finished and was deleted since → not rolled out twice',
@@ -239,11 +366,12 @@ describe('nextAction', () => {
       [workflow('reverse', 1, 'failed')],
       'Wait',
     ],
-  ])('%s', (_row, group, workflows, type, detail) => {
-    const action = nextAction(observeGroup(group, workflows));
+  ])('%s', (_row, group, workflows, type, detail, lastSucceeded) => {
+    const action = nextAction(observeGroup(group, workflows, lastSucceeded));
     expect(action.type).toBe(type);
     if (action.type === 'CreateWorkflow') expect(action.workflow).toBe(detail);
     if (action.type === 'StopWorkflow') expect(action.name).toBe(detail);
+    if (action.type === 'HandleRetry') expect(action.newAttempt ? 'new attempt' : 'noted').toBe(detail);
   });
 });
 
@@ -278,8 +406,9 @@ describe('groupStatus', () => {
     expect(s.applications?.map((a) => a.version)).toEqual(['1.0.0', '2.0.0']);
   });
 
-  it('when it failed: Ready=False naming the application and why', () => {
+  it('when it failed (remediation None): Ready=False naming the application and why', () => {
     const shapes = shapesGroup({ uid: UID, generation: 3, finalizers: [FINALIZER] });
+    shapes.spec.remediation = { strategy: 'None' };
     const failed = recorded('forward-failed.yaml');
     failed.metadata.ownerReferences = [
       { apiVersion: 'x', kind: 'ApplicationGroup', name: 'shapes', uid: UID },
@@ -289,6 +418,79 @@ describe('groupStatus', () => {
     expect(condition(s, 'Ready')?.message).toMatch(
       /^application broken failed to install or upgrade: RetriesExceeded: .* \(Workflow shapes-g3-forward\)$/,
     );
+  });
+
+  describe('remediation of a failed rollout (generation 2, generation 1 succeeded)', () => {
+    const failedAt2 = workflow('forward', 2, 'failed');
+    const at = (s: ApplicationGroup['status'], type: string) => {
+      const c = condition(s, type);
+      return c && [c.status, c.reason];
+    };
+    const withRecord = (group: ApplicationGroup, workflows: Workflow[]) =>
+      groupStatus(observeGroup(group, workflows, recordedAt(1)), NOW);
+
+    it('while the rollback runs: Ready=False (Failed), Reconciling (Remediating) saying to which generation', () => {
+      const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'running')]);
+      expect(at(s, 'Ready')).toEqual(['False', 'Failed']);
+      expect(at(s, 'Reconciling')).toEqual(['True', 'Remediating']);
+      expect(condition(s, 'Ready')?.message).toMatch(/; remediating: rolling back to generation 1$/);
+      expect(s.workflow).toMatchObject({ name: 'chain-g2-rollback', type: 'rollback' });
+    });
+
+    it('rolled back: Ready=False, reason RolledBack, the applications back at their versions', () => {
+      const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'succeeded')]);
+      expect(s.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+        ['Ready', 'False', 'RolledBack'],
+      ]);
+      expect(condition(s, 'Ready')?.message).toMatch(
+        /; rolled back to generation 1 \(Workflow chain-g2-rollback\)$/,
+      );
+      expect(s.applications?.map((a) => [a.name, a.phase])).toEqual([
+        ['first', 'RolledBack'],
+        ['second', 'RolledBack'],
+      ]);
+      expect(s.lastSucceededGeneration).toBeUndefined();
+    });
+
+    it('with nothing that succeeded before: reason Uninstalled, every application Deleted', () => {
+      const s = groupStatus(
+        observeGroup(chain(), [workflow('forward', 1, 'failed'), workflow('rollback', 1, 'succeeded')]),
+        NOW,
+      );
+      expect(at(s, 'Ready')).toEqual(['False', 'Uninstalled']);
+      expect(condition(s, 'Ready')?.message).toMatch(
+        /; what it installed was uninstalled \(Workflow chain-g1-rollback\)$/,
+      );
+      expect(s.applications?.map((a) => a.phase)).toEqual(['Deleted', 'Deleted']);
+    });
+
+    it('a rollback that failed: Stalled=True with both failures, reason RemediationFailed', () => {
+      const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'failed')]);
+      expect(at(s, 'Stalled')).toEqual(['True', 'RemediationFailed']);
+      expect(at(s, 'Ready')).toEqual(['False', 'RemediationFailed']);
+      expect(condition(s, 'Stalled')?.message).toMatch(
+        /^Workflow chain-g2-forward failed: .*; then Workflow chain-g2-rollback failed: /,
+      );
+    });
+  });
+
+  it('a handled reconcile request is recorded with the attempt it started', () => {
+    const group = chain({ generation: 2, request: 'retry-1' });
+    const state = observeGroup(
+      group,
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      recordedAt(1),
+    );
+    expect(groupStatus(state, NOW, undefined, { request: 'retry-1', newAttempt: true })).toMatchObject({
+      lastHandledReconcileAt: 'retry-1',
+      attempt: { generation: 2, number: 1 },
+    });
+    // The next generation starts again at attempt 0.
+    const next = chain({
+      generation: 3,
+      status: { attempt: { generation: 2, number: 1 }, lastHandledReconcileAt: 'retry-1' },
+    });
+    expect(groupStatus(observeGroup(next, []), NOW).attempt).toBeUndefined();
   });
 
   it('a cycle: Ready=False and Stalled=True with the cycle, no Workflow', () => {
@@ -381,6 +583,10 @@ describe('reconcileGroup', () => {
       readGroup: async () => chain({ generation: 1 }),
       workflowsIn: () => [],
       listWorkflows: async () => [],
+      readLastSucceeded: async () => undefined,
+      saveLastSucceeded: async () => {
+        did.push('saveLastSucceeded');
+      },
       setFinalizers: async () => {
         did.push('setFinalizers');
       },

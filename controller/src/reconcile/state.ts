@@ -1,7 +1,13 @@
 // PURE: the state of one ApplicationGroup as the reconciler sees it — the group, whether its spec
-// is valid, and the Workflows it owns, sorted by what they are to it — the way helm-controller's
-// reconcile/state.go observes a release before anything picks an action.
-import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+// is valid, the Workflows it owns sorted by what they are to it, and what it last rolled out
+// successfully — the way helm-controller's reconcile/state.go observes a release before anything
+// picks an action.
+import {
+  type ApplicationGroup,
+  type ApplicationGroupSpec,
+  RECONCILE_ANNOTATION,
+  type RemediationStrategy,
+} from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import type { Problem } from '../../../lib/errors.ts';
 import { Labels } from '../../../lib/wire-names.ts';
@@ -18,6 +24,7 @@ export interface OwnedWorkflow {
   name: string;
   type: WorkflowType;
   generation: number;
+  attempt: number;
   outcome: WorkflowOutcome;
   /** Asked to stop (spec.shutdown); Argo is winding it down. */
   stopping: boolean;
@@ -26,24 +33,50 @@ export interface OwnedWorkflow {
   workflow: Workflow;
 }
 
+/** The spec that last rolled out successfully, as the controller keeps it (a ConfigMap the group owns). */
+export interface LastSucceeded {
+  generation: number;
+  spec: ApplicationGroupSpec;
+}
+
 export interface GroupState {
   group: ApplicationGroup;
   generation: number;
+  /** Which attempt at this generation runs (0: the first; a handled reconcile request adds one). */
+  attempt: number;
   deleting: boolean;
   hasFinalizer: boolean;
   /** What is wrong with the spec (the CRD cannot see cycles); empty when it is valid. */
   problems: Problem[];
-  /** This generation's forward Workflow. */
+  strategy: RemediationStrategy;
+  /** This generation and attempt's forward Workflow. */
   forward?: OwnedWorkflow;
+  /** This generation and attempt's rollback (remediation) Workflow. */
+  rollback?: OwnedWorkflow;
   /** The reverse Workflow that uninstalls the group (named after the generation it deletes). */
   reverse?: OwnedWorkflow;
-  /** Every other Workflow the group owns (older generations). */
+  /** Every other Workflow the group owns (older generations and attempts). */
   others: OwnedWorkflow[];
   /**
    * This generation's forward Workflow finished (as status recorded) and is gone since — deleted by
    * Argo's TTL or by someone: it is not run again.
    */
   forwardFinishedAndGone: boolean;
+  /** The same of its rollback Workflow. */
+  rollbackFinishedAndGone: boolean;
+  lastSucceeded?: LastSucceeded;
+  /** A reconcile request (annotation value) not handled yet. */
+  retryRequested?: string;
+}
+
+/**
+ * How a failed rollout is remediated: back to the last successful spec when there is one and the
+ * strategy is Rollback; otherwise what the failed generation installed is uninstalled.
+ */
+export function remediationOf(
+  state: Pick<GroupState, 'strategy' | 'lastSucceeded'>,
+): 'rollback' | 'uninstall' {
+  return state.strategy === 'Rollback' && state.lastSucceeded ? 'rollback' : 'uninstall';
 }
 
 function outcomeOf(workflow: Workflow): WorkflowOutcome {
@@ -70,6 +103,7 @@ export function ownedWorkflow(group: ApplicationGroup, workflow: Workflow): Owne
     name: workflow.metadata.name as string,
     type,
     generation,
+    attempt: Number(labels[Labels.attempt] ?? 0) || 0,
     outcome: outcomeOf(workflow),
     stopping: Boolean((workflow.spec as { shutdown?: string } | undefined)?.shutdown),
     deleting: Boolean(workflow.metadata.deletionTimestamp),
@@ -83,21 +117,45 @@ function recordedFinished(group: ApplicationGroup, name: string): boolean {
   return recorded?.name === name && ['Succeeded', 'Failed', 'Error'].includes(recorded.phase ?? '');
 }
 
-export function observeGroup(group: ApplicationGroup, workflows: readonly Workflow[]): GroupState {
+export function observeGroup(
+  group: ApplicationGroup,
+  workflows: readonly Workflow[],
+  lastSucceeded?: LastSucceeded,
+): GroupState {
   const generation = group.metadata.generation ?? 1;
+  const recordedAttempt = group.status?.attempt;
+  const attempt = recordedAttempt?.generation === generation ? recordedAttempt.number : 0;
   const validation = validateApplicationGroup(group);
   const owned = workflows.flatMap((w) => ownedWorkflow(group, w) ?? []);
-  const forward = owned.find((w) => w.type === 'forward' && w.generation === generation);
+  const current = (type: WorkflowType) =>
+    owned.find((w) => w.type === type && w.generation === generation && w.attempt === attempt);
+  const forward = current('forward');
+  const rollback = current('rollback');
   const reverse = owned.find((w) => w.type === 'reverse' && w.generation === generation);
+  const request = group.metadata.annotations?.[RECONCILE_ANNOTATION];
   return {
     group,
     generation,
+    attempt,
     deleting: Boolean(group.metadata.deletionTimestamp),
     hasFinalizer: group.metadata.finalizers?.includes(FINALIZER) ?? false,
     problems: validation.ok ? [] : validation.problems,
+    strategy: group.spec.remediation?.strategy ?? 'Rollback',
     forward,
+    rollback,
     reverse,
-    others: owned.filter((w) => w !== forward && w !== reverse),
-    forwardFinishedAndGone: !forward && recordedFinished(group, workflowName(group, generation, 'forward')),
+    others: owned.filter((w) => w !== forward && w !== rollback && w !== reverse),
+    // A rollback exists (or was recorded) only after its forward failed.
+    forwardFinishedAndGone:
+      !forward &&
+      (recordedFinished(group, workflowName(group, generation, 'forward', attempt)) ||
+        Boolean(rollback) ||
+        group.status?.workflow?.name === workflowName(group, generation, 'rollback', attempt)),
+    rollbackFinishedAndGone:
+      !rollback && recordedFinished(group, workflowName(group, generation, 'rollback', attempt)),
+    lastSucceeded,
+    ...(request !== undefined && request !== group.status?.lastHandledReconcileAt
+      ? { retryRequested: request }
+      : {}),
   };
 }

@@ -5,7 +5,7 @@
 import type { ApplicationGroupStatus, ApplicationStatus } from '../../../lib/api/application-group.ts';
 import type { Condition } from '../../../lib/api/meta.ts';
 import { formatProblem } from '../../../lib/errors.ts';
-import type { GroupState, OwnedWorkflow } from './state.ts';
+import { type GroupState, type OwnedWorkflow, remediationOf } from './state.ts';
 import { type WorkflowProgress, workflowProgress } from './workflow-progress.ts';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
@@ -17,7 +17,11 @@ export type ConditionReason =
   | 'Stopping'
   | 'Deleting'
   | 'DeletionFailed'
-  | 'ExecutorMissing';
+  | 'ExecutorMissing'
+  | 'Remediating'
+  | 'RolledBack'
+  | 'Uninstalled'
+  | 'RemediationFailed';
 
 interface Wanted {
   type: ConditionType;
@@ -50,6 +54,12 @@ export function nextConditions(
   });
 }
 
+/** A state only the user can get out of: not Ready, and Stalled, for the same reason. */
+const stalled = (reason: ConditionReason, message: string): Wanted[] => [
+  { type: 'Ready', status: 'False', reason, message },
+  { type: 'Stalled', status: 'True', reason, message },
+];
+
 const count = (apps: readonly ApplicationStatus[], phase: ApplicationStatus['phase']) =>
   apps.filter((a) => a.phase === phase).length;
 
@@ -63,18 +73,89 @@ function describeFailure(progress: WorkflowProgress, workflow: OwnedWorkflow, ve
   return `${what} failed to ${verb}: ${failure.message} (Workflow ${workflow.name})`;
 }
 
+/** A failed rollout and what its remediation did: the failure first, then what became of it. */
+function describeRemediation(
+  state: GroupState,
+  forward: OwnedWorkflow,
+  progress: WorkflowProgress,
+): Described {
+  const failure = describeFailure(progress, forward, 'install or upgrade');
+  if (state.strategy === 'None') {
+    return {
+      wanted: [{ type: 'Ready', status: 'False', reason: 'Failed', message: failure }],
+      applications: progress.applications,
+      workflow: forward,
+    };
+  }
+  const restored = remediationOf(state) === 'rollback' ? state.lastSucceeded : undefined;
+  const what = restored
+    ? `rolling back to generation ${restored.generation}`
+    : 'uninstalling what it installed';
+  const rollback = state.rollback;
+  if (!rollback || rollback.outcome === 'Running') {
+    const message = `${failure}; remediating: ${what}`;
+    return {
+      wanted: [
+        { type: 'Ready', status: 'False', reason: 'Failed', message },
+        { type: 'Reconciling', status: 'True', reason: 'Remediating', message },
+      ],
+      applications: progress.applications,
+      workflow: rollback ?? forward,
+    };
+  }
+  const restoredGroup = restored ? { ...state.group, spec: restored.spec } : undefined;
+  const remediation = workflowProgress(
+    restoredGroup ?? state.group,
+    rollback.workflow,
+    restoredGroup ? 'apply' : 'delete',
+  );
+  if (rollback.outcome === 'Failed') {
+    const message = `${failure}; then ${describeFailure(remediation, rollback, restored ? 'roll back' : 'uninstall')}`;
+    return {
+      wanted: stalled('RemediationFailed', message),
+      applications: progress.applications,
+      workflow: rollback,
+    };
+  }
+  // Remediated: what the last successful spec has is back at its chart version; the rest is gone.
+  const back = new Map(remediation.applications.map((a) => [a.name, a]));
+  const applications: ApplicationStatus[] = state.group.spec.applications.map((app) => {
+    const restoredApp = restored ? back.get(app.name) : undefined;
+    return restoredApp
+      ? { ...restoredApp, phase: 'RolledBack' as const }
+      : { name: app.name, phase: 'Deleted' as const };
+  });
+  const done = restored
+    ? `rolled back to generation ${restored.generation}`
+    : 'what it installed was uninstalled';
+  return {
+    wanted: [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: restored ? 'RolledBack' : 'Uninstalled',
+        message: `${failure}; ${done} (Workflow ${rollback.name})`,
+      },
+    ],
+    applications,
+    workflow: rollback,
+  };
+}
+
 /** The Workflow of the group status describes, with its type and Argo's phase. */
 function workflowRef(workflow: OwnedWorkflow): NonNullable<ApplicationGroupStatus['workflow']> {
   return { name: workflow.name, type: workflow.type, phase: workflow.workflow.status?.phase || 'Pending' };
 }
 
-/** Ready, Reconciling and Stalled, the applications and the Workflow, for the state as it is. */
-function describe(state: GroupState): {
+interface Described {
   wanted: Wanted[];
   applications?: ApplicationStatus[];
   workflow?: OwnedWorkflow;
   succeeded?: boolean;
-} {
+}
+
+/** Ready, Reconciling and Stalled, the applications and the Workflow, for the state as it is. */
+function describe(state: GroupState): Described {
   const group = state.group;
   const total = group.spec.applications.length;
   const reconciling = (reason: ConditionReason, message: string): Wanted[] => [
@@ -88,10 +169,7 @@ function describe(state: GroupState): {
     if (reverse?.outcome === 'Failed' && progress) {
       const message = describeFailure(progress, reverse, 'uninstall');
       return {
-        wanted: [
-          { type: 'Ready', status: 'False', reason: 'DeletionFailed', message },
-          { type: 'Stalled', status: 'True', reason: 'DeletionFailed', message },
-        ],
+        wanted: stalled('DeletionFailed', message),
         applications: progress.applications,
         workflow: reverse,
       };
@@ -109,10 +187,7 @@ function describe(state: GroupState): {
   if (state.problems.length > 0) {
     const message = `The spec is invalid: ${state.problems.map(formatProblem).join('; ')}`;
     return {
-      wanted: [
-        { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
-        { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
-      ],
+      wanted: stalled('InvalidSpec', message),
     };
   }
 
@@ -140,14 +215,7 @@ function describe(state: GroupState): {
       succeeded: true,
     };
   }
-  if (forward.outcome === 'Failed') {
-    const message = describeFailure(progress, forward, 'install or upgrade');
-    return {
-      wanted: [{ type: 'Ready', status: 'False', reason: 'Failed', message }],
-      applications,
-      workflow: forward,
-    };
-  }
+  if (forward.outcome === 'Failed') return describeRemediation(state, forward, progress);
   const message = `Rolling out: ${count(applications, 'Succeeded')}/${total} applications ready (Workflow ${forward.name})`;
   return { wanted: reconciling('Progressing', message), applications, workflow: forward };
 }
@@ -158,8 +226,32 @@ export interface Blocked {
   message: string;
 }
 
+/** A reconcile request this pass handled, and whether it started another attempt. */
+export interface HandledRetry {
+  request: string;
+  newAttempt: boolean;
+}
+
 /** The status to write for the group now. */
-export function groupStatus(state: GroupState, now: string, blocked?: Blocked): ApplicationGroupStatus {
+export function groupStatus(
+  state: GroupState,
+  now: string,
+  blocked?: Blocked,
+  retry?: HandledRetry,
+): ApplicationGroupStatus {
+  const status = statusNow(state, now, blocked);
+  // What the controller keeps for itself: the last request it acted on, and the attempt it runs.
+  const previous = state.group.status ?? {};
+  const lastHandledReconcileAt = retry?.request ?? previous.lastHandledReconcileAt;
+  const attempt = retry?.newAttempt ? state.attempt + 1 : state.attempt;
+  return {
+    ...status,
+    ...(lastHandledReconcileAt !== undefined ? { lastHandledReconcileAt } : {}),
+    ...(attempt > 0 ? { attempt: { generation: state.generation, number: attempt } } : {}),
+  };
+}
+
+function statusNow(state: GroupState, now: string, blocked?: Blocked): ApplicationGroupStatus {
   const previous = state.group.status ?? {};
   if (blocked) {
     return {
@@ -177,7 +269,13 @@ export function groupStatus(state: GroupState, now: string, blocked?: Blocked): 
     };
   }
   // This generation finished and its Workflow is gone: what was recorded stays true.
-  if (!state.deleting && state.problems.length === 0 && state.forwardFinishedAndGone) {
+  if (
+    !state.deleting &&
+    state.problems.length === 0 &&
+    !state.forward &&
+    !state.rollback &&
+    state.forwardFinishedAndGone
+  ) {
     return { ...previous, observedGeneration: state.generation };
   }
   const { wanted, applications, workflow, succeeded } = describe(state);

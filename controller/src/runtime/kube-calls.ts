@@ -8,6 +8,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
+  type V1ConfigMap,
 } from '@kubernetes/client-node';
 import {
   APPLICATION_GROUP_API_VERSION,
@@ -18,6 +19,7 @@ import {
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { ExecutorAccessMissingError } from '../reconcile/executor-access.ts';
+import { lastSucceededName, lastSucceededOf, lastSucceededRecord } from '../reconcile/last-succeeded.ts';
 import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
 
 const GROUPS = { group: ORKESTRA_GROUP, version: 'v1alpha1', plural: 'applicationgroups' };
@@ -178,6 +180,22 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
       } catch (error) {
         options.log('Could not record an Event', { reason, error: String(error) });
       }
+    },
+
+    readLastSucceeded: async (group) => {
+      const namespace = group.metadata.namespace as string;
+      let record: V1ConfigMap;
+      try {
+        record = await core.readNamespacedConfigMap({ name: lastSucceededName(group), namespace });
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+      return lastSucceededOf(group, record);
+    },
+
+    saveLastSucceeded: async (group) => {
+      await apply(lastSucceededRecord(group) as unknown as KubernetesObject);
     },
 
     now: () => new Date().toISOString(),

@@ -221,7 +221,8 @@ export async function startControlPlane({
         `--secure-port=${kcmPort}`,
         `--cert-dir=${join(pki, 'kcm')}`,
         '--leader-elect=false',
-        '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller',
+        // resourcequota-controller: a ResourceQuota is enforced only once it has counted what is used.
+        '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,resourcequota-controller',
         `--service-account-private-key-file=${join(pki, 'sa.key')}`,
         `--root-ca-file=${join(pki, 'apiserver.crt')}`,
         '--use-service-account-credentials=false',

@@ -6,74 +6,20 @@ import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { httpRequest } from '../cluster/http.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
 import { createdAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
+import { AG, group, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
 
-const AG = 'orkestra.azure.microsoft.com/v1alpha1';
-const HR = 'helm.toolkit.fluxcd.io/v2';
 let kube: Kube;
 
 beforeAll(() => {
   kube = connect(inject('kubeconfig'));
 });
-
-type App = { name: string; dependencies?: string[]; chart?: string; version?: string; release?: object };
-
-/** A group in `namespace` of fixture charts (configmap-app 1.0.0 unless said otherwise). */
-function group(namespace: string, name: string, apps: App[]): Obj {
-  return {
-    apiVersion: AG,
-    kind: 'ApplicationGroup',
-    metadata: { name, namespace },
-    spec: {
-      applications: apps.map((app) => ({
-        name: app.name,
-        dependencies: app.dependencies ?? [],
-        spec: {
-          chart: {
-            url: inject('chartsUrl'),
-            name: app.chart ?? 'configmap-app',
-            version: app.version ?? '1.0.0',
-          },
-          release: { targetNamespace: namespace, ...app.release },
-        },
-      })),
-    },
-  } as Obj;
-}
-
-/** `kubectl apply -f FILE` with the real kubectl, as a user would (`--server-side` when asked). */
-async function kubectlApply(object: Obj, { serverSide = false } = {}): Promise<void> {
-  const file = join(inject('kubeletDir'), `${object.metadata?.namespace}-${object.metadata?.name}.yaml`);
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(file, stringify(object));
-  const applied = await run(ensureTools().kubectl, [
-    'apply',
-    ...(serverSide ? ['--server-side'] : []),
-    '-f',
-    file,
-  ]);
-  expect(applied.code, applied.stderr).toBe(0);
-}
-
-/** `kubectl wait --for=condition=Ready ag/NAME`, as the README tells users. */
-async function kubectlWaitReady(namespace: string, name: string, timeout = '150s') {
-  return run(ensureTools().kubectl, [
-    'wait',
-    '-n',
-    namespace,
-    '--for=condition=Ready',
-    `ag/${name}`,
-    `--timeout=${timeout}`,
-  ]);
-}
-
-const readyCondition = (g: Obj) => condition(g, 'Ready');
 
 describe('kubectl apply of an ApplicationGroup', () => {
   it('rolls out four applications (a chain and a fan-in) in dependency order, then Ready=True', async () => {
@@ -151,11 +97,17 @@ describe('kubectl apply of an ApplicationGroup', () => {
     // The step of `missing` may take 30 minutes (its release timeout): the failure must come from
     // source-controller giving up, not from waiting that out.
     await kubectlApply(
-      group(namespace, 'broken', [
-        { name: 'first' },
-        { name: 'missing', dependencies: ['first'], version: '9.9.9', release: { timeout: '30m' } },
-        { name: 'after', dependencies: ['missing'] },
-      ]),
+      group(
+        namespace,
+        'broken',
+        [
+          { name: 'first' },
+          { name: 'missing', dependencies: ['first'], version: '9.9.9', release: { timeout: '30m' } },
+          { name: 'after', dependencies: ['missing'] },
+        ],
+        // The failure as reported; remediation has cases of its own.
+        { remediation: 'None' },
+      ),
     );
     const failed = await waitForObject(
       kube,

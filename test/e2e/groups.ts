@@ -1,0 +1,90 @@
+// Given/When helpers for ApplicationGroups on the real control plane, as a user drives them: a group
+// of fixture charts, `kubectl apply`, `kubectl wait --for=condition=Ready`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, inject } from 'vitest';
+import { stringify } from 'yaml';
+import { ensureTools } from '../cluster/tools.ts';
+import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
+import { run } from './argo.ts';
+
+export const AG = 'orkestra.azure.microsoft.com/v1alpha1';
+export const HR = 'helm.toolkit.fluxcd.io/v2';
+
+export type App = {
+  name: string;
+  dependencies?: string[];
+  chart?: string;
+  version?: string;
+  release?: object;
+};
+
+/** A group in `namespace` of fixture charts (configmap-app 1.0.0 unless said otherwise). */
+export function group(
+  namespace: string,
+  name: string,
+  apps: App[],
+  { remediation }: { remediation?: 'Rollback' | 'Uninstall' | 'None' } = {},
+): Obj {
+  return {
+    apiVersion: AG,
+    kind: 'ApplicationGroup',
+    metadata: { name, namespace },
+    spec: {
+      ...(remediation ? { remediation: { strategy: remediation } } : {}),
+      applications: apps.map((app) => ({
+        name: app.name,
+        dependencies: app.dependencies ?? [],
+        spec: {
+          chart: {
+            url: inject('chartsUrl'),
+            name: app.chart ?? 'configmap-app',
+            version: app.version ?? '1.0.0',
+          },
+          release: { targetNamespace: namespace, ...app.release },
+        },
+      })),
+    },
+  } as Obj;
+}
+
+/** `kubectl apply -f FILE` with the real kubectl, as a user would (`--server-side` when asked). */
+export async function kubectlApply(object: Obj, { serverSide = false } = {}): Promise<void> {
+  const file = join(inject('kubeletDir'), `${object.metadata?.namespace}-${object.metadata?.name}.yaml`);
+  writeFileSync(file, stringify(object));
+  const applied = await run(ensureTools().kubectl, [
+    'apply',
+    ...(serverSide ? ['--server-side'] : []),
+    '-f',
+    file,
+  ]);
+  expect(applied.code, applied.stderr).toBe(0);
+}
+
+/** `kubectl wait --for=condition=Ready ag/NAME`, as the README tells users. */
+export async function kubectlWaitReady(namespace: string, name: string, timeout = '150s') {
+  return run(ensureTools().kubectl, [
+    'wait',
+    '-n',
+    namespace,
+    '--for=condition=Ready',
+    `ag/${name}`,
+    `--timeout=${timeout}`,
+  ]);
+}
+
+export const readyCondition = (g: Obj) => condition(g, 'Ready');
+
+/** Waits until the group has a verdict (Ready True or False, not Reconciling) for its current generation. */
+export function groupSettled(kube: Kube, namespace: string, name: string, timeoutMs = 150_000): Promise<Obj> {
+  return waitForObject(
+    kube,
+    [AG, 'ApplicationGroup', namespace, name],
+    'to settle',
+    (g) =>
+      g.status?.observedGeneration === g.metadata?.generation &&
+      ['True', 'False'].includes(readyCondition(g)?.status as string) &&
+      !condition(g, 'Reconciling'),
+    timeoutMs,
+  );
+}

@@ -65,16 +65,18 @@ describe('chart/orkestra', () => {
     expect(leases?.metadata?.namespace).toBe('platform');
   });
 
-  it('passes the namespaces to watch and the executor-RBAC opt-out as flags', () => {
+  it('passes the namespaces and group labels to watch and the executor-RBAC opt-out as flags', () => {
     const deployment = render(
       'controller.namespaces={team-a,team-b}',
       'controller.manageExecutorRbac=false',
+      'controller.watchLabelSelector=shard=blue\\,!canary',
     ).find((o) => o.kind === 'Deployment');
     expect(deployment?.spec.template.spec.containers[0].args).toEqual([
       '--health-address=0.0.0.0:8081',
       '--metrics-address=0.0.0.0:8080',
       '--log-format=json',
       '--namespaces=team-a,team-b',
+      '--watch-label-selector=shard=blue,!canary',
       '--no-manage-executor-rbac',
     ]);
   });

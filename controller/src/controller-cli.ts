@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { ANY_STRING, baseParser, UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
+import { parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
 import { TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
@@ -22,6 +23,7 @@ export interface ControllerArgs {
   'leader-elect': boolean;
   'leader-election-namespace'?: string;
   'leader-election-id': string;
+  'watch-label-selector': string;
 }
 
 /** The parser; `start` runs the controller with the parsed flags. */
@@ -76,6 +78,12 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       default: '0.0.0.0:8080',
       describe: 'where Prometheus /metrics is served (host:port; "": not at all)',
     })
+    .option('watch-label-selector', {
+      ...ANY_STRING,
+      default: '',
+      describe:
+        'reconcile only groups whose labels match (a=b, a!=b, a, !a; comma: all), to shard groups among controllers',
+    })
     .option('leader-elect', {
       type: 'boolean',
       default: true,
@@ -101,6 +109,8 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       if (!(durationSeconds(args.resync as string) > 0))
         throw new UsageError(`--resync: "${args.resync}" is not a duration such as 90s or 5m`);
       if (!(Number(args.concurrency) >= 1)) throw new UsageError('--concurrency must be 1 or more');
+      const selector = parseSelector(String(args['watch-label-selector']));
+      if ('problem' in selector) throw new UsageError(`--watch-label-selector: ${selector.problem}`);
       return true;
     })
     .command(

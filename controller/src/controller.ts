@@ -4,10 +4,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type ApplicationGroup, ORKESTRA_GROUP } from '../../lib/api/application-group.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
+import { matchesSelector, parseSelector } from '../../lib/label-selector.ts';
 import type { Logger } from '../../lib/log.ts';
 import { Labels, MANAGED_BY } from '../../lib/wire-names.ts';
 import type { RenderOptions } from './expand/settings.ts';
-import { reconcileGroup } from './reconcile/reconcile-group.ts';
+import { type ReconcileSettings, reconcileGroup } from './reconcile/reconcile-group.ts';
 import { watchCustomKind } from './runtime/informers.ts';
 import { kubeCalls } from './runtime/kube-calls.ts';
 import type { ControllerMetrics } from './runtime/metrics.ts';
@@ -19,6 +20,14 @@ export interface ControllerConfig {
   namespaces?: readonly string[];
   render: Pick<RenderOptions, 'templateName' | 'clusterScope' | 'stagingUrl' | 'serviceAccountName'>;
   manageExecutorAccess: boolean;
+  /** Only groups whose labels match (equality-based); all when empty. */
+  watchLabelSelector?: string;
+  /**
+   * Test-only (ORKESTRA_FAILPOINTS): points such as `before:CreateWorkflow` (any type),
+   * `after:CreateWorkflow/rollback` or `before:RemoveFinalizer` where a pass halts for good, so that
+   * a test can kill the process exactly there.
+   */
+  failpoints?: readonly string[];
   concurrency: number;
   resyncMs: number;
   metrics: ControllerMetrics;
@@ -61,10 +70,23 @@ export async function startController(config: ControllerConfig): Promise<Running
     log: warn,
   });
   const metrics = config.metrics;
-  const settings = {
+  const selector = parseSelector(config.watchLabelSelector ?? '');
+  if ('problem' in selector) throw new Error(`watch label selector: ${selector.problem}`);
+  const failpoints = new Set(config.failpoints ?? []);
+  const settings: ReconcileSettings = {
     render: config.render,
     resyncMs: config.resyncMs,
     onWorkflowCreated: metrics.workflowCreated,
+    owns: (group) => matchesSelector(group.metadata.labels, selector),
+    ...(failpoints.size > 0
+      ? {
+          failpoint: async (point: string) => {
+            if (!failpoints.has(point) && !failpoints.has(point.split('/')[0] as string)) return;
+            log.warn('Failpoint reached; halting this pass for good', { failpoint: point });
+            await new Promise(() => {});
+          },
+        }
+      : {}),
   };
   const queue = new WorkQueue(
     async (key) => {
@@ -96,6 +118,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     { group: ORKESTRA_GROUP, version: 'v1alpha1', plural: 'applicationgroups' },
     {
       namespaces: config.namespaces,
+      labelSelector: config.watchLabelSelector || undefined,
       onChange: (group) => queue.add(keyOf(group.metadata?.namespace, group.metadata?.name)),
       log: warn,
     },

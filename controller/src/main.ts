@@ -81,6 +81,8 @@ async function run(args: ControllerArgs): Promise<void> {
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
     },
     manageExecutorAccess: args['manage-executor-rbac'],
+    watchLabelSelector: args['watch-label-selector'],
+    failpoints: process.env.ORKESTRA_FAILPOINTS?.split(',').filter(Boolean),
     concurrency: args.concurrency,
     resyncMs: durationSeconds(args.resync) * 1000,
     metrics,

@@ -63,6 +63,8 @@ export interface StartOptions {
 }
 
 export const ARGO_NAMESPACE = 'argo';
+/** A group with this label is left to a controller the test started itself, not the harness's. */
+export const TEST_CONTROLLER_LABEL = 'orkestra.test/controller';
 
 /** The workflow-controller's ConfigMap: no metrics or telemetry servers (they would listen on all interfaces). */
 function workflowControllerConfigMap() {
@@ -316,6 +318,8 @@ export async function startControlPlane({
           `--health-address=127.0.0.1:${healthPort}`,
           `--metrics-address=127.0.0.1:${metricsPort}`,
           '--resync=1m',
+          // Groups so labelled belong to controllers a test starts itself (crash tests).
+          `--watch-label-selector=!${TEST_CONTROLLER_LABEL}`,
         ],
         async () => (await httpRequest(`http://127.0.0.1:${healthPort}/readyz`)).status === 200,
         { ORKESTRA_LOG_LEVEL: 'debug' },

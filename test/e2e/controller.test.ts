@@ -1,9 +1,7 @@
 // orkestra-controller on the real control plane: `kubectl apply` of an ApplicationGroup rolls it out
 // through Argo and Flux, deletion uninstalls it in reverse, and status says what happened. The
 // controller runs as the chart runs it: the built bundle, its own ServiceAccount, every namespace.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
@@ -13,6 +11,7 @@ import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
 import { createdAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
+import { startOwnController } from './controllers.ts';
 import { AG, group, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
 
 let kube: Kube;
@@ -313,31 +312,8 @@ describe('kubectl delete of an ApplicationGroup', () => {
 });
 
 describe('several controllers (leader election on a Lease)', () => {
-  /** A controller started from the bundle, as its ServiceAccount, competing for Lease `lease`. */
-  function startController(name: string, lease: string, namespace: string) {
-    const dir = mkdtempSync(join(tmpdir(), `orkestra-${name}-`));
-    const logFile = join(dir, 'controller.log');
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'dist/orkestra-controller.js'),
-        `--kubeconfig=${inject('controllerKubeconfig')}`,
-        `--leader-election-id=${lease}`,
-        `--namespaces=${namespace}`,
-        '--health-address=127.0.0.1:0',
-        '--metrics-address=',
-      ],
-      { stdio: ['ignore', 'ignore', openSync(logFile, 'w')] },
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const lines = () =>
-      readFileSync(logFile, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { message: string; [k: string]: unknown });
-    const said = (message: string) => lines().some((l) => l.message === message);
-    return { name, child, exited, lines, said };
-  }
+  const startController = (name: string, lease: string, namespace: string) =>
+    startOwnController(name, { lease, args: [`--namespaces=${namespace}`] });
 
   it('only the one holding the Lease reconciles; stopped, it gives the Lease up and the other takes over', async () => {
     const namespace = await kube.createNamespace('e2e-lease');

@@ -24,12 +24,15 @@ export function group(
   namespace: string,
   name: string,
   apps: App[],
-  { remediation }: { remediation?: 'Rollback' | 'Uninstall' | 'None' } = {},
+  {
+    remediation,
+    labels,
+  }: { remediation?: 'Rollback' | 'Uninstall' | 'None'; labels?: Record<string, string> } = {},
 ): Obj {
   return {
     apiVersion: AG,
     kind: 'ApplicationGroup',
-    metadata: { name, namespace },
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
     spec: {
       ...(remediation ? { remediation: { strategy: remediation } } : {}),
       applications: apps.map((app) => ({

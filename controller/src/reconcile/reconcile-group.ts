@@ -53,6 +53,13 @@ export interface ReconcileSettings {
   render: RenderOptions;
   /** How often a group that needs nothing is looked at again (its spec.interval overrides it). */
   resyncMs: number;
+  /** Whether the group is this controller's to reconcile (its --watch-label-selector); all when absent. */
+  owns?: (group: ApplicationGroup) => boolean;
+  /**
+   * Test-only: called before and after each action, as `before:<Action>` and `after:<Action>`
+   * (`CreateWorkflow/<type>` for a Workflow).
+   */
+  failpoint?: (point: string) => Promise<void>;
   /** Told of every Workflow created (for metrics). */
   onWorkflowCreated?: (type: 'forward' | 'reverse' | 'rollback') => void;
 }
@@ -189,7 +196,8 @@ export async function reconcileGroup(
   baseLog: Logger,
 ): Promise<Processed> {
   const group = await calls.readGroup(namespace, name);
-  if (!group) return undefined;
+  // Gone, or another controller's (a Workflow event can name a group this one does not watch).
+  if (!group || settings.owns?.(group) === false) return undefined;
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
   const lastSucceeded = await calls.readLastSucceeded(group);
   let state = observeGroup(group, calls.workflowsIn(namespace), lastSucceeded);
@@ -203,7 +211,10 @@ export async function reconcileGroup(
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
   let blocked: Blocked | undefined;
   try {
+    const step = action.type === 'CreateWorkflow' ? `${action.type}/${action.workflow}` : action.type;
+    await settings.failpoint?.(`before:${step}`);
     await perform(action, state, calls, settings, log);
+    await settings.failpoint?.(`after:${step}`);
   } catch (error) {
     if (state.deleting && isNamespaceTerminating(error)) {
       // Nothing can be created in a namespace being deleted, so no reverse Workflow: the namespace

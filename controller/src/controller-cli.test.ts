@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../lib/cli.ts';
+import { type ControllerArgs, controllerParser } from './controller-cli.ts';
+
+async function parse(...argv: string[]): Promise<ControllerArgs> {
+  let started: ControllerArgs | undefined;
+  await controllerParser(async (args) => {
+    started = args;
+  }).parseAsync(argv);
+  if (!started) throw new Error('the controller was not started');
+  return started;
+}
+
+describe('orkestra-controller flags', () => {
+  it('watches every group by default, and only matching ones given --watch-label-selector', async () => {
+    expect((await parse())['watch-label-selector']).toBe('');
+    expect((await parse('--watch-label-selector=shard=blue,!canary'))['watch-label-selector']).toBe(
+      'shard=blue,!canary',
+    );
+  });
+
+  it.each([
+    [['--watch-label-selector=env in (a,b)'], '--watch-label-selector: "env in (a' /* split on commas */],
+    [['--resync=soon'], '--resync: "soon" is not a duration'],
+    [['--concurrency=0'], '--concurrency must be 1 or more'],
+  ])('%j is refused: %s', async (argv, message) => {
+    const refused = parse(...argv);
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow(message);
+  });
+});

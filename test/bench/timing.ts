@@ -1,0 +1,97 @@
+// What the benchmark scripts share: a control plane of their own, `kubectl apply`, a median, and
+// the moment a watch first sees an event.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { startControlPlane } from '../cluster/control-plane.ts';
+import { ensureTools } from '../cluster/tools.ts';
+import { connect, type Kube, type Obj } from '../integration/kube.ts';
+
+export interface BenchPlane {
+  kube: Kube;
+  config: KubeConfig;
+  chartsUrl: string;
+  /** `kubectl apply -f` of the object (the real kubectl, run to completion). */
+  kubectlApply: (object: object & { metadata: { name: string; namespace: string } }) => void;
+}
+
+/** Runs `bench` on a local control plane with the controller, started for it and stopped after. */
+export async function onBenchPlane(bench: (plane: BenchPlane) => Promise<void>): Promise<void> {
+  const plane = await startControlPlane({ log: () => {} });
+  try {
+    const config = new KubeConfig();
+    config.loadFromFile(plane.kubeconfig);
+    const { kubectl } = ensureTools();
+    const dir = mkdtempSync(join(tmpdir(), 'orkestra-bench-'));
+    let files = 0;
+    await bench({
+      kube: connect(plane.kubeconfig),
+      config,
+      chartsUrl: plane.charts.url,
+      kubectlApply: (object) => {
+        const file = join(dir, `${object.metadata.namespace}-${object.metadata.name}-${++files}.yaml`);
+        writeFileSync(file, stringify(object));
+        const applied = spawnSync(kubectl, ['--kubeconfig', plane.kubeconfig, 'apply', '-f', file], {
+          encoding: 'utf8',
+        });
+        if (applied.status !== 0) throw new Error(`kubectl apply failed: ${applied.stderr}`);
+      },
+    });
+  } finally {
+    await plane.stop();
+  }
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** Resolves with the time (performance.now()) `seen` first holds for an event on `path`. */
+export async function firstEvent(
+  config: KubeConfig,
+  path: string,
+  seen: (type: string, object: Obj) => boolean,
+) {
+  let request: { abort: () => void } | undefined;
+  const at = new Promise<number>((resolve, reject) => {
+    new Watch(config)
+      .watch(
+        path,
+        {},
+        (type, object) => {
+          if (seen(type, object)) resolve(performance.now());
+        },
+        (error) => error && reject(error),
+      )
+      .then((r) => {
+        request = r;
+      }, reject);
+  });
+  return { at, stop: () => request?.abort() };
+}
+
+/** A group's watch path in `namespace`. */
+export const groupsPath = (namespace: string) =>
+  `/apis/orkestra.azure.microsoft.com/v1alpha1/namespaces/${namespace}/applicationgroups`;
+
+/** A Workflows watch path in `namespace`. */
+export const workflowsPath = (namespace: string) =>
+  `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`;
+
+/** Whether the group's Ready condition, at its current generation, has `status` (and `reason`). */
+export function readyAtGeneration(g: Obj, status: 'True' | 'False', reason?: string): boolean {
+  return (
+    g?.status?.observedGeneration === g?.metadata?.generation &&
+    g?.status?.conditions?.some(
+      (c: { type: string; status: string; reason: string }) =>
+        c.type === 'Ready' && c.status === status && (reason === undefined || c.reason === reason),
+    )
+  );
+}

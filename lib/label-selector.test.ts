@@ -16,6 +16,8 @@ describe('label selectors', () => {
     ['!orkestra.test/controller', { 'orkestra.test/controller': 'c1' }, false],
     ['team=a, env!=prod', { team: 'a', env: 'dev' }, true],
     ['team=a,env!=prod', { team: 'a', env: 'prod' }, false],
+    ['! canary', {}, true],
+    ['shard=', { shard: '' }, true],
   ])('%j on %j → %s', (selector, labels, expected) => {
     expect(matchesSelector(labels, requirements(selector))).toBe(expected);
   });
@@ -24,5 +26,17 @@ describe('label selectors', () => {
     expect(parseSelector(selector)).toMatchObject({
       problem: expect.stringContaining('is not an equality-based label requirement'),
     });
+  });
+
+  // What the API server would refuse (400) on the informer's list, so the controller would never be ready.
+  it.each([
+    ['a=b=c', '"b=c" is not a label value'],
+    ['a=-x', '"-x" is not a label value'],
+    [`a=${'v'.repeat(64)}`, 'is not a label value'],
+    [`${'k'.repeat(64)}=v`, 'is not a label key'],
+    ['Example.com/a=b', '"Example.com/a" is not a label key'],
+    ['a..b/c=d', '"a..b/c" is not a label key'],
+  ])('refuses %j: %s', (selector, problem) => {
+    expect(parseSelector(selector)).toMatchObject({ problem: expect.stringContaining(problem) });
   });
 });

@@ -6,7 +6,20 @@ export type Requirement =
   | { key: string; op: 'equals' | 'notEquals'; value: string }
   | { key: string; op: 'exists' | 'notExists' };
 
-const KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A label key as the API server accepts it: [DNS subdomain prefix, ≤ 253 /] name ≤ 63. */
+function isLabelKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && !(prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix))) return false;
+  return name.length <= 63 && NAME.test(name);
+}
+
+/** A label value: empty, or a name of at most 63 characters. */
+const isLabelValue = (value: string) => value === '' || (value.length <= 63 && NAME.test(value));
 
 /** The requirements of `selector`, or a problem naming the part that is not one. */
 export function parseSelector(selector: string): Requirement[] | { problem: string } {
@@ -15,11 +28,13 @@ export function parseSelector(selector: string): Requirement[] | { problem: stri
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
-    const match = /^(!?)([^!=\s]+)\s*(?:(!=|==|=)\s*(\S*))?$/.exec(raw);
+    const match = /^(!?)\s*([^!=\s]+)\s*(?:(!=|==|=)\s*(\S*))?$/.exec(raw);
     const key = match?.[2] ?? '';
-    if (!match || !KEY.test(key) || (match[1] && match[3])) {
+    if (!match || (match[1] && match[3])) {
       return { problem: `"${raw}" is not an equality-based label requirement (a=b, a!=b, a or !a)` };
     }
+    if (!isLabelKey(key)) return { problem: `"${key}" is not a label key` };
+    if (match[3] && !isLabelValue(match[4] ?? '')) return { problem: `"${match[4]}" is not a label value` };
     if (match[1]) requirements.push({ key, op: 'notExists' });
     else if (!match[3]) requirements.push({ key, op: 'exists' });
     else requirements.push({ key, op: match[3] === '!=' ? 'notEquals' : 'equals', value: match[4] ?? '' });

@@ -339,7 +339,7 @@ export const applicationGroupSchema: Schema = object(
           'Addition: what happens when a release fails.',
           object({
             strategy: describe(
-              'Rollback (default): releases new in the failed generation are removed and every other one goes back to the last successful spec (with none yet: what the failed generation installed is uninstalled). Uninstall: what the failed generation installed is uninstalled. None: everything is left as the failed rollout left it.',
+              'Rollback (default): releases the last successful spec does not have are removed and every other one goes back to that spec (with none yet: every release of the group is uninstalled). Uninstall: every release of the group is uninstalled. None: everything is left as the failed rollout left it.',
               enumOf('Rollback', 'Uninstall', 'None'),
             ),
           }),

@@ -43,6 +43,8 @@ export interface ConfigMap {
   kind: 'ConfigMap';
   metadata: ObjectMeta;
   data?: Record<string, string>;
+  /** base64 */
+  binaryData?: Record<string, string>;
 }
 
 export type Values = { [key: string]: Json };

@@ -139,10 +139,34 @@ describe('spec changes', () => {
       .sort();
     // The first generation's, before the updates, and the last one's: nothing in between completed.
     expect(completed).toEqual(['g-g1-forward', `g-g${last}-forward`]);
+    // Those in between that got a Workflow before the next update came were stopped.
+    for (const w of forwards.filter((f) => !completed.includes(f.metadata?.name)))
+      expect(w.spec?.shutdown, w.metadata?.name).toBe('Stop');
     expect([await installedVersion(namespace, 'a'), await installedVersion(namespace, 'b')]).toEqual([
       '2.0.0',
       '2.0.0',
     ]);
+  });
+});
+
+describe('releases of a rollout that did not finish', () => {
+  it('an application added by a generation stopped half-way is removed by the next one', async () => {
+    const namespace = await readyGroup('e2e-stopped', [{ name: 'a' }]);
+    // Generation 2 adds x, whose install never becomes ready: its Workflow is still running when…
+    // (helm-controller deletes a HelmRelease only after its running install gave up: 20 s here.)
+    await kubectlApply(
+      group(namespace, 'g', [
+        { name: 'a' },
+        { name: 'x', dependencies: ['a'], chart: 'never-ready', release: { timeout: '20s' } },
+      ]),
+    );
+    await waitForObject(kube, [HR, 'HelmRelease', namespace, 'x'], 'to be created', () => true);
+    // …generation 3 replaces x with w (not `y`: kubectl reads YAML 1.1, where that is a boolean).
+    const after = await update(namespace, [{ name: 'a' }, { name: 'w', dependencies: ['a'] }]);
+    expect(readyCondition(after)).toMatchObject({ status: 'True' });
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'x')).toBeUndefined();
+    expect(await installedVersion(namespace, 'w')).toBe('1.0.0');
+    expect(await revision(namespace, 'a')).toBe(1);
   });
 });
 
@@ -182,6 +206,34 @@ describe('remediation of a failed rollout', () => {
     ]).toEqual(['1.0.0', '1.0.0', '1.0.0']);
     expect(await kube.get(HR, 'HelmRelease', namespace, 'd')).toBeUndefined();
     expect(after.status.lastSucceededGeneration).toBe(1);
+  });
+
+  it('Rollback of an update that removed an application: reinstalled; deleting the group then leaves nothing', async () => {
+    const namespace = await readyGroup('e2e-rollback-removed', [
+      { name: 'a' },
+      { name: 'r', dependencies: ['a'] },
+      { name: 'c', dependencies: ['a'], chart: 'fail-upgrade' },
+    ]);
+    // When r is removed and c's upgrade fails
+    const after = await update(namespace, [
+      { name: 'a' },
+      { name: 'c', dependencies: ['a'], chart: 'fail-upgrade', version: '2.0.0' },
+    ]);
+    // Then r is back, at its version, and status lists it as rolled back
+    expect(readyCondition(after)).toMatchObject({ status: 'False', reason: 'RolledBack' });
+    expect(await installedVersion(namespace, 'r')).toBe('1.0.0');
+    expect(after.status.applications.map((a: { name: string; phase: string }) => [a.name, a.phase])).toEqual(
+      expect.arrayContaining([
+        ['a', 'RolledBack'],
+        ['c', 'RolledBack'],
+        ['r', 'RolledBack'],
+      ]),
+    );
+    // And deleting the group uninstalls r too, though its spec no longer has it
+    const deleted = await run(ensureTools().kubectl, ['delete', '-n', namespace, 'ag/g', '--timeout=150s']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
+    for (const name of ['a', 'r', 'c']) expect(await installedVersion(namespace, name)).toBeUndefined();
   });
 
   it('a first install that fails → what it installed is uninstalled; the spec fixed → Ready', async () => {

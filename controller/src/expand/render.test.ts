@@ -58,7 +58,7 @@ describe('golden Workflows: every group file in examples/ and test/fixtures/grou
     if (last) {
       expectGolden(
         `${name}.forward-removing.yaml`,
-        output(renderForwardWorkflow(last, {}, failed as ApplicationGroup)),
+        output(renderForwardWorkflow(last, {}, [(failed as ApplicationGroup).spec])),
       );
     }
   });
@@ -267,5 +267,71 @@ describe('renderRollbackWorkflow', () => {
     // gateway depends on bookinfo, which depends (through ratings) on mongodb: gateway goes first.
     expect(tasks.get('remove/bookinfo-mongodb')?.dependencies).toEqual(['gateway']);
     expect(tasks.get('restore/bookinfo')?.template).toBe('restore-bookinfo');
+  });
+});
+
+describe('releases an earlier rollout may have installed (the record’s installed specs)', () => {
+  const spec = (...apps: Parameters<typeof application>[]) =>
+    groupOf(apps.map((a) => application(...a))).spec;
+  // Generation 1 had a; 2 (stopped half-way) added x after a; 3 (failed) added y after x.
+  const installed = [spec(['a']), spec(['a'], ['x', ['a']]), spec(['a'], ['x', ['a']], ['y', ['x']])];
+  const keys = (workflow: Workflow) => [...tasksOf(workflow).keys()];
+
+  it('a forward Workflow removes the releases of every one of them the group lacks, dependents first', () => {
+    const { workflow } = renderForwardWorkflow(
+      groupOf([application('a'), application('z', ['a'])]),
+      {},
+      installed,
+    );
+    const tasks = tasksOf(workflow);
+    expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual(['remove/x', 'remove/y']);
+    expect(tasks.get('remove/x')?.dependencies).toEqual(['y']);
+    expect(tasks.get('install/z')?.dependencies).toEqual(['a']);
+  });
+
+  it('the reverse Workflow uninstalls them too, before the group’s own (its own order kept)', () => {
+    const { workflow } = renderReverseWorkflow(
+      groupOf([application('a'), application('b', ['a'])]),
+      {},
+      installed,
+    );
+    const tasks = tasksOf(workflow);
+    expect(tasks.get('reverse/uninstall')?.dependencies).toEqual(['remove']);
+    expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual(['remove/x', 'remove/y']);
+    expect(tasks.get('uninstall/a')?.dependencies).toEqual(['b']);
+  });
+
+  it('an uninstalling rollback (nothing succeeded) uninstalls them too', () => {
+    const { workflow } = renderRollbackWorkflow(groupOf([application('a')]), undefined, {}, installed);
+    expect(keys(workflow)).toEqual([
+      'rollback/remove',
+      'rollback/uninstall',
+      'remove/x',
+      'remove/y',
+      'uninstall/a',
+    ]);
+  });
+
+  it('a rollback removes what neither the last successful spec has, whichever rollout installed it', () => {
+    const last = groupOf([application('a')]);
+    const { workflow } = renderRollbackWorkflow(
+      groupOf([application('a'), application('w')]),
+      last,
+      {},
+      installed,
+    );
+    expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual([
+      'remove/x',
+      'remove/y',
+      'remove/w',
+    ]);
+    expect(keys(workflow).filter((k) => k.startsWith('restore/'))).toEqual(['restore/a']);
+  });
+
+  it('an application the failed spec had removed is restored', () => {
+    const last = groupOf([application('a'), application('r', ['a'])]);
+    const { workflow } = renderRollbackWorkflow(groupOf([application('a')]), last, {}, [last.spec]);
+    // Nothing to remove: the restore tasks are the entry's own.
+    expect(keys(workflow)).toEqual(['rollback/a', 'rollback/r']);
   });
 });

@@ -2,7 +2,7 @@
 // inline HelmReleases and release bundles for the whole Workflow.
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { APPLICATION_GROUP_API_VERSION, APPLICATION_GROUP_KIND } from '../../../lib/api/application-group.ts';
-import { ARGO_API_VERSION, type DagTask, type Template, type Workflow } from '../../../lib/api/argo.ts';
+import { ARGO_API_VERSION, type Template, type Workflow } from '../../../lib/api/argo.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { prune } from '../../../lib/yaml.ts';
@@ -15,7 +15,6 @@ import {
   type WorkflowType,
   workflowName,
 } from './settings.ts';
-import { dagTemplate } from './tasks.ts';
 
 function objectLabels(
   group: ApplicationGroup,
@@ -31,7 +30,7 @@ function objectLabels(
   };
 }
 
-function workflowShell(
+export function workflowShell(
   group: ApplicationGroup,
   settings: Settings,
   type: WorkflowType,
@@ -65,16 +64,6 @@ function workflowShell(
       templates,
     },
   });
-}
-
-/** A Workflow whose entrypoint DAG (named after its type) holds `tasks`, beside the nested `templates`. */
-export function dagWorkflow(
-  group: ApplicationGroup,
-  settings: Settings,
-  type: WorkflowType,
-  dag: { tasks: DagTask[]; templates: Template[] },
-): Workflow {
-  return workflowShell(group, settings, type, [dagTemplate(type, dag.tasks), ...dag.templates]);
 }
 
 /**

@@ -2,7 +2,7 @@
 // atomic_release.go actionForState picks one action per pass. The reconciler performs it, then the
 // next event (the Workflow moving on, the group changing) brings the next pass; status is written
 // after every pass from the state alone (status.ts).
-import type { GroupState, OwnedWorkflow } from './state.ts';
+import { type GroupState, type OwnedWorkflow, remediationOf } from './state.ts';
 
 export type Action =
   /** Hold the group until its releases are uninstalled: before anything is created for it. */
@@ -11,10 +11,12 @@ export type Action =
   | { type: 'CreateWorkflow'; workflow: 'forward' | 'reverse' | 'rollback' }
   /** Ask Argo to stop a running Workflow (spec.shutdown: Stop); its running step ends on SIGTERM. */
   | { type: 'StopWorkflow'; name: string; why: string }
-  /** Keep this generation's spec as the last one that rolled out (for updates and rollbacks). */
+  /** Record the pending forward Workflow's spec as the last one that rolled out (for updates and rollbacks). */
   | { type: 'RecordSucceeded' }
-  /** A reconcile request: start another attempt at this generation, or (while one runs) just note it. */
-  | { type: 'HandleRetry'; request: string; newAttempt: boolean }
+  /** Record that the remediation left only what it says installed (the last successful spec, or nothing). */
+  | { type: 'RecordRemediated' }
+  /** A reconcile request: start another attempt at this generation (its Workflows are named -r<attempt>-). */
+  | { type: 'HandleRetry'; request: string }
   /** Let the group go: its reverse Workflow uninstalled everything. */
   | { type: 'RemoveFinalizer' }
   /** Nothing to change until something moves; status still reflects the state. */
@@ -51,6 +53,9 @@ function nextDeletionAction(state: GroupState): Action {
 function nextRolloutAction(state: GroupState): Action {
   if (state.problems.length > 0) return { type: 'Wait', why: 'the spec is invalid' };
   if (!state.hasFinalizer) return { type: 'AddFinalizer' };
+  // First of all: a rollout that succeeded is recorded, even if a newer generation came since.
+  if (state.pendingSucceeded) return { type: 'RecordSucceeded' };
+  if (state.remediationToRecord) return { type: 'RecordRemediated' };
   // A Workflow of an older generation or attempt still running is stopped before this one starts.
   const older = state.others.filter(running);
   const unstopped = older.find((w) => !w.stopping);
@@ -65,9 +70,10 @@ function nextRolloutAction(state: GroupState): Action {
 
   const { forward, rollback } = state;
   if (state.retryRequested !== undefined) {
-    // Only a finished attempt is run again; one that runs just has the request noted.
-    const busy = running(forward) || running(rollback);
-    return { type: 'HandleRetry', request: state.retryRequested, newAttempt: !busy };
+    // Only a finished attempt is run again: a request made while it runs waits for its end.
+    const busy = [forward, rollback].find(running);
+    if (busy) return { type: 'Wait', why: `the reconcile request waits for Workflow ${busy.name} to finish` };
+    return { type: 'HandleRetry', request: state.retryRequested };
   }
   if (!forward && state.forwardFinishedAndGone) {
     return { type: 'Wait', why: 'this generation has rolled out; its Workflow was deleted since' };
@@ -75,14 +81,15 @@ function nextRolloutAction(state: GroupState): Action {
   if (!forward) return { type: 'CreateWorkflow', workflow: 'forward' };
   if (forward.deleting) return { type: 'Wait', why: `Workflow ${forward.name} is being deleted` };
   if (forward.outcome === 'Running') return { type: 'Wait', why: `Workflow ${forward.name} is rolling out` };
-  if (forward.outcome === 'Succeeded') {
-    return state.lastSucceeded?.generation === state.generation
-      ? { type: 'Wait', why: `Workflow ${forward.name} succeeded` }
-      : { type: 'RecordSucceeded' };
-  }
+  if (forward.outcome === 'Succeeded') return { type: 'Wait', why: `Workflow ${forward.name} succeeded` };
   // The rollout failed: remediate once, as the strategy says; a remediation that fails is not retried.
-  if (state.strategy === 'None')
-    return { type: 'Wait', why: `Workflow ${forward.name} failed; remediation: None` };
+  const remediation = remediationOf(state);
+  if (remediation.how === 'none') {
+    return {
+      type: 'Wait',
+      why: `Workflow ${forward.name} failed; not remediated${remediation.why ? `: ${remediation.why}` : ''}`,
+    };
+  }
   if (!rollback && state.rollbackFinishedAndGone) {
     return { type: 'Wait', why: 'this generation was remediated; its Workflow was deleted since' };
   }

@@ -14,7 +14,14 @@ import type { RenderOptions } from '../expand/settings.ts';
 import type { Processed } from '../runtime/work-queue.ts';
 import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
-import { FINALIZER, type GroupState, type LastSucceeded, observeGroup, remediationOf } from './state.ts';
+import {
+  forwardStarting,
+  forwardSucceeded,
+  RecordTooLargeError,
+  type RolloutRecord,
+  remediated,
+} from './rollout-record.ts';
+import { FINALIZER, type GroupState, observeGroup, remediationOf } from './state.ts';
 import { type Blocked, groupStatus } from './status.ts';
 
 /** What a pass needs from the cluster, one function each. */
@@ -43,10 +50,10 @@ export interface ClusterCalls {
     message: string,
   ) => Promise<void>;
   now: () => string;
-  /** The spec that last rolled out successfully, as kept for this group (none: never, or not its own). */
-  readLastSucceeded: (group: ApplicationGroup) => Promise<LastSucceeded | undefined>;
-  /** Keeps the group's spec as the last that rolled out successfully (owned by the group). */
-  saveLastSucceeded: (group: ApplicationGroup) => Promise<void>;
+  /** The group's rollout record (none: never written, or not this group's own). */
+  readRecord: (group: ApplicationGroup) => Promise<RolloutRecord | undefined>;
+  /** Writes the group's rollout record (owned by the group); RecordTooLargeError when it cannot fit. */
+  saveRecord: (group: ApplicationGroup, record: RolloutRecord) => Promise<void>;
 }
 
 export interface ReconcileSettings {
@@ -124,6 +131,9 @@ async function perform(
       const options = { ...settings.render, namespace, bundles: 'auto' as const, attempt: state.attempt };
       const rendered = renderFor(action.workflow, state, options);
       await calls.ensureExecutorAccess(namespace);
+      // What a forward Workflow may install is on record before it can install anything.
+      if (action.workflow === 'forward')
+        await calls.saveRecord(group, forwardStarting(state.record, group, state.attempt));
       for (const configMap of rendered.configMaps) await calls.createObject(configMap);
       const created = await calls.createObject(rendered.workflow);
       const name = rendered.workflow.metadata.name as string;
@@ -144,18 +154,19 @@ async function perform(
       return;
     }
     case 'RecordSucceeded':
-      await calls.saveLastSucceeded(group);
-      log.info('Recorded the spec as the last that rolled out successfully');
+      await calls.saveRecord(group, forwardSucceeded(state.record));
+      log.info('Recorded the spec as the last that rolled out successfully', {
+        succeeded: state.record.pending?.generation,
+      });
       return;
+    case 'RecordRemediated': {
+      const how = remediationOf(state).how === 'rollback' ? 'rollback' : 'uninstall';
+      await calls.saveRecord(group, remediated(state.record, how));
+      log.info('Recorded the remediation', { how });
+      return;
+    }
     case 'HandleRetry':
-      log.info(
-        action.newAttempt
-          ? 'Reconcile requested: starting another attempt'
-          : 'Reconcile requested while it runs',
-        {
-          request: action.request,
-        },
-      );
+      log.info('Reconcile requested: starting another attempt', { request: action.request });
       return;
     case 'Wait':
       return;
@@ -164,26 +175,23 @@ async function perform(
 
 /** The Workflow of that type for the state: what it renders from depends on what is installed. */
 function renderFor(type: 'forward' | 'reverse' | 'rollback', state: GroupState, options: RenderOptions) {
-  const { group, lastSucceeded } = state;
-  const asGroup = (spec: ApplicationGroup['spec']) => ({ ...group, spec });
+  const { group, record } = state;
+  // Releases of every spec that may be installed and that the Workflow's own spec lacks are
+  // uninstalled too (first, dependents first): nothing an earlier rollout installed is left behind.
   switch (type) {
     case 'forward':
-      // What the last successful spec installed and this one no longer has is uninstalled first.
-      return renderForwardWorkflow(
-        group,
-        options,
-        lastSucceeded && lastSucceeded.generation !== state.generation
-          ? asGroup(lastSucceeded.spec)
-          : undefined,
-      );
-    case 'rollback':
-      return renderRollbackWorkflow(
-        group,
-        remediationOf(state) === 'rollback' && lastSucceeded ? asGroup(lastSucceeded.spec) : undefined,
-        options,
-      );
+      return renderForwardWorkflow(group, options, record.installed);
+    case 'rollback': {
+      const remediation = remediationOf(state);
+      const to = remediation.how === 'rollback' ? { ...group, spec: remediation.to.spec } : undefined;
+      return renderRollbackWorkflow(group, to, options, record.installed);
+    }
     case 'reverse':
-      return renderReverseWorkflow(state.problems.length > 0 ? withoutDependencies(group) : group, options);
+      return renderReverseWorkflow(
+        state.problems.length > 0 ? withoutDependencies(group) : group,
+        options,
+        record.installed,
+      );
   }
 }
 
@@ -199,13 +207,13 @@ export async function reconcileGroup(
   // Gone, or another controller's (a Workflow event can name a group this one does not watch).
   if (!group || settings.owns?.(group) === false) return undefined;
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
-  const lastSucceeded = await calls.readLastSucceeded(group);
-  let state = observeGroup(group, calls.workflowsIn(namespace), lastSucceeded);
+  const record = await calls.readRecord(group);
+  let state = observeGroup(group, calls.workflowsIn(namespace), record);
   let action = nextAction(state);
   if (action.type === 'CreateWorkflow') {
     // Decide again on what the API server has, not the cache: a forward Workflow created a moment
     // ago and not cached yet must not be run beside a reverse one, nor twice.
-    state = observeGroup(group, await calls.listWorkflows(namespace), lastSucceeded);
+    state = observeGroup(group, await calls.listWorkflows(namespace), record);
     action = nextAction(state);
   }
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
@@ -226,16 +234,18 @@ export async function reconcileGroup(
       log.info('Removed finalizer: the namespace is being deleted, and its HelmReleases with it');
       return undefined;
     }
-    // Not a failure to retry at once but a missing prerequisite someone must add: say so in status.
-    if (!(error instanceof ExecutorAccessMissingError)) throw error;
-    blocked = { reason: 'ExecutorMissing', message: error.message };
+    // Not a failure to retry at once but something someone must change: say so in status.
+    if (error instanceof ExecutorAccessMissingError)
+      blocked = { reason: 'ExecutorMissing', message: error.message };
+    else if (error instanceof RecordTooLargeError)
+      blocked = { reason: 'SpecTooLarge', message: error.message };
+    else throw error;
     log.warn('Cannot start the Workflow', { why: error.message });
   }
 
   // A group that is gone, or was only waiting for its finalizer to go, needs no status.
   if (action.type === 'RemoveFinalizer' || (state.deleting && !state.hasFinalizer)) return undefined;
-  const retry =
-    action.type === 'HandleRetry' ? { request: action.request, newAttempt: action.newAttempt } : undefined;
+  const retry = action.type === 'HandleRetry' ? { request: action.request } : undefined;
   const status = groupStatus(state, calls.now(), blocked, retry);
   const before = group.status?.conditions?.find((c) => c.type === 'Ready');
   const after = status.conditions?.find((c) => c.type === 'Ready');

@@ -9,6 +9,14 @@ import { recordedWorkflow, shapesGroup } from '../../../test/support/recorded-wo
 import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
 import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
+import {
+  EMPTY_RECORD,
+  forwardStarting,
+  RecordTooLargeError,
+  type RolloutRecord,
+  remediated,
+  withoutValues,
+} from './rollout-record.ts';
 import { FINALIZER, observeGroup } from './state.ts';
 import { groupStatus } from './status.ts';
 
@@ -49,8 +57,15 @@ function chain({
   return status ? { ...group, status } : group;
 }
 
-/** The last successful spec as the controller keeps it: `chain` at `generation`. */
-const recordedAt = (generation: number) => ({ generation, spec: chain().spec });
+/** The rollout record once `chain` at `generation` rolled out successfully. */
+const succeededAt = (generation: number): RolloutRecord => ({
+  succeeded: { generation, spec: chain().spec },
+  installed: [withoutValues(chain().spec)],
+});
+
+/** The record once the forward Workflow of `generation` (attempt) was created, after `before`. */
+const pendingAt = (generation: number, before: RolloutRecord = EMPTY_RECORD, attempt = 0) =>
+  forwardStarting(before, chain({ generation }), attempt);
 
 const recorded = (file: string) => recordedWorkflow(file.replace(/\.yaml$/, ''));
 
@@ -72,11 +87,14 @@ function workflow(
   { stopping = false, deleting = false, uid = UID, attempt = 0 } = {},
 ): Workflow {
   const base = type === 'reverse' && as === 'succeeded' ? recorded('reverse-succeeded.yaml') : RECORDINGS[as];
+  const name = `chain-g${generation}${attempt ? `-r${attempt}` : ''}-${type}`;
   return {
     ...base,
+    // Its nodes named after this Workflow, as Argo names them.
+    status: { ...base.status, nodes: renamedNodes(base, name) },
     metadata: {
       ...base.metadata,
-      name: `chain-g${generation}${attempt ? `-r${attempt}` : ''}-${type}`,
+      name,
       labels: {
         'orkestra.azure.microsoft.com/generation': String(generation),
         'orkestra.azure.microsoft.com/workflow-type': type,
@@ -89,8 +107,20 @@ function workflow(
   };
 }
 
+/** The Workflow's nodes, `<its name>.<task>` becoming `<name>.<task>`. */
+function renamedNodes(workflow: Workflow, name: string) {
+  const from = workflow.metadata.name as string;
+  const nodes = (workflow.status?.nodes ?? {}) as Record<string, { name: string }>;
+  return Object.fromEntries(
+    Object.entries(nodes).map(([id, node]) => [
+      id,
+      { ...node, name: node.name === from ? name : node.name.replace(`${from}.`, `${name}.`) },
+    ]),
+  );
+}
+
 describe('nextAction', () => {
-  it.each<[string, ApplicationGroup, Workflow[], Action['type'], string?, ReturnType<typeof recordedAt>?]>([
+  it.each<[string, ApplicationGroup, Workflow[], Action['type'], string?, RolloutRecord?]>([
     [
       'a new group gets the finalizer before anything is created',
       chain({ finalizer: false }),
@@ -112,10 +142,12 @@ describe('nextAction', () => {
     ],
     ['its forward Workflow running → wait for it', chain(), [workflow('forward', 1, 'running')], 'Wait'],
     [
-      'its forward Workflow succeeded → its spec is kept as the last successful one',
+      'its forward Workflow succeeded → its spec (recorded as pending) is kept as the last successful one',
       chain(),
       [workflow('forward', 1, 'succeeded')],
       'RecordSucceeded',
+      undefined,
+      pendingAt(1),
     ],
     [
       'its forward Workflow succeeded and its spec is kept → nothing more',
@@ -123,7 +155,15 @@ describe('nextAction', () => {
       [workflow('forward', 1, 'succeeded')],
       'Wait',
       undefined,
-      recordedAt(1),
+      succeededAt(1),
+    ],
+    [
+      'an older generation’s rollout succeeded, not recorded yet, and a new generation came → recorded first',
+      chain({ generation: 2 }),
+      [workflow('forward', 1, 'succeeded')],
+      'RecordSucceeded',
+      undefined,
+      pendingAt(1),
     ],
     [
       'a new generation with a last successful one → the forward Workflow (it removes what was dropped)',
@@ -131,7 +171,7 @@ describe('nextAction', () => {
       [workflow('forward', 1, 'succeeded')],
       'CreateWorkflow',
       'forward',
-      recordedAt(1),
+      succeededAt(1),
     ],
     [
       'its forward Workflow failed, Rollback, an earlier generation succeeded → the rollback Workflow',
@@ -139,7 +179,7 @@ describe('nextAction', () => {
       [workflow('forward', 2, 'failed')],
       'CreateWorkflow',
       'rollback',
-      recordedAt(1),
+      pendingAt(2, succeededAt(1)),
     ],
     [
       'its forward Workflow failed, Rollback, nothing succeeded yet → the rollback Workflow (it uninstalls)',
@@ -147,6 +187,22 @@ describe('nextAction', () => {
       [workflow('forward', 1, 'failed')],
       'CreateWorkflow',
       'rollback',
+      pendingAt(1),
+    ],
+    [
+      'its forward Workflow failed, Rollback, generation 1 succeeded but its record is lost → left as it is, not uninstalled',
+      chain({ generation: 2, status: { lastSucceededGeneration: 1 } }),
+      [workflow('forward', 2, 'failed')],
+      'Wait',
+      'not remediated: the record of generation 1, the last successful one, is missing',
+    ],
+    [
+      'a retried attempt failed at the very generation that succeeded → nothing older to roll back to: left as it is',
+      chain({ status: { attempt: { generation: 1, number: 1 } } }),
+      [workflow('forward', 1, 'succeeded'), workflow('forward', 1, 'failed', { attempt: 1 })],
+      'Wait',
+      'not remediated: generation 1 is itself the last that rolled out successfully',
+      pendingAt(1, succeededAt(1), 1),
     ],
     [
       'its forward Workflow failed, Uninstall → the rollback Workflow (it uninstalls)',
@@ -154,7 +210,7 @@ describe('nextAction', () => {
       [workflow('forward', 2, 'failed')],
       'CreateWorkflow',
       'rollback',
-      recordedAt(1),
+      pendingAt(2, succeededAt(1)),
     ],
     [
       'its forward Workflow failed, None → left as it is',
@@ -162,7 +218,7 @@ describe('nextAction', () => {
       [workflow('forward', 2, 'failed')],
       'Wait',
       undefined,
-      recordedAt(1),
+      pendingAt(2, succeededAt(1)),
     ],
     [
       'its rollback running → wait for it',
@@ -170,7 +226,23 @@ describe('nextAction', () => {
       [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'running')],
       'Wait',
       undefined,
-      recordedAt(1),
+      pendingAt(2, succeededAt(1)),
+    ],
+    [
+      'its rollback succeeded → recorded: only the last successful spec is installed now',
+      chain({ generation: 2 }),
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      'RecordRemediated',
+      undefined,
+      pendingAt(2, succeededAt(1)),
+    ],
+    [
+      'its rollback succeeded and is recorded → nothing more',
+      chain({ generation: 2 }),
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      'Wait',
+      undefined,
+      remediated(pendingAt(2, succeededAt(1)), 'rollback'),
     ],
     [
       'its rollback failed → no second one (status says Stalled)',
@@ -178,7 +250,26 @@ describe('nextAction', () => {
       [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'failed')],
       'Wait',
       undefined,
-      recordedAt(1),
+      pendingAt(2, succeededAt(1)),
+    ],
+    [
+      'its rollback deleted after it finished (status recorded it) → not run again',
+      chain({
+        generation: 2,
+        status: { workflow: { name: 'chain-g2-rollback', type: 'rollback', phase: 'Failed' } },
+      }),
+      [workflow('forward', 2, 'failed')],
+      'Wait',
+      'this generation was remediated',
+      pendingAt(2, succeededAt(1)),
+    ],
+    [
+      'its forward Workflow deleted while the rollback runs → wait for the rollback',
+      chain({ generation: 2 }),
+      [workflow('rollback', 2, 'running')],
+      'Wait',
+      undefined,
+      pendingAt(2, succeededAt(1)),
     ],
     [
       'remediated, and both Workflows deleted since (status recorded the rollback) → nothing is run again',
@@ -189,22 +280,23 @@ describe('nextAction', () => {
       [],
       'Wait',
       undefined,
-      recordedAt(1),
+      remediated(pendingAt(2, succeededAt(1)), 'rollback'),
     ],
     [
       'a reconcile request after a failure → another attempt at the generation',
       chain({ generation: 2, request: 'retry-1' }),
       [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
       'HandleRetry',
-      'new attempt',
-      recordedAt(1),
+      undefined,
+      remediated(pendingAt(2, succeededAt(1)), 'rollback'),
     ],
     [
-      'a reconcile request while it rolls out → noted, nothing started',
+      'a reconcile request while it rolls out → waits for the rollout to finish',
       chain({ request: 'retry-1' }),
       [workflow('forward', 1, 'running')],
-      'HandleRetry',
-      'noted',
+      'Wait',
+      'the reconcile request waits for Workflow chain-g1-forward to finish',
+      pendingAt(1),
     ],
     [
       'a reconcile request already handled → nothing',
@@ -220,7 +312,7 @@ describe('nextAction', () => {
       ],
       'Wait',
       undefined,
-      recordedAt(1),
+      pendingAt(2, succeededAt(1), 1),
     ],
     [
       'the new attempt → its own forward Workflow, beside the finished ones of the first',
@@ -232,7 +324,7 @@ describe('nextAction', () => {
       [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
       'CreateWorkflow',
       'forward',
-      recordedAt(1),
+      remediated(pendingAt(2, succeededAt(1)), 'rollback'),
     ],
     [
       'its forward Workflow finished and was deleted since → not rolled out twice',
@@ -366,12 +458,12 @@ describe('nextAction', () => {
       [workflow('reverse', 1, 'failed')],
       'Wait',
     ],
-  ])('%s', (_row, group, workflows, type, detail, lastSucceeded) => {
-    const action = nextAction(observeGroup(group, workflows, lastSucceeded));
+  ])('%s', (_row, group, workflows, type, detail, record) => {
+    const action = nextAction(observeGroup(group, workflows, record));
     expect(action.type).toBe(type);
     if (action.type === 'CreateWorkflow') expect(action.workflow).toBe(detail);
     if (action.type === 'StopWorkflow') expect(action.name).toBe(detail);
-    if (action.type === 'HandleRetry') expect(action.newAttempt ? 'new attempt' : 'noted').toBe(detail);
+    if (action.type === 'Wait' && detail) expect(action.why).toContain(detail);
   });
 });
 
@@ -426,8 +518,9 @@ describe('groupStatus', () => {
       const c = condition(s, type);
       return c && [c.status, c.reason];
     };
+    const record = pendingAt(2, succeededAt(1));
     const withRecord = (group: ApplicationGroup, workflows: Workflow[]) =>
-      groupStatus(observeGroup(group, workflows, recordedAt(1)), NOW);
+      groupStatus(observeGroup(group, workflows, record), NOW);
 
     it('while the rollback runs: Ready=False (Failed), Reconciling (Remediating) saying to which generation', () => {
       const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'running')]);
@@ -445,31 +538,110 @@ describe('groupStatus', () => {
       expect(condition(s, 'Ready')?.message).toMatch(
         /; rolled back to generation 1 \(Workflow chain-g2-rollback\)$/,
       );
-      expect(s.applications?.map((a) => [a.name, a.phase])).toEqual([
-        ['first', 'RolledBack'],
-        ['second', 'RolledBack'],
+      // Each back at the chart version its restore step reported.
+      expect(s.applications?.map((a) => [a.name, a.phase, a.version])).toEqual([
+        ['first', 'RolledBack', '1.0.0'],
+        ['second', 'RolledBack', '2.0.0'],
       ]);
       expect(s.lastSucceededGeneration).toBeUndefined();
     });
 
+    it('an application the failed generation had removed is listed as rolled back too', () => {
+      const firstOnly = groupOf([application('first')], {
+        name: 'chain',
+        namespace: 'orkestra',
+        uid: UID,
+        generation: 2,
+        finalizers: [FINALIZER],
+      });
+      const s = withRecord(firstOnly, [failedAt2, workflow('rollback', 2, 'succeeded')]);
+      expect(s.applications?.map((a) => [a.name, a.phase, a.version])).toEqual([
+        ['first', 'RolledBack', '1.0.0'],
+        ['second', 'RolledBack', '2.0.0'],
+      ]);
+    });
+
+    it('its rollback deleted after it finished: what status recorded stays, and nothing is run again', () => {
+      const rolledBack = withRecord(chain({ generation: 2 }), [
+        failedAt2,
+        workflow('rollback', 2, 'succeeded'),
+      ]);
+      const later = chain({ generation: 2, status: rolledBack });
+      expect(groupStatus(observeGroup(later, [failedAt2], record), '2026-11-27T00:00:00Z')).toEqual(
+        rolledBack,
+      );
+      expect(nextAction(observeGroup(later, [failedAt2], record)).type).toBe('Wait');
+    });
+
+    it('its forward Workflow deleted while the rollback runs: still Remediating, saying so', () => {
+      const s = withRecord(chain({ generation: 2 }), [workflow('rollback', 2, 'running')]);
+      expect(at(s, 'Reconciling')).toEqual(['True', 'Remediating']);
+      expect(condition(s, 'Ready')?.message).toBe(
+        'the rollout of generation 2 failed (Workflow chain-g2-forward, deleted since); remediating: rolling back to generation 1',
+      );
+    });
+
     it('with nothing that succeeded before: reason Uninstalled, every application Deleted', () => {
       const s = groupStatus(
-        observeGroup(chain(), [workflow('forward', 1, 'failed'), workflow('rollback', 1, 'succeeded')]),
+        observeGroup(
+          chain(),
+          [workflow('forward', 1, 'failed'), workflow('rollback', 1, 'succeeded')],
+          pendingAt(1),
+        ),
         NOW,
       );
       expect(at(s, 'Ready')).toEqual(['False', 'Uninstalled']);
       expect(condition(s, 'Ready')?.message).toMatch(
-        /; what it installed was uninstalled \(Workflow chain-g1-rollback\)$/,
+        /; every release of the group was uninstalled \(Workflow chain-g1-rollback\)$/,
       );
       expect(s.applications?.map((a) => a.phase)).toEqual(['Deleted', 'Deleted']);
     });
 
-    it('a rollback that failed: Stalled=True with both failures, reason RemediationFailed', () => {
-      const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'failed')]);
+    it('its record lost after generation 1 succeeded: Ready=False, Failed, saying why nothing was remediated', () => {
+      const s = groupStatus(
+        observeGroup(chain({ generation: 2, status: { lastSucceededGeneration: 1 } }), [failedAt2]),
+        NOW,
+      );
+      expect(at(s, 'Ready')).toEqual(['False', 'Failed']);
+      expect(condition(s, 'Ready')?.message).toMatch(
+        /; not remediated: the record of generation 1, the last successful one, is missing \(ConfigMap chain-rollout-record\)$/,
+      );
+      expect(s.lastSucceededGeneration).toBe(1);
+    });
+
+    it('a rollback that failed: Stalled=True with both failures, naming the application, reason RemediationFailed', () => {
+      // The recorded failing Workflow of `shapes` (application broken fails) as both rollout and rollback.
+      const shapes = shapesGroup({ uid: UID, generation: 2, finalizers: [FINALIZER] });
+      const failing = (type: 'forward' | 'rollback'): Workflow => {
+        const w = recorded('forward-failed.yaml');
+        const name = `shapes-g2-${type}`;
+        return {
+          ...w,
+          status: { ...w.status, nodes: renamedNodes(w, name) },
+          metadata: {
+            ...w.metadata,
+            name,
+            labels: {
+              'orkestra.azure.microsoft.com/generation': '2',
+              'orkestra.azure.microsoft.com/workflow-type': type,
+            },
+            ownerReferences: [{ apiVersion: 'x', kind: 'ApplicationGroup', name: 'shapes', uid: UID }],
+          },
+        };
+      };
+      const shapesRecord = forwardStarting(
+        { succeeded: { generation: 1, spec: shapes.spec }, installed: [] },
+        shapes,
+        0,
+      );
+      const s = groupStatus(
+        observeGroup(shapes, [failing('forward'), failing('rollback')], shapesRecord),
+        NOW,
+      );
       expect(at(s, 'Stalled')).toEqual(['True', 'RemediationFailed']);
       expect(at(s, 'Ready')).toEqual(['False', 'RemediationFailed']);
       expect(condition(s, 'Stalled')?.message).toMatch(
-        /^Workflow chain-g2-forward failed: .*; then Workflow chain-g2-rollback failed: /,
+        /^application broken failed to install or upgrade: RetriesExceeded: .* \(Workflow shapes-g2-forward\); then application broken failed to roll back: RetriesExceeded: .* \(Workflow shapes-g2-rollback\)$/,
       );
     });
   });
@@ -479,9 +651,9 @@ describe('groupStatus', () => {
     const state = observeGroup(
       group,
       [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
-      recordedAt(1),
+      remediated(pendingAt(2, succeededAt(1)), 'rollback'),
     );
-    expect(groupStatus(state, NOW, undefined, { request: 'retry-1', newAttempt: true })).toMatchObject({
+    expect(groupStatus(state, NOW, undefined, { request: 'retry-1' })).toMatchObject({
       lastHandledReconcileAt: 'retry-1',
       attempt: { generation: 2, number: 1 },
     });
@@ -583,9 +755,9 @@ describe('reconcileGroup', () => {
       readGroup: async () => chain({ generation: 1 }),
       workflowsIn: () => [],
       listWorkflows: async () => [],
-      readLastSucceeded: async () => undefined,
-      saveLastSucceeded: async () => {
-        did.push('saveLastSucceeded');
+      readRecord: async () => undefined,
+      saveRecord: async () => {
+        did.push('saveRecord');
       },
       setFinalizers: async () => {
         did.push('setFinalizers');
@@ -620,6 +792,7 @@ describe('reconcileGroup', () => {
     });
     expect(did).toEqual([
       'ensureExecutorAccess',
+      'saveRecord',
       'create Workflow chain-g1-forward',
       'event Normal WorkflowCreated',
       'event Normal Progressing',
@@ -649,6 +822,27 @@ describe('reconcileGroup', () => {
       ['Ready', 'False', 'ExecutorMissing', missing],
       ['Stalled', 'True', 'ExecutorMissing', missing],
     ]);
+  });
+
+  it('a spec too large to be recorded → Stalled saying so, no Workflow', async () => {
+    const {
+      calls: c,
+      did,
+      status,
+    } = calls({
+      saveRecord: async () => {
+        throw new RecordTooLargeError(1_500_000);
+      },
+    });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
+    expect(did.filter((d) => d.startsWith('create'))).toEqual([]);
+    expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason])).toEqual([
+      ['Ready', 'False', 'SpecTooLarge'],
+      ['Stalled', 'True', 'SpecTooLarge'],
+    ]);
+    expect(status()?.conditions?.[0]?.message).toMatch(
+      /would take 1500000 bytes gzipped, more than a ConfigMap holds/,
+    );
   });
 
   it('a group that is gone needs nothing', async () => {

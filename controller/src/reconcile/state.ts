@@ -13,6 +13,7 @@ import type { Problem } from '../../../lib/errors.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import { type WorkflowType, workflowName } from '../expand/settings.ts';
 import { validateApplicationGroup } from '../expand/validate.ts';
+import { EMPTY_RECORD, type RolloutRecord, recordName } from './rollout-record.ts';
 
 /** The finalizer that holds a group until its releases are uninstalled. */
 export const FINALIZER = 'orkestra.azure.microsoft.com/finalizer';
@@ -31,12 +32,6 @@ export interface OwnedWorkflow {
   /** Being deleted: a new Workflow of that name must wait until it is gone. */
   deleting: boolean;
   workflow: Workflow;
-}
-
-/** The spec that last rolled out successfully, as the controller keeps it (a ConfigMap the group owns). */
-export interface LastSucceeded {
-  generation: number;
-  spec: ApplicationGroupSpec;
 }
 
 export interface GroupState {
@@ -64,19 +59,48 @@ export interface GroupState {
   forwardFinishedAndGone: boolean;
   /** The same of its rollback Workflow. */
   rollbackFinishedAndGone: boolean;
-  lastSucceeded?: LastSucceeded;
+  /** What the controller remembers of the group's rollouts (a ConfigMap the group owns). */
+  record: RolloutRecord;
+  /** The record's pending forward Workflow succeeded, and the record does not say so yet. */
+  pendingSucceeded: boolean;
+  /** This generation and attempt's rollback Workflow succeeded, and the record does not say so yet. */
+  remediationToRecord: boolean;
   /** A reconcile request (annotation value) not handled yet. */
   retryRequested?: string;
 }
 
+/** How a failed rollout is remediated; `none` says why when the strategy asked for more. */
+export type Remediation =
+  | { how: 'rollback'; to: { generation: number; spec: ApplicationGroupSpec } }
+  | { how: 'uninstall' }
+  | { how: 'none'; why?: string };
+
 /**
- * How a failed rollout is remediated: back to the last successful spec when there is one and the
- * strategy is Rollback; otherwise what the failed generation installed is uninstalled.
+ * By the strategy: Rollback returns to the last successful spec, or uninstalls everything when no
+ * generation ever succeeded — but never uninstalls a group that did succeed once and whose record
+ * is lost, nor "rolls back" to the very generation that failed (a retry after it had succeeded).
  */
 export function remediationOf(
-  state: Pick<GroupState, 'strategy' | 'lastSucceeded'>,
-): 'rollback' | 'uninstall' {
-  return state.strategy === 'Rollback' && state.lastSucceeded ? 'rollback' : 'uninstall';
+  state: Pick<GroupState, 'strategy' | 'record' | 'generation' | 'group'>,
+): Remediation {
+  if (state.strategy === 'None') return { how: 'none' };
+  if (state.strategy === 'Uninstall') return { how: 'uninstall' };
+  const succeeded = state.record.succeeded;
+  if (succeeded && succeeded.generation !== state.generation) return { how: 'rollback', to: succeeded };
+  if (succeeded) {
+    return {
+      how: 'none',
+      why: `generation ${succeeded.generation} is itself the last that rolled out successfully`,
+    };
+  }
+  const recorded = state.group.status?.lastSucceededGeneration;
+  if (recorded !== undefined) {
+    return {
+      how: 'none',
+      why: `the record of generation ${recorded}, the last successful one, is missing (ConfigMap ${recordName(state.group)})`,
+    };
+  }
+  return { how: 'uninstall' };
 }
 
 function outcomeOf(workflow: Workflow): WorkflowOutcome {
@@ -120,7 +144,7 @@ function recordedFinished(group: ApplicationGroup, name: string): boolean {
 export function observeGroup(
   group: ApplicationGroup,
   workflows: readonly Workflow[],
-  lastSucceeded?: LastSucceeded,
+  record: RolloutRecord = EMPTY_RECORD,
 ): GroupState {
   const generation = group.metadata.generation ?? 1;
   const recordedAttempt = group.status?.attempt;
@@ -153,7 +177,18 @@ export function observeGroup(
         group.status?.workflow?.name === workflowName(group, generation, 'rollback', attempt)),
     rollbackFinishedAndGone:
       !rollback && recordedFinished(group, workflowName(group, generation, 'rollback', attempt)),
-    lastSucceeded,
+    record,
+    pendingSucceeded: owned.some(
+      (w) =>
+        w.type === 'forward' &&
+        w.outcome === 'Succeeded' &&
+        w.generation === record.pending?.generation &&
+        w.attempt === record.pending.attempt,
+    ),
+    remediationToRecord:
+      rollback?.outcome === 'Succeeded' &&
+      record.pending?.generation === generation &&
+      record.pending.attempt === attempt,
     ...(request !== undefined && request !== group.status?.lastHandledReconcileAt
       ? { retryRequested: request }
       : {}),

@@ -5,6 +5,7 @@
 import type { ApplicationGroupStatus, ApplicationStatus } from '../../../lib/api/application-group.ts';
 import type { Condition } from '../../../lib/api/meta.ts';
 import { formatProblem } from '../../../lib/errors.ts';
+import { workflowName } from '../expand/settings.ts';
 import { type GroupState, type OwnedWorkflow, remediationOf } from './state.ts';
 import { type WorkflowProgress, workflowProgress } from './workflow-progress.ts';
 
@@ -18,6 +19,7 @@ export type ConditionReason =
   | 'Deleting'
   | 'DeletionFailed'
   | 'ExecutorMissing'
+  | 'SpecTooLarge'
   | 'Remediating'
   | 'RolledBack'
   | 'Uninstalled'
@@ -74,23 +76,26 @@ function describeFailure(progress: WorkflowProgress, workflow: OwnedWorkflow, ve
 }
 
 /** A failed rollout and what its remediation did: the failure first, then what became of it. */
-function describeRemediation(
-  state: GroupState,
-  forward: OwnedWorkflow,
-  progress: WorkflowProgress,
-): Described {
-  const failure = describeFailure(progress, forward, 'install or upgrade');
-  if (state.strategy === 'None') {
+function describeRemediation(state: GroupState, forward: OwnedWorkflow | undefined): Described {
+  const progress = forward ? workflowProgress(state.group, forward.workflow, 'apply') : undefined;
+  // The forward Workflow may be gone (deleted by someone) while its remediation is still there.
+  const failure =
+    forward && progress
+      ? describeFailure(progress, forward, 'install or upgrade')
+      : `the rollout of generation ${state.generation} failed (Workflow ${workflowName(state.group, state.generation, 'forward', state.attempt)}, deleted since)`;
+  const remediation = remediationOf(state);
+  if (remediation.how === 'none') {
+    const message = remediation.why ? `${failure}; not remediated: ${remediation.why}` : failure;
     return {
-      wanted: [{ type: 'Ready', status: 'False', reason: 'Failed', message: failure }],
-      applications: progress.applications,
+      wanted: [{ type: 'Ready', status: 'False', reason: 'Failed', message }],
+      applications: progress?.applications,
       workflow: forward,
     };
   }
-  const restored = remediationOf(state) === 'rollback' ? state.lastSucceeded : undefined;
+  const restored = remediation.how === 'rollback' ? remediation.to : undefined;
   const what = restored
     ? `rolling back to generation ${restored.generation}`
-    : 'uninstalling what it installed';
+    : 'uninstalling every release of the group';
   const rollback = state.rollback;
   if (!rollback || rollback.outcome === 'Running') {
     const message = `${failure}; remediating: ${what}`;
@@ -99,35 +104,42 @@ function describeRemediation(
         { type: 'Ready', status: 'False', reason: 'Failed', message },
         { type: 'Reconciling', status: 'True', reason: 'Remediating', message },
       ],
-      applications: progress.applications,
+      applications: progress?.applications,
       workflow: rollback ?? forward,
     };
   }
   const restoredGroup = restored ? { ...state.group, spec: restored.spec } : undefined;
-  const remediation = workflowProgress(
+  const remediationProgress = workflowProgress(
     restoredGroup ?? state.group,
     rollback.workflow,
     restoredGroup ? 'apply' : 'delete',
   );
   if (rollback.outcome === 'Failed') {
-    const message = `${failure}; then ${describeFailure(remediation, rollback, restored ? 'roll back' : 'uninstall')}`;
+    const message = `${failure}; then ${describeFailure(remediationProgress, rollback, restored ? 'roll back' : 'uninstall')}`;
     return {
       wanted: stalled('RemediationFailed', message),
-      applications: progress.applications,
+      applications: progress?.applications,
       workflow: rollback,
     };
   }
-  // Remediated: what the last successful spec has is back at its chart version; the rest is gone.
-  const back = new Map(remediation.applications.map((a) => [a.name, a]));
-  const applications: ApplicationStatus[] = state.group.spec.applications.map((app) => {
-    const restoredApp = restored ? back.get(app.name) : undefined;
-    return restoredApp
-      ? { ...restoredApp, phase: 'RolledBack' as const }
-      : { name: app.name, phase: 'Deleted' as const };
-  });
+  // Remediated: what the last successful spec has is back at its chart version (those the failed
+  // spec had removed too, listed after the group's own); the rest is gone.
+  const back = new Map(
+    (restored ? remediationProgress.applications : []).map((a) => [
+      a.name,
+      { ...a, phase: 'RolledBack' as const },
+    ]),
+  );
+  const current = new Set(state.group.spec.applications.map((app) => app.name));
+  const applications: ApplicationStatus[] = [
+    ...state.group.spec.applications.map(
+      (app) => back.get(app.name) ?? { name: app.name, phase: 'Deleted' as const },
+    ),
+    ...[...back.values()].filter((a) => !current.has(a.name)),
+  ];
   const done = restored
     ? `rolled back to generation ${restored.generation}`
-    : 'what it installed was uninstalled';
+    : 'every release of the group was uninstalled';
   return {
     wanted: [
       {
@@ -202,6 +214,7 @@ function describe(state: GroupState): Described {
         ),
       };
     }
+    if (state.rollback) return describeRemediation(state, undefined);
     return { wanted: reconciling('Progressing', `Starting the rollout of generation ${state.generation}`) };
   }
   const progress = workflowProgress(group, forward.workflow, 'apply');
@@ -215,7 +228,7 @@ function describe(state: GroupState): Described {
       succeeded: true,
     };
   }
-  if (forward.outcome === 'Failed') return describeRemediation(state, forward, progress);
+  if (forward.outcome === 'Failed') return describeRemediation(state, forward);
   const message = `Rolling out: ${count(applications, 'Succeeded')}/${total} applications ready (Workflow ${forward.name})`;
   return { wanted: reconciling('Progressing', message), applications, workflow: forward };
 }
@@ -226,10 +239,9 @@ export interface Blocked {
   message: string;
 }
 
-/** A reconcile request this pass handled, and whether it started another attempt. */
+/** A reconcile request this pass handled: it started another attempt. */
 export interface HandledRetry {
   request: string;
-  newAttempt: boolean;
 }
 
 /** The status to write for the group now. */
@@ -243,7 +255,7 @@ export function groupStatus(
   // What the controller keeps for itself: the last request it acted on, and the attempt it runs.
   const previous = state.group.status ?? {};
   const lastHandledReconcileAt = retry?.request ?? previous.lastHandledReconcileAt;
-  const attempt = retry?.newAttempt ? state.attempt + 1 : state.attempt;
+  const attempt = retry ? state.attempt + 1 : state.attempt;
   return {
     ...status,
     ...(lastHandledReconcileAt !== undefined ? { lastHandledReconcileAt } : {}),
@@ -268,13 +280,12 @@ function statusNow(state: GroupState, now: string, blocked?: Blocked): Applicati
       ),
     };
   }
-  // This generation finished and its Workflow is gone: what was recorded stays true.
+  // This generation (or its remediation) finished and its Workflow is gone: what was recorded stays true.
   if (
     !state.deleting &&
     state.problems.length === 0 &&
-    !state.forward &&
-    !state.rollback &&
-    state.forwardFinishedAndGone
+    ((!state.forward && !state.rollback && state.forwardFinishedAndGone) ||
+      (state.forward?.outcome === 'Failed' && !state.rollback && state.rollbackFinishedAndGone))
   ) {
     return { ...previous, observedGeneration: state.generation };
   }

@@ -68,4 +68,31 @@ describe('workflowProgress', () => {
       'Pending',
     ]);
   });
+
+  it('an application named like the DAG after a removal (install) is read as an application', () => {
+    // The chain's recorded Workflow, its first application renamed `install`: no removal DAG here.
+    const workflow = recorded('forward-succeeded.yaml');
+    const name = workflow.metadata.name as string;
+    for (const node of Object.values(workflow.status?.nodes ?? {}) as Array<{
+      name: string;
+      displayName?: string;
+    }>) {
+      node.name = node.name.replace(`${name}.first`, `${name}.install`);
+      if (node.displayName === 'first') node.displayName = 'install';
+    }
+    const group = {
+      ...chain,
+      spec: {
+        applications: chain.spec.applications.map((a) =>
+          a.name === 'first' ? { ...a, name: 'install' } : { ...a, dependencies: ['install'] },
+        ),
+      },
+    };
+    expect(
+      workflowProgress(group, workflow, 'apply').applications.map((a) => [a.name, a.phase, a.version]),
+    ).toEqual([
+      ['install', 'Succeeded', '1.0.0'],
+      ['second', 'Succeeded', '2.0.0'],
+    ]);
+  });
 });

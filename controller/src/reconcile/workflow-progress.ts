@@ -3,6 +3,7 @@
 // `Retry` node named `<workflow>.<task>` carrying the executor's `result` output; an application
 // with subcharts is a `DAG` node whose tasks are `<workflow>.<task>.<subtask>`; a task Argo never
 // reached is `Skipped`/`Omitted` or absent.
+
 import type {
   ApplicationGroup,
   ApplicationStatus,
@@ -12,6 +13,7 @@ import type {
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import { topologicalOrder } from '../expand/graph.ts';
+import { AFTER_REMOVAL } from '../expand/removal.ts';
 import { nestedTaskNames } from '../expand/tasks.ts';
 
 export interface WorkflowNode {
@@ -93,6 +95,15 @@ function stepStatus(
   };
 }
 
+/** The DAG after `remove` in the Workflow's entry template, when it first removes releases. */
+function afterRemovalDag(workflow: Workflow): string | undefined {
+  const entry = workflow.spec?.templates?.find((t) => t.name === workflow.spec?.entrypoint);
+  const tasks = entry?.dag?.tasks ?? [];
+  const dags: readonly string[] = Object.values(AFTER_REMOVAL);
+  const removes = tasks.some((t) => t.name === 'remove' && t.template === 'remove');
+  return removes ? tasks.find((t) => t.template === t.name && dags.includes(t.name))?.name : undefined;
+}
+
 /** Per-application (and per-subchart) status from the Workflow's nodes, and the first failure. */
 export function workflowProgress(
   group: ApplicationGroup,
@@ -103,10 +114,12 @@ export function workflowProgress(
   const all = Object.values((workflow.status?.nodes ?? {}) as Record<string, WorkflowNode>);
   const byNodeName = new Map(all.map((n) => [n.name, n]));
   const byId = new Map(all.map((n) => [n.id, n]));
-  // The group's tasks sit at the top of the Workflow, or in the DAG that follows removals: a forward
-  // Workflow's `install`, a rollback's `restore`.
+  // The group's tasks sit at the top of the Workflow, or in the DAG that follows removals (a forward
+  // Workflow's `install`, a rollback's `restore`, an uninstall's `uninstall`): found by the Workflow's
+  // shape, since an application may have any of those names.
   const name = workflow.metadata.name as string;
-  const prefix = [`${name}.install`, `${name}.restore`].find((n) => byNodeName.has(n)) ?? name;
+  const after = afterRemovalDag(workflow);
+  const prefix = after ? `${name}.${after}` : name;
   const node = (...tasks: string[]) => byNodeName.get([prefix, ...tasks].join('.'));
   const step = (...tasks: string[]) => {
     const found = node(...tasks);

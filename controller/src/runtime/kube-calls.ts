@@ -19,8 +19,8 @@ import {
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { ExecutorAccessMissingError } from '../reconcile/executor-access.ts';
-import { lastSucceededName, lastSucceededOf, lastSucceededRecord } from '../reconcile/last-succeeded.ts';
 import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
+import { RecordTooLargeError, recordConfigMap, recordName, recordOf } from '../reconcile/rollout-record.ts';
 
 const GROUPS = { group: ORKESTRA_GROUP, version: 'v1alpha1', plural: 'applicationgroups' };
 const WORKFLOWS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
@@ -182,20 +182,22 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
       }
     },
 
-    readLastSucceeded: async (group) => {
+    readRecord: async (group) => {
       const namespace = group.metadata.namespace as string;
-      let record: V1ConfigMap;
+      let configMap: V1ConfigMap;
       try {
-        record = await core.readNamespacedConfigMap({ name: lastSucceededName(group), namespace });
+        configMap = await core.readNamespacedConfigMap({ name: recordName(group), namespace });
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw error;
       }
-      return lastSucceededOf(group, record);
+      return recordOf(group, configMap);
     },
 
-    saveLastSucceeded: async (group) => {
-      await apply(lastSucceededRecord(group) as unknown as KubernetesObject);
+    saveRecord: async (group, record) => {
+      const configMap = recordConfigMap(group, record);
+      if ('tooLarge' in configMap) throw new RecordTooLargeError(configMap.tooLarge);
+      await apply(configMap as unknown as KubernetesObject);
     },
 
     now: () => new Date().toISOString(),

@@ -1,0 +1,173 @@
+// PURE: the rollout record — what the controller must remember about a group across restarts, kept
+// in a ConfigMap the group owns (garbage-collected with it; not an annotation: values can be large
+// and sensitive). It says
+// - `succeeded`: the spec that last rolled out successfully (what Rollback returns to);
+// - `pending`: the spec of the latest forward Workflow created, written before it is created, so
+//   that its success is recorded with the right spec even when a newer generation came meanwhile;
+// - `installed`: every spec whose releases may be installed now, oldest first — the last successful
+//   one, and each one rolled out since (a rollout stopped half-way or failed may have installed
+//   some of its releases). Uninstalls and removals cover all of them, so nothing is left behind.
+//   Values are left out of these: only names and order matter there.
+// The record is gzipped JSON (binaryData): a ConfigMap holds at most 1 MiB. Who may write ConfigMaps
+// in the namespace may write it too, so it is used only when the group owns it, and what a rollback
+// applies from it passes the executor's checks like any HelmRelease.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  APPLICATION_GROUP_API_VERSION,
+  APPLICATION_GROUP_KIND,
+  type ApplicationGroup,
+  type ApplicationGroupSpec,
+} from '../../../lib/api/application-group.ts';
+import type { ConfigMap } from '../../../lib/api/meta.ts';
+import { toDnsLabel } from '../../../lib/names.ts';
+import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
+import { canonicalJson } from '../../../lib/yaml.ts';
+import { labelValue } from '../expand/helm-release.ts';
+
+export interface RolloutRecord {
+  succeeded?: { generation: number; spec: ApplicationGroupSpec };
+  pending?: { generation: number; attempt: number; spec: ApplicationGroupSpec };
+  installed: ApplicationGroupSpec[];
+}
+
+export const EMPTY_RECORD: RolloutRecord = { installed: [] };
+
+/** The key of the gzipped JSON record in the ConfigMap's binaryData. */
+export const RECORD_KEY = 'record.json.gz';
+
+/** What a ConfigMap may hold, less room for its metadata. */
+export const MAX_RECORD_BYTES = 1_000_000;
+
+export function recordName(group: ApplicationGroup): string {
+  return toDnsLabel([group.metadata.name ?? 'group', 'rollout-record'], 253);
+}
+
+/** A spec as `installed` keeps it: release values (and where they come from) left out. */
+export function withoutValues(spec: ApplicationGroupSpec): ApplicationGroupSpec {
+  return {
+    applications: spec.applications.map((app) => {
+      const { values: _values, valuesFrom: _valuesFrom, ...release } = app.spec.release ?? {};
+      return { ...app, spec: { ...app.spec, release } };
+    }),
+  };
+}
+
+/** `installed` with `spec` added last (an identical one moves there rather than repeating). */
+function plus(
+  installed: readonly ApplicationGroupSpec[],
+  spec: ApplicationGroupSpec,
+): ApplicationGroupSpec[] {
+  const added = withoutValues(spec);
+  const key = canonicalJson(added);
+  return [...installed.filter((s) => canonicalJson(s) !== key), added];
+}
+
+/** Before the forward Workflow of the group's generation (`attempt`) is created. */
+export function forwardStarting(
+  record: RolloutRecord,
+  group: ApplicationGroup,
+  attempt: number,
+): RolloutRecord {
+  return {
+    ...record,
+    pending: { generation: group.metadata.generation ?? 1, attempt, spec: group.spec },
+    installed: plus(record.installed, group.spec),
+  };
+}
+
+/** The pending forward Workflow succeeded: its spec is the last successful one, and all that is installed. */
+export function forwardSucceeded(record: RolloutRecord): RolloutRecord {
+  const pending = record.pending;
+  if (!pending) return record;
+  return {
+    succeeded: { generation: pending.generation, spec: pending.spec },
+    installed: [withoutValues(pending.spec)],
+  };
+}
+
+/** The failed rollout was remediated: back at the last successful spec, or everything uninstalled. */
+export function remediated(record: RolloutRecord, how: 'rollback' | 'uninstall'): RolloutRecord {
+  const { pending: _pending, ...rest } = record;
+  return {
+    ...rest,
+    installed: how === 'rollback' && record.succeeded ? [withoutValues(record.succeeded.spec)] : [],
+  };
+}
+
+/** The record cannot be kept: even gzipped it would not fit in a ConfigMap. */
+export class RecordTooLargeError extends Error {
+  constructor(bytes: number) {
+    super(
+      `The group's rollout record would take ${bytes} bytes gzipped, more than a ConfigMap holds (${MAX_RECORD_BYTES}): make its values smaller, e.g. with valuesFrom`,
+    );
+  }
+}
+
+/** The ConfigMap that keeps `record` for the group, or the size that makes it impossible. */
+export function recordConfigMap(
+  group: ApplicationGroup,
+  record: RolloutRecord,
+): ConfigMap | { tooLarge: number } {
+  const data = gzipSync(canonicalJson(record)).toString('base64');
+  if (data.length > MAX_RECORD_BYTES) return { tooLarge: data.length };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: recordName(group),
+      namespace: group.metadata.namespace,
+      labels: {
+        [Labels.managedBy]: MANAGED_BY,
+        [Labels.applicationGroup]: labelValue(group.metadata.name ?? ''),
+      },
+      ownerReferences: [
+        {
+          apiVersion: APPLICATION_GROUP_API_VERSION,
+          kind: APPLICATION_GROUP_KIND,
+          name: group.metadata.name as string,
+          uid: group.metadata.uid as string,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    binaryData: { [RECORD_KEY]: data },
+  };
+}
+
+const isSpec = (value: unknown): value is ApplicationGroupSpec =>
+  Array.isArray((value as ApplicationGroupSpec | undefined)?.applications);
+const isGeneration = (value: unknown) => typeof value === 'number' && value > 0;
+
+/** What a ConfigMap says, when it is this very group's (owned by its uid) and readable; else undefined. */
+export function recordOf(
+  group: ApplicationGroup,
+  configMap: {
+    metadata?: { ownerReferences?: Array<{ uid: string }> };
+    binaryData?: Record<string, string>;
+  },
+): RolloutRecord | undefined {
+  if (!configMap.metadata?.ownerReferences?.some((o) => o.uid === group.metadata.uid)) return undefined;
+  let parsed: Partial<RolloutRecord>;
+  try {
+    parsed = JSON.parse(
+      gunzipSync(Buffer.from(configMap.binaryData?.[RECORD_KEY] ?? '', 'base64')).toString(),
+    );
+  } catch {
+    return undefined;
+  }
+  const { succeeded, pending, installed } = parsed ?? {};
+  if (!Array.isArray(installed) || !installed.every(isSpec)) return undefined;
+  if (succeeded && !(isGeneration(succeeded.generation) && isSpec(succeeded.spec))) return undefined;
+  if (
+    pending &&
+    !(isGeneration(pending.generation) && Number.isInteger(pending.attempt) && isSpec(pending.spec))
+  )
+    return undefined;
+  return {
+    ...(succeeded ? { succeeded: { generation: succeeded.generation, spec: succeeded.spec } } : {}),
+    ...(pending
+      ? { pending: { generation: pending.generation, attempt: pending.attempt, spec: pending.spec } }
+      : {}),
+    installed,
+  };
+}

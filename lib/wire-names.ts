@@ -29,4 +29,6 @@ export const Labels = {
   attempt: 'orkestra.azure.microsoft.com/attempt',
   /** On the executor's rollback record: the HelmRelease it is a record of. */
   recordOf: 'orkestra.azure.microsoft.com/helmrelease',
+  /** On a rollback Workflow that returns to the last successful spec: that spec's generation. */
+  restores: 'orkestra.azure.microsoft.com/restores-generation',
 } as const;

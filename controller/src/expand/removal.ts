@@ -1,28 +1,120 @@
-// Deleting releases a newer spec no longer has: the delete tasks of one flat DAG, ordered by the
-// dependencies of the specs that had them (dependents first), and the Workflow shape that runs them
-// before the rest: `remove`, then the DAG that installs, restores or uninstalls.
-import type {
-  Application,
-  ApplicationGroup,
-  ApplicationGroupSpec,
-} from '../../../lib/api/application-group.ts';
+// PURE: deleting releases. Every deletion — a forward Workflow's removal of what the group no longer
+// has, a rollback's, an uninstall at deletion — is one flat DAG of delete tasks over release units
+// (HelmRelease name → the releases it depends on), dependents first. Units of several specs merge:
+// what a rollout stopped half-way or rolled back installed is deleted in the order its own spec set.
+import type { Application, ApplicationGroupSpec } from '../../../lib/api/application-group.ts';
 import type { DagTask, Template } from '../../../lib/api/argo.ts';
-import { type ExpandedApplication, expandApplications } from './expand-group.ts';
 import { sinks } from './graph.ts';
-import type { RenderedRelease } from './helm-release.ts';
+import { executorTimeout, releaseName } from './helm-release.ts';
 import type { Settings } from './settings.ts';
 import { dagTemplate, deleteTask } from './tasks.ts';
 
-/** The DAG that follows `remove` in each kind of Workflow: where its application tasks are. */
-export const AFTER_REMOVAL = { forward: 'install', rollback: 'restore', uninstall: 'uninstall' } as const;
+/** A release as deletion sees it: what it depends on (HelmRelease names) and its step's timeout. */
+export interface ReleaseUnit {
+  dependsOn: string[];
+  timeout: string;
+}
 
-/** Specs (from the rollout record) expanded as the group's: their releases and how they depend. */
-export function expandSpecs(
-  group: ApplicationGroup,
-  settings: Settings,
-  specs: readonly ApplicationGroupSpec[],
-): ExpandedApplication[][] {
-  return specs.map((spec) => expandApplications({ ...group, spec }, settings));
+/** Release units by HelmRelease name. */
+export type ReleaseUnits = Record<string, ReleaseUnit>;
+
+/** The DAG that follows `remove` in each kind of Workflow: where its application tasks are. */
+export const AFTER_REMOVAL = { forward: 'install', rollback: 'restore' } as const;
+
+/**
+ * Each release of the spec with the releases it depends on: an application's on its dependencies'
+ * (parent) releases; with subcharts, each subchart on its sibling subcharts (those without any on
+ * the application's dependencies) and the parent release on the last subcharts.
+ */
+export function releaseUnits(spec: ApplicationGroupSpec): ReleaseUnits {
+  const units: ReleaseUnits = {};
+  for (const app of spec.applications) {
+    const timeout = executorTimeout(app.spec.release);
+    const appDeps = (app.dependencies ?? []).map((d) => releaseName(d));
+    const subcharts = app.spec.subcharts ?? [];
+    for (const sub of subcharts) {
+      const deps = (sub.dependencies ?? []).map((d) => releaseName(app.name, d));
+      units[releaseName(app.name, sub.name)] = { dependsOn: deps.length > 0 ? deps : appDeps, timeout };
+    }
+    units[releaseName(app.name)] = {
+      dependsOn: subcharts.length > 0 ? lastSubcharts(app) : appDeps,
+      timeout,
+    };
+  }
+  return units;
+}
+
+function lastSubcharts(app: Application): string[] {
+  const subcharts = app.spec.subcharts ?? [];
+  return sinks(subcharts.map((s) => ({ name: s.name, dependencies: s.dependencies ?? [] }))).map((s) =>
+    releaseName(app.name, s),
+  );
+}
+
+/** Whether `to` can be reached from `from` along dependsOn. */
+function reaches(units: ReleaseUnits, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const at = stack.pop() as string;
+    if (at === to) return true;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    stack.push(...(units[at]?.dependsOn ?? []));
+  }
+  return false;
+}
+
+/**
+ * `newer` over `older`: every release of both; newer's timeout and dependencies, then each of
+ * older's dependencies that closes no cycle (an installed release may still depend on it as its
+ * own spec said, unless the newer spec reversed that order).
+ */
+export function mergeUnits(older: ReleaseUnits, newer: ReleaseUnits): ReleaseUnits {
+  const merged: ReleaseUnits = {};
+  for (const [name, unit] of Object.entries(older)) merged[name] = { ...unit, dependsOn: [] };
+  for (const [name, unit] of Object.entries(newer))
+    merged[name] = { ...unit, dependsOn: [...unit.dependsOn] };
+  for (const name of Object.keys(older).sort()) {
+    for (const dep of older[name]?.dependsOn ?? []) {
+      const unit = merged[name] as ReleaseUnit;
+      if (!unit.dependsOn.includes(dep) && !reaches(merged, dep, name)) unit.dependsOn.push(dep);
+    }
+  }
+  return merged;
+}
+
+/**
+ * Delete tasks for the units not in `kept`, in one flat DAG: a release is deleted only after every
+ * removed release that depends on it, directly or through kept ones.
+ */
+export function removalTasks(settings: Settings, units: ReleaseUnits, kept: ReadonlySet<string>): DagTask[] {
+  const removed = Object.keys(units).filter((name) => !kept.has(name));
+  const removedSet = new Set(removed);
+  // waitFor[y] = removed releases that must be deleted before y: the nearest removed dependents.
+  const waitFor = new Map<string, string[]>(removed.map((name) => [name, []]));
+  for (const name of removed) {
+    const seen = new Set<string>();
+    const stack = [...(units[name]?.dependsOn ?? [])];
+    while (stack.length > 0) {
+      const dep = stack.pop() as string;
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      if (removedSet.has(dep)) waitFor.get(dep)?.push(name);
+      else stack.push(...(units[dep]?.dependsOn ?? []));
+    }
+  }
+  // Listed in the order they go (each after those it waits for), which reads as the uninstall does.
+  const ordered: string[] = [];
+  const visit = (name: string) => {
+    if (ordered.includes(name)) return;
+    for (const first of waitFor.get(name) ?? []) visit(first);
+    ordered.push(name);
+  };
+  for (const name of [...removed].reverse()) visit(name);
+  return ordered.map((name) =>
+    deleteTask(settings, name, waitFor.get(name) ?? [], name, (units[name] as ReleaseUnit).timeout),
+  );
 }
 
 /**
@@ -45,75 +137,4 @@ export function removeThen(
     dagTemplate(then, dag.tasks),
     ...dag.templates,
   ];
-}
-
-/**
- * Delete tasks for the releases of `specs` (expanded; a later one's release of a name overrides an
- * earlier one's) not in `kept`, in one flat DAG: a release is deleted only after every removed
- * release that depends on it, directly or through kept ones.
- */
-export function removalTasks(
-  settings: Settings,
-  specs: readonly ExpandedApplication[][],
-  kept: ReadonlySet<string>,
-): DagTask[] {
-  const units = new Map<string, Unit>();
-  for (const apps of specs) addUnits(units, apps);
-  return deleteInOrder(settings, units, kept);
-}
-
-type Unit = { release: RenderedRelease; app: Application; dependsOn: string[] };
-
-/** Each release of `apps` with the releases it depends on. */
-function addUnits(units: Map<string, Unit>, apps: readonly ExpandedApplication[]): void {
-  const parentOf = new Map(apps.map((a) => [a.task, a.release.name]));
-  for (const entry of apps) {
-    const subNames = new Map(entry.subcharts.map((s) => [s.task, s.release.name]));
-    const appDeps = entry.dependencies.map((d) => parentOf.get(d) as string);
-    for (const sub of entry.subcharts) {
-      const deps = sub.dependencies.map((d) => subNames.get(d) as string);
-      units.set(sub.release.name, {
-        release: sub.release,
-        app: entry.app,
-        dependsOn: deps.length > 0 ? deps : appDeps,
-      });
-    }
-    const lastSubs = sinks(
-      entry.subcharts.map((s) => ({
-        name: s.release.name,
-        dependencies: s.dependencies.map((d) => subNames.get(d) as string),
-      })),
-    );
-    units.set(entry.release.name, {
-      release: entry.release,
-      app: entry.app,
-      dependsOn: entry.subcharts.length > 0 ? lastSubs : appDeps,
-    });
-  }
-}
-
-function deleteInOrder(
-  settings: Settings,
-  units: ReadonlyMap<string, Unit>,
-  kept: ReadonlySet<string>,
-): DagTask[] {
-  const removed = [...units.keys()].filter((name) => !kept.has(name));
-  const removedSet = new Set(removed);
-  // waitFor[y] = removed releases that must be deleted before y: the nearest removed dependents.
-  const waitFor = new Map<string, string[]>(removed.map((name) => [name, []]));
-  for (const name of removed) {
-    const seen = new Set<string>();
-    const stack = [...(units.get(name)?.dependsOn ?? [])];
-    while (stack.length > 0) {
-      const dep = stack.pop() as string;
-      if (seen.has(dep)) continue;
-      seen.add(dep);
-      if (removedSet.has(dep)) waitFor.get(dep)?.push(name);
-      else stack.push(...(units.get(dep)?.dependsOn ?? []));
-    }
-  }
-  return removed.map((name) => {
-    const unit = units.get(name) as Unit;
-    return deleteTask(settings, name, waitFor.get(name) ?? [], unit.release, unit.app);
-  });
 }

@@ -9,6 +9,7 @@ import { toYamlStream } from '../../../lib/yaml.ts';
 import { application, bookinfo, groupFiles, groupOf } from '../../../test/support/groups.ts';
 import { parseApplicationGroups } from '../cli/load.ts';
 import { renderForwardWorkflow } from './forward-workflow.ts';
+import { mergeUnits, releaseUnits } from './removal.ts';
 import { renderReverseWorkflow } from './reverse-workflow.ts';
 import { renderRollbackWorkflow } from './rollback-workflow.ts';
 import type { RenderedWorkflow } from './settings.ts';
@@ -58,7 +59,7 @@ describe('golden Workflows: every group file in examples/ and test/fixtures/grou
     if (last) {
       expectGolden(
         `${name}.forward-removing.yaml`,
-        output(renderForwardWorkflow(last, {}, [(failed as ApplicationGroup).spec])),
+        output(renderForwardWorkflow(last, {}, releaseUnits((failed as ApplicationGroup).spec))),
       );
     }
   });
@@ -234,16 +235,19 @@ describe('renderForwardWorkflow', () => {
 });
 
 describe('renderReverseWorkflow', () => {
-  it('deletes dependents first: the bookinfo parent, then productpage → reviews → details/ratings, then ambassador', () => {
+  it('deletes dependents first, in one flat DAG of HelmReleases: the bookinfo parent, productpage → reviews → details/ratings, then ambassador', () => {
     const tasks = tasksOf(renderReverseWorkflow(bookinfo()).workflow);
-    expect(tasks.get('reverse/ambassador')?.dependencies).toEqual(['bookinfo']);
     expect(tasks.get('reverse/bookinfo')?.dependencies).toBeUndefined();
-    expect(tasks.get('delete-bookinfo/bookinfo')?.dependencies).toBeUndefined();
-    expect(tasks.get('delete-bookinfo/productpage')?.dependencies).toEqual(['bookinfo']);
-    expect(tasks.get('delete-bookinfo/reviews')?.dependencies).toEqual(['productpage']);
-    expect(tasks.get('delete-bookinfo/details')?.dependencies).toEqual(['reviews']);
-    expect(parameter(tasks.get('delete-bookinfo/reviews'), 'name')).toBe('bookinfo-reviews');
-    expect(tasks.get('delete-bookinfo/reviews')?.templateRef?.template).toBe('delete');
+    expect(tasks.get('reverse/bookinfo-productpage')?.dependencies).toEqual(['bookinfo']);
+    expect(tasks.get('reverse/bookinfo-reviews')?.dependencies).toEqual(['bookinfo-productpage']);
+    expect(tasks.get('reverse/bookinfo-details')?.dependencies).toEqual(['bookinfo-reviews']);
+    expect(tasks.get('reverse/bookinfo-ratings')?.dependencies).toEqual(['bookinfo-reviews']);
+    expect(tasks.get('reverse/ambassador')?.dependencies?.sort()).toEqual([
+      'bookinfo-details',
+      'bookinfo-ratings',
+    ]);
+    expect(parameter(tasks.get('reverse/bookinfo-reviews'), 'name')).toBe('bookinfo-reviews');
+    expect(tasks.get('reverse/bookinfo-reviews')?.templateRef?.template).toBe('delete');
   });
 });
 
@@ -251,7 +255,11 @@ describe('renderRollbackWorkflow', () => {
   it('without a successful generation deletes everything in reverse order', () => {
     const { workflow } = renderRollbackWorkflow(bookinfo(), undefined);
     expect(workflow.metadata.name).toBe('bookinfo-g1-rollback');
-    expect(tasksOf(workflow).get('rollback/ambassador')?.dependencies).toEqual(['bookinfo']);
+    // One flat DAG of the HelmReleases: ambassador after the subcharts of bookinfo that follow it.
+    expect(tasksOf(workflow).get('rollback/ambassador')?.dependencies?.sort()).toEqual([
+      'bookinfo-details',
+      'bookinfo-ratings',
+    ]);
   });
 
   it('deletes what the failed generation added, dependents first, then restores the last good spec', () => {
@@ -261,8 +269,8 @@ describe('renderRollbackWorkflow', () => {
     const tasks = tasksOf(renderRollbackWorkflow(failed as ApplicationGroup, last).workflow);
     expect(tasks.get('rollback/restore')?.dependencies).toEqual(['remove']);
     expect([...tasks.keys()].filter((k) => k.startsWith('remove/'))).toEqual([
-      'remove/bookinfo-mongodb',
       'remove/gateway',
+      'remove/bookinfo-mongodb',
     ]);
     // gateway depends on bookinfo, which depends (through ratings) on mongodb: gateway goes first.
     expect(tasks.get('remove/bookinfo-mongodb')?.dependencies).toEqual(['gateway']);
@@ -270,49 +278,64 @@ describe('renderRollbackWorkflow', () => {
   });
 });
 
-describe('releases an earlier rollout may have installed (the record’s installed specs)', () => {
+describe('releases an earlier rollout may have installed (the record’s installed units)', () => {
   const spec = (...apps: Parameters<typeof application>[]) =>
     groupOf(apps.map((a) => application(...a))).spec;
   // Generation 1 had a; 2 (stopped half-way) added x after a; 3 (failed) added y after x.
-  const installed = [spec(['a']), spec(['a'], ['x', ['a']]), spec(['a'], ['x', ['a']], ['y', ['x']])];
+  const installed = [spec(['a']), spec(['a'], ['x', ['a']]), spec(['a'], ['x', ['a']], ['y', ['x']])]
+    .map(releaseUnits)
+    .reduce(mergeUnits);
   const keys = (workflow: Workflow) => [...tasksOf(workflow).keys()];
 
-  it('a forward Workflow removes the releases of every one of them the group lacks, dependents first', () => {
+  it('a forward Workflow removes those the group lacks, dependents first', () => {
     const { workflow } = renderForwardWorkflow(
       groupOf([application('a'), application('z', ['a'])]),
       {},
       installed,
     );
     const tasks = tasksOf(workflow);
-    expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual(['remove/x', 'remove/y']);
+    expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual(['remove/y', 'remove/x']);
     expect(tasks.get('remove/x')?.dependencies).toEqual(['y']);
     expect(tasks.get('install/z')?.dependencies).toEqual(['a']);
   });
 
-  it('the reverse Workflow uninstalls them too, before the group’s own (its own order kept)', () => {
+  it('the reverse Workflow deletes them with the group’s own, in one order: dependents first', () => {
     const { workflow } = renderReverseWorkflow(
       groupOf([application('a'), application('b', ['a'])]),
       {},
       installed,
     );
     const tasks = tasksOf(workflow);
-    expect(tasks.get('reverse/uninstall')?.dependencies).toEqual(['remove']);
-    expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual(['remove/x', 'remove/y']);
-    expect(tasks.get('uninstall/a')?.dependencies).toEqual(['b']);
+    expect(keys(workflow).sort()).toEqual(['reverse/a', 'reverse/b', 'reverse/x', 'reverse/y']);
+    expect(tasks.get('reverse/a')?.dependencies?.sort()).toEqual(['b', 'x']);
+    expect(tasks.get('reverse/x')?.dependencies).toEqual(['y']);
   });
 
-  it('an uninstalling rollback (nothing succeeded) uninstalls them too', () => {
+  it('a release of the group that (as installed) depends on one only the record has is deleted before it', () => {
+    // Generation 1 {db, api → db} rolled out; the group's spec is now {api}, rolled back to generation 1.
+    const { workflow } = renderReverseWorkflow(
+      groupOf([application('api')]),
+      {},
+      releaseUnits(spec(['db'], ['api', ['db']])),
+    );
+    expect(tasksOf(workflow).get('reverse/db')?.dependencies).toEqual(['api']);
+  });
+
+  it('an order an older spec set is kept unless a newer spec reversed it', () => {
+    const older = releaseUnits(spec(['b'], ['a', ['b']]));
+    // The newer spec lists both without an order: a still goes before b.
+    expect(mergeUnits(older, releaseUnits(spec(['a'], ['b']))).a?.dependsOn).toEqual(['b']);
+    // The newer spec reversed it: its order only (no cycle).
+    const reversed = mergeUnits(older, releaseUnits(spec(['a'], ['b', ['a']])));
+    expect([reversed.a?.dependsOn, reversed.b?.dependsOn]).toEqual([[], ['a']]);
+  });
+
+  it('an uninstalling rollback (nothing succeeded) deletes them with the failed spec’s, in one DAG', () => {
     const { workflow } = renderRollbackWorkflow(groupOf([application('a')]), undefined, {}, installed);
-    expect(keys(workflow)).toEqual([
-      'rollback/remove',
-      'rollback/uninstall',
-      'remove/x',
-      'remove/y',
-      'uninstall/a',
-    ]);
+    expect(keys(workflow).sort()).toEqual(['rollback/a', 'rollback/x', 'rollback/y']);
   });
 
-  it('a rollback removes what neither the last successful spec has, whichever rollout installed it', () => {
+  it('a rollback removes what the last successful spec lacks, whichever rollout installed it', () => {
     const last = groupOf([application('a')]);
     const { workflow } = renderRollbackWorkflow(
       groupOf([application('a'), application('w')]),
@@ -321,16 +344,21 @@ describe('releases an earlier rollout may have installed (the record’s install
       installed,
     );
     expect(keys(workflow).filter((k) => k.startsWith('remove/'))).toEqual([
-      'remove/x',
-      'remove/y',
       'remove/w',
+      'remove/y',
+      'remove/x',
     ]);
     expect(keys(workflow).filter((k) => k.startsWith('restore/'))).toEqual(['restore/a']);
   });
 
   it('an application the failed spec had removed is restored', () => {
     const last = groupOf([application('a'), application('r', ['a'])]);
-    const { workflow } = renderRollbackWorkflow(groupOf([application('a')]), last, {}, [last.spec]);
+    const { workflow } = renderRollbackWorkflow(
+      groupOf([application('a')]),
+      last,
+      {},
+      releaseUnits(last.spec),
+    );
     // Nothing to remove: the restore tasks are the entry's own.
     expect(keys(workflow)).toEqual(['rollback/a', 'rollback/r']);
   });

@@ -1,40 +1,36 @@
-import type { ApplicationGroup, ApplicationGroupSpec } from '../../../lib/api/application-group.ts';
-import { expandApplications, releasesOf } from './expand-group.ts';
-import { AFTER_REMOVAL, expandSpecs, removalTasks, removeThen } from './removal.ts';
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import { mergeUnits, type ReleaseUnits, releaseUnits, removalTasks } from './removal.ts';
 import { type RenderedWorkflow, type RenderOptions, type Settings, settingsFor } from './settings.ts';
-import { reverseTasks } from './tasks.ts';
+import { dagTemplate } from './tasks.ts';
 import { workflowShell } from './workflow-shell.ts';
 
 /**
- * Templates that uninstall the group's releases, dependents first, after those of `installed` (the
- * specs whose releases may be installed now) that the group does not have.
+ * The entry DAG that deletes every release of the group and of `installed` (the releases that may
+ * be installed now, from the rollout record), dependents first.
  */
-export function uninstallTemplates(
+export function uninstallTemplate(
   entry: 'reverse' | 'rollback',
   group: ApplicationGroup,
   settings: Settings,
-  installed: readonly ApplicationGroupSpec[],
+  installed: ReleaseUnits,
 ) {
-  const apps = expandApplications(group, settings);
-  const kept = new Set(releasesOf(apps).map((r) => r.name));
-  const extra = removalTasks(settings, expandSpecs(group, settings, installed), kept);
-  return removeThen(entry, extra, AFTER_REMOVAL.uninstall, reverseTasks(settings, apps));
+  return dagTemplate(
+    entry,
+    removalTasks(settings, mergeUnits(installed, releaseUnits(group.spec)), new Set()),
+  );
 }
 
 /** The Workflow that deletes every release of the group (and of `installed`), dependents first. */
 export function renderReverseWorkflow(
   group: ApplicationGroup,
   options: RenderOptions = {},
-  installed: readonly ApplicationGroupSpec[] = [],
+  installed: ReleaseUnits = {},
 ): RenderedWorkflow {
   const settings = settingsFor(group, options);
   return {
-    workflow: workflowShell(
-      group,
-      settings,
-      'reverse',
-      uninstallTemplates('reverse', group, settings, installed),
-    ),
+    workflow: workflowShell(group, settings, 'reverse', [
+      uninstallTemplate('reverse', group, settings, installed),
+    ]),
     configMaps: [],
   };
 }

@@ -1,6 +1,6 @@
 // DAG tasks that call the orkestra-helmrelease templates: apply and delete steps, an application's
-// nested DAG (stage → subcharts → parent), and deletion in reverse dependency order.
-import type { Application, DagNode } from '../../../lib/api/application-group.ts';
+// nested DAG (stage → subcharts → parent).
+import type { Application } from '../../../lib/api/application-group.ts';
 import type { DagTask, Parameter, Template } from '../../../lib/api/argo.ts';
 import { toDnsLabel, uniqueName } from '../../../lib/names.ts';
 import { prune } from '../../../lib/yaml.ts';
@@ -56,14 +56,10 @@ export function deleteTask(
   settings: Settings,
   name: string,
   deps: string[],
-  release: RenderedRelease,
-  app: Application,
+  release: string,
+  timeout: string,
 ): DagTask {
-  return leafTask(settings, name, 'delete', deps, {
-    name: release.name,
-    namespace: settings.namespace,
-    timeout: executorTimeout(app.spec.release),
-  });
+  return leafTask(settings, name, 'delete', deps, { name: release, namespace: settings.namespace, timeout });
 }
 
 /** Tasks of the forward DAG of `apps`, plus the nested DAG templates of applications with subcharts. */
@@ -87,18 +83,11 @@ export function forwardTasks(
   return { tasks, templates };
 }
 
-/**
- * Task names inside an application's nested DAG, beside its subcharts' tasks: the stage step and
- * the parent release in the forward DAG; the parent release in the reverse one.
- */
+/** Task names inside an application's nested forward DAG, beside its subcharts' tasks: the stage step and the parent release. */
 export function nestedTaskNames(task: string, subcharts: readonly string[]) {
   const subTasks = new Set(subcharts);
   const stage = uniqueName('stage', subTasks);
-  return {
-    stage,
-    forwardParent: uniqueName(task, new Set([...subTasks, stage])),
-    reverseParent: uniqueName(task, subTasks),
-  };
+  return { stage, forwardParent: uniqueName(task, new Set([...subTasks, stage])) };
 }
 
 /** stage the parent chart → subcharts in their own order → the parent release with its subcharts disabled. */
@@ -126,45 +115,4 @@ function applicationForwardTasks(settings: Settings, entry: ExpandedApplication,
   const last = sinks(entry.subcharts.map((s) => ({ name: s.task, dependencies: s.dependencies })));
   tasks.push(applyTask(settings, parent, last, entry.release, entry.app, encode));
   return tasks;
-}
-
-/** Deletion in reverse dependency order: dependents first, then what they depend on. */
-export function reverseTasks(settings: Settings, apps: ExpandedApplication[]) {
-  const tasks: DagTask[] = [];
-  const templates: Template[] = [];
-  const reversed = reverseDependencies(apps.map((a) => ({ name: a.task, dependencies: a.dependencies })));
-  for (const entry of [...apps].reverse()) {
-    const deps = reversed.get(entry.task) ?? [];
-    if (entry.subcharts.length === 0) {
-      tasks.push(deleteTask(settings, entry.task, deps, entry.release, entry.app));
-      continue;
-    }
-    const template = toDnsLabel(['delete', entry.task]);
-    tasks.push(prune({ name: entry.task, template, dependencies: orUndefined(deps) }));
-    templates.push(dagTemplate(template, applicationReverseTasks(settings, entry)));
-  }
-  return { tasks, templates };
-}
-
-function applicationReverseTasks(settings: Settings, entry: ExpandedApplication): DagTask[] {
-  const { reverseParent: parent } = nestedTaskNames(
-    entry.task,
-    entry.subcharts.map((s) => s.task),
-  );
-  const subNodes = entry.subcharts.map((s) => ({ name: s.task, dependencies: s.dependencies }));
-  const reversed = reverseDependencies(subNodes);
-  const lastForward = new Set(sinks(subNodes));
-  const tasks = [deleteTask(settings, parent, [], entry.release, entry.app)];
-  for (const sub of [...entry.subcharts].reverse()) {
-    const deps = [...(lastForward.has(sub.task) ? [parent] : []), ...(reversed.get(sub.task) ?? [])];
-    tasks.push(deleteTask(settings, sub.task, deps, sub.release, entry.app));
-  }
-  return tasks;
-}
-
-/** For each node, the nodes that depend on it. */
-function reverseDependencies(nodes: readonly DagNode[]): Map<string, string[]> {
-  const out = new Map<string, string[]>(nodes.map((n) => [n.name, []]));
-  for (const node of nodes) for (const dep of node.dependencies ?? []) out.get(dep)?.push(node.name);
-  return out;
 }

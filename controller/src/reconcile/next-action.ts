@@ -2,6 +2,7 @@
 // atomic_release.go actionForState picks one action per pass. The reconciler performs it, then the
 // next event (the Workflow moving on, the group changing) brings the next pass; status is written
 // after every pass from the state alone (status.ts).
+import type { Success } from './rollout-record.ts';
 import { type GroupState, type OwnedWorkflow, remediationOf } from './state.ts';
 
 export type Action =
@@ -11,8 +12,8 @@ export type Action =
   | { type: 'CreateWorkflow'; workflow: 'forward' | 'reverse' | 'rollback' }
   /** Ask Argo to stop a running Workflow (spec.shutdown: Stop); its running step ends on SIGTERM. */
   | { type: 'StopWorkflow'; name: string; why: string }
-  /** Record the pending forward Workflow's spec as the last one that rolled out (for updates and rollbacks). */
-  | { type: 'RecordSucceeded' }
+  /** Record a forward Workflow's spec as the last one that rolled out (for updates and rollbacks). */
+  | { type: 'RecordSucceeded'; success: Success }
   /** Record that the remediation left only what it says installed (the last successful spec, or nothing). */
   | { type: 'RecordRemediated' }
   /** A reconcile request: start another attempt at this generation (its Workflows are named -r<attempt>-). */
@@ -51,11 +52,12 @@ function nextDeletionAction(state: GroupState): Action {
 }
 
 function nextRolloutAction(state: GroupState): Action {
+  // First of all: a rollout that succeeded (or a remediation) is recorded — even if a newer
+  // generation came since, or the spec turned invalid.
+  if (state.successToRecord) return { type: 'RecordSucceeded', success: state.successToRecord };
+  if (state.remediationToRecord) return { type: 'RecordRemediated' };
   if (state.problems.length > 0) return { type: 'Wait', why: 'the spec is invalid' };
   if (!state.hasFinalizer) return { type: 'AddFinalizer' };
-  // First of all: a rollout that succeeded is recorded, even if a newer generation came since.
-  if (state.pendingSucceeded) return { type: 'RecordSucceeded' };
-  if (state.remediationToRecord) return { type: 'RecordRemediated' };
   // A Workflow of an older generation or attempt still running is stopped before this one starts.
   const older = state.others.filter(running);
   const unstopped = older.find((w) => !w.stopping);
@@ -75,24 +77,32 @@ function nextRolloutAction(state: GroupState): Action {
     if (busy) return { type: 'Wait', why: `the reconcile request waits for Workflow ${busy.name} to finish` };
     return { type: 'HandleRetry', request: state.retryRequested };
   }
-  if (!forward && state.forwardFinishedAndGone) {
-    return { type: 'Wait', why: 'this generation has rolled out; its Workflow was deleted since' };
+  // How the rollout went: its Workflow's outcome, or (once deleted) what status and its rollback say.
+  const outcome = forward?.outcome ?? state.forwardGone;
+  const name = forward?.name ?? `the forward Workflow of generation ${state.generation}`;
+  if (!outcome) return { type: 'CreateWorkflow', workflow: 'forward' };
+  if (forward?.deleting) return { type: 'Wait', why: `Workflow ${forward.name} is being deleted` };
+  if (outcome === 'Running') return { type: 'Wait', why: `Workflow ${name} is rolling out` };
+  if (outcome === 'Succeeded') {
+    return {
+      type: 'Wait',
+      why: forward
+        ? `Workflow ${name} succeeded`
+        : 'this generation has rolled out; its Workflow was deleted since',
+    };
   }
-  if (!forward) return { type: 'CreateWorkflow', workflow: 'forward' };
-  if (forward.deleting) return { type: 'Wait', why: `Workflow ${forward.name} is being deleted` };
-  if (forward.outcome === 'Running') return { type: 'Wait', why: `Workflow ${forward.name} is rolling out` };
-  if (forward.outcome === 'Succeeded') return { type: 'Wait', why: `Workflow ${forward.name} succeeded` };
   // The rollout failed: remediate once, as the strategy says; a remediation that fails is not retried.
   const remediation = remediationOf(state);
   if (remediation.how === 'none') {
     return {
       type: 'Wait',
-      why: `Workflow ${forward.name} failed; not remediated${remediation.why ? `: ${remediation.why}` : ''}`,
+      why: `${name} failed; not remediated${remediation.why ? `: ${remediation.why}` : ''}`,
     };
   }
   if (!rollback && state.rollbackFinishedAndGone) {
     return { type: 'Wait', why: 'this generation was remediated; its Workflow was deleted since' };
   }
+  // Created again if someone deleted it while it ran.
   if (!rollback) return { type: 'CreateWorkflow', workflow: 'rollback' };
   return {
     type: 'Wait',

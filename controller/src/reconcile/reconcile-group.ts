@@ -6,6 +6,7 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import type { Logger } from '../../../lib/log.ts';
+import { Labels } from '../../../lib/wire-names.ts';
 import { canonicalJson } from '../../../lib/yaml.ts';
 import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
@@ -100,13 +101,14 @@ function withoutDependencies(group: ApplicationGroup): ApplicationGroup {
   };
 }
 
+/** Performs the action; returns the rollout record when the action changed it. */
 async function perform(
   action: Action,
   state: GroupState,
   calls: ClusterCalls,
   settings: ReconcileSettings,
   log: Logger,
-) {
+): Promise<RolloutRecord | undefined> {
   const group = state.group;
   const namespace = group.metadata.namespace as string;
   switch (action.type) {
@@ -153,17 +155,20 @@ async function perform(
       }
       return;
     }
-    case 'RecordSucceeded':
-      await calls.saveRecord(group, forwardSucceeded(state.record));
+    case 'RecordSucceeded': {
+      const record = forwardSucceeded(action.success);
+      await calls.saveRecord(group, record);
       log.info('Recorded the spec as the last that rolled out successfully', {
-        succeeded: state.record.pending?.generation,
+        succeeded: action.success.generation,
       });
-      return;
+      return record;
+    }
     case 'RecordRemediated': {
       const how = remediationOf(state).how === 'rollback' ? 'rollback' : 'uninstall';
-      await calls.saveRecord(group, remediated(state.record, how));
+      const record = remediated(state.record, how);
+      await calls.saveRecord(group, record);
       log.info('Recorded the remediation', { how });
-      return;
+      return record;
     }
     case 'HandleRetry':
       log.info('Reconcile requested: starting another attempt', { request: action.request });
@@ -183,8 +188,17 @@ function renderFor(type: 'forward' | 'reverse' | 'rollback', state: GroupState, 
       return renderForwardWorkflow(group, options, record.installed);
     case 'rollback': {
       const remediation = remediationOf(state);
-      const to = remediation.how === 'rollback' ? { ...group, spec: remediation.to.spec } : undefined;
-      return renderRollbackWorkflow(group, to, options, record.installed);
+      if (remediation.how !== 'rollback')
+        return renderRollbackWorkflow(group, undefined, options, record.installed);
+      const spec = remediation.to.spec;
+      if (!spec) throw new Error(`the spec of generation ${remediation.to.generation} is not on record`);
+      const rendered = renderRollbackWorkflow(group, { ...group, spec }, options, record.installed);
+      // What it returns to, for status to say (and to record) whatever becomes of the record.
+      rendered.workflow.metadata.annotations = {
+        ...rendered.workflow.metadata.annotations,
+        [Labels.restores]: String(remediation.to.generation),
+      };
+      return rendered;
     }
     case 'reverse':
       return renderReverseWorkflow(
@@ -208,20 +222,27 @@ export async function reconcileGroup(
   if (!group || settings.owns?.(group) === false) return undefined;
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
   const record = await calls.readRecord(group);
-  let state = observeGroup(group, calls.workflowsIn(namespace), record);
+  let workflows = calls.workflowsIn(namespace);
+  let state = observeGroup(group, workflows, record);
   let action = nextAction(state);
   if (action.type === 'CreateWorkflow') {
     // Decide again on what the API server has, not the cache: a forward Workflow created a moment
     // ago and not cached yet must not be run beside a reverse one, nor twice.
-    state = observeGroup(group, await calls.listWorkflows(namespace), record);
+    workflows = await calls.listWorkflows(namespace);
+    state = observeGroup(group, workflows, record);
     action = nextAction(state);
   }
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
   let blocked: Blocked | undefined;
+  let recorded = false;
   try {
     const step = action.type === 'CreateWorkflow' ? `${action.type}/${action.workflow}` : action.type;
     await settings.failpoint?.(`before:${step}`);
-    await perform(action, state, calls, settings, log);
+    const changed = await perform(action, state, calls, settings, log);
+    // Status says what the record says now; and the next action follows at once (no event will
+    // announce it: the controller does not watch ConfigMaps).
+    if (changed) state = observeGroup(group, workflows, changed);
+    recorded = Boolean(changed);
     await settings.failpoint?.(`after:${step}`);
   } catch (error) {
     if (state.deleting && isNamespaceTerminating(error)) {
@@ -259,6 +280,7 @@ export async function reconcileGroup(
   }
   // Nobody tells the controller when the missing ServiceAccount appears: look again soon.
   if (blocked) return { requeueAfterMs: Math.min(30_000, settings.resyncMs) };
+  if (recorded) return { requeueAfterMs: 0 };
   const interval = group.spec.interval ? durationSeconds(group.spec.interval) * 1000 : Number.NaN;
   return { requeueAfterMs: resyncDelay(interval > 0 ? interval : settings.resyncMs) };
 }

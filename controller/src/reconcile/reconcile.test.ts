@@ -6,6 +6,7 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { application, groupOf } from '../../../test/support/groups.ts';
 import { recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
+import { releaseUnits } from '../expand/removal.ts';
 import { ExecutorAccessMissingError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
 import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
@@ -15,7 +16,6 @@ import {
   RecordTooLargeError,
   type RolloutRecord,
   remediated,
-  withoutValues,
 } from './rollout-record.ts';
 import { FINALIZER, observeGroup } from './state.ts';
 import { groupStatus } from './status.ts';
@@ -60,7 +60,7 @@ function chain({
 /** The rollout record once `chain` at `generation` rolled out successfully. */
 const succeededAt = (generation: number): RolloutRecord => ({
   succeeded: { generation, spec: chain().spec },
-  installed: [withoutValues(chain().spec)],
+  installed: releaseUnits(chain().spec),
 });
 
 /** The record once the forward Workflow of `generation` (attempt) was created, after `before`. */
@@ -84,7 +84,7 @@ function workflow(
   type: 'forward' | 'reverse' | 'rollback',
   generation: number,
   as: Recording,
-  { stopping = false, deleting = false, uid = UID, attempt = 0 } = {},
+  { stopping = false, deleting = false, uid = UID, attempt = 0, restores = 0 } = {},
 ): Workflow {
   const base = type === 'reverse' && as === 'succeeded' ? recorded('reverse-succeeded.yaml') : RECORDINGS[as];
   const name = `chain-g${generation}${attempt ? `-r${attempt}` : ''}-${type}`;
@@ -102,6 +102,9 @@ function workflow(
       },
       ownerReferences: [{ apiVersion: 'x', kind: 'ApplicationGroup', name: 'chain', uid }],
       ...(deleting ? { deletionTimestamp: NOW } : {}),
+      ...(restores
+        ? { annotations: { 'orkestra.azure.microsoft.com/restores-generation': String(restores) } }
+        : {}),
     },
     spec: { entrypoint: type, templates: [], ...(stopping ? { shutdown: 'Stop' } : {}) },
   };
@@ -156,6 +159,31 @@ describe('nextAction', () => {
       'Wait',
       undefined,
       succeededAt(1),
+    ],
+    [
+      'its forward Workflow succeeded and the record was lost meanwhile → recorded from the group’s spec',
+      chain(),
+      [workflow('forward', 1, 'succeeded')],
+      'RecordSucceeded',
+    ],
+    [
+      'a success not recorded yet, and the spec turned invalid since → recorded all the same',
+      chain({ generation: 2, cycle: true }),
+      [workflow('forward', 1, 'succeeded')],
+      'RecordSucceeded',
+      undefined,
+      pendingAt(1),
+    ],
+    [
+      'its rollback deleted while it ran (status recorded it running), its forward deleted too → the rollback again',
+      chain({
+        generation: 2,
+        status: { workflow: { name: 'chain-g2-rollback', type: 'rollback', phase: 'Running' } },
+      }),
+      [],
+      'CreateWorkflow',
+      'rollback',
+      pendingAt(2, succeededAt(1)),
     ],
     [
       'an older generation’s rollout succeeded, not recorded yet, and a new generation came → recorded first',
@@ -223,7 +251,7 @@ describe('nextAction', () => {
     [
       'its rollback running → wait for it',
       chain({ generation: 2 }),
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'running')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'running', { restores: 1 })],
       'Wait',
       undefined,
       pendingAt(2, succeededAt(1)),
@@ -231,7 +259,7 @@ describe('nextAction', () => {
     [
       'its rollback succeeded → recorded: only the last successful spec is installed now',
       chain({ generation: 2 }),
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded', { restores: 1 })],
       'RecordRemediated',
       undefined,
       pendingAt(2, succeededAt(1)),
@@ -239,7 +267,7 @@ describe('nextAction', () => {
     [
       'its rollback succeeded and is recorded → nothing more',
       chain({ generation: 2 }),
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded', { restores: 1 })],
       'Wait',
       undefined,
       remediated(pendingAt(2, succeededAt(1)), 'rollback'),
@@ -247,7 +275,7 @@ describe('nextAction', () => {
     [
       'its rollback failed → no second one (status says Stalled)',
       chain({ generation: 2 }),
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'failed')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'failed', { restores: 1 })],
       'Wait',
       undefined,
       pendingAt(2, succeededAt(1)),
@@ -266,7 +294,7 @@ describe('nextAction', () => {
     [
       'its forward Workflow deleted while the rollback runs → wait for the rollback',
       chain({ generation: 2 }),
-      [workflow('rollback', 2, 'running')],
+      [workflow('rollback', 2, 'running', { restores: 1 })],
       'Wait',
       undefined,
       pendingAt(2, succeededAt(1)),
@@ -285,7 +313,7 @@ describe('nextAction', () => {
     [
       'a reconcile request after a failure → another attempt at the generation',
       chain({ generation: 2, request: 'retry-1' }),
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded', { restores: 1 })],
       'HandleRetry',
       undefined,
       remediated(pendingAt(2, succeededAt(1)), 'rollback'),
@@ -307,7 +335,7 @@ describe('nextAction', () => {
       }),
       [
         workflow('forward', 2, 'failed'),
-        workflow('rollback', 2, 'succeeded'),
+        workflow('rollback', 2, 'succeeded', { restores: 1 }),
         workflow('forward', 2, 'running', { attempt: 1 }),
       ],
       'Wait',
@@ -321,7 +349,7 @@ describe('nextAction', () => {
         request: 'retry-1',
         status: { lastHandledReconcileAt: 'retry-1', attempt: { generation: 2, number: 1 } },
       }),
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded', { restores: 1 })],
       'CreateWorkflow',
       'forward',
       remediated(pendingAt(2, succeededAt(1)), 'rollback'),
@@ -523,7 +551,10 @@ describe('groupStatus', () => {
       groupStatus(observeGroup(group, workflows, record), NOW);
 
     it('while the rollback runs: Ready=False (Failed), Reconciling (Remediating) saying to which generation', () => {
-      const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'running')]);
+      const s = withRecord(chain({ generation: 2 }), [
+        failedAt2,
+        workflow('rollback', 2, 'running', { restores: 1 }),
+      ]);
       expect(at(s, 'Ready')).toEqual(['False', 'Failed']);
       expect(at(s, 'Reconciling')).toEqual(['True', 'Remediating']);
       expect(condition(s, 'Ready')?.message).toMatch(/; remediating: rolling back to generation 1$/);
@@ -531,7 +562,10 @@ describe('groupStatus', () => {
     });
 
     it('rolled back: Ready=False, reason RolledBack, the applications back at their versions', () => {
-      const s = withRecord(chain({ generation: 2 }), [failedAt2, workflow('rollback', 2, 'succeeded')]);
+      const s = withRecord(chain({ generation: 2 }), [
+        failedAt2,
+        workflow('rollback', 2, 'succeeded', { restores: 1 }),
+      ]);
       expect(s.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
         ['Ready', 'False', 'RolledBack'],
       ]);
@@ -543,7 +577,8 @@ describe('groupStatus', () => {
         ['first', 'RolledBack', '1.0.0'],
         ['second', 'RolledBack', '2.0.0'],
       ]);
-      expect(s.lastSucceededGeneration).toBeUndefined();
+      // The generation it went back to, as the record says.
+      expect(s.lastSucceededGeneration).toBe(1);
     });
 
     it('an application the failed generation had removed is listed as rolled back too', () => {
@@ -554,7 +589,7 @@ describe('groupStatus', () => {
         generation: 2,
         finalizers: [FINALIZER],
       });
-      const s = withRecord(firstOnly, [failedAt2, workflow('rollback', 2, 'succeeded')]);
+      const s = withRecord(firstOnly, [failedAt2, workflow('rollback', 2, 'succeeded', { restores: 1 })]);
       expect(s.applications?.map((a) => [a.name, a.phase, a.version])).toEqual([
         ['first', 'RolledBack', '1.0.0'],
         ['second', 'RolledBack', '2.0.0'],
@@ -564,7 +599,7 @@ describe('groupStatus', () => {
     it('its rollback deleted after it finished: what status recorded stays, and nothing is run again', () => {
       const rolledBack = withRecord(chain({ generation: 2 }), [
         failedAt2,
-        workflow('rollback', 2, 'succeeded'),
+        workflow('rollback', 2, 'succeeded', { restores: 1 }),
       ]);
       const later = chain({ generation: 2, status: rolledBack });
       expect(groupStatus(observeGroup(later, [failedAt2], record), '2026-11-27T00:00:00Z')).toEqual(
@@ -574,11 +609,29 @@ describe('groupStatus', () => {
     });
 
     it('its forward Workflow deleted while the rollback runs: still Remediating, saying so', () => {
-      const s = withRecord(chain({ generation: 2 }), [workflow('rollback', 2, 'running')]);
+      const s = withRecord(chain({ generation: 2 }), [workflow('rollback', 2, 'running', { restores: 1 })]);
       expect(at(s, 'Reconciling')).toEqual(['True', 'Remediating']);
       expect(condition(s, 'Ready')?.message).toBe(
         'the rollout of generation 2 failed (Workflow chain-g2-forward, deleted since); remediating: rolling back to generation 1',
       );
+    });
+
+    it('the record lost while the rollback runs: status still says what that rollback does', () => {
+      const s = groupStatus(
+        observeGroup(chain({ generation: 2, status: { lastSucceededGeneration: 1 } }), [
+          failedAt2,
+          workflow('rollback', 2, 'running', { restores: 1 }),
+        ]),
+        NOW,
+      );
+      expect(at(s, 'Reconciling')).toEqual(['True', 'Remediating']);
+      expect(condition(s, 'Ready')?.message).toMatch(/; remediating: rolling back to generation 1$/);
+    });
+
+    it('an older generation’s success recorded late shows in lastSucceededGeneration', () => {
+      const group = chain({ generation: 3, status: { lastSucceededGeneration: 1 } });
+      const s = groupStatus(observeGroup(group, [workflow('forward', 3, 'running')], succeededAt(2)), NOW);
+      expect(s.lastSucceededGeneration).toBe(2);
     });
 
     it('with nothing that succeeded before: reason Uninstalled, every application Deleted', () => {
@@ -626,11 +679,14 @@ describe('groupStatus', () => {
               'orkestra.azure.microsoft.com/workflow-type': type,
             },
             ownerReferences: [{ apiVersion: 'x', kind: 'ApplicationGroup', name: 'shapes', uid: UID }],
+            ...(type === 'rollback'
+              ? { annotations: { 'orkestra.azure.microsoft.com/restores-generation': '1' } }
+              : {}),
           },
         };
       };
       const shapesRecord = forwardStarting(
-        { succeeded: { generation: 1, spec: shapes.spec }, installed: [] },
+        { succeeded: { generation: 1, spec: shapes.spec }, installed: {} },
         shapes,
         0,
       );
@@ -650,7 +706,7 @@ describe('groupStatus', () => {
     const group = chain({ generation: 2, request: 'retry-1' });
     const state = observeGroup(
       group,
-      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded')],
+      [workflow('forward', 2, 'failed'), workflow('rollback', 2, 'succeeded', { restores: 1 })],
       remediated(pendingAt(2, succeededAt(1)), 'rollback'),
     );
     expect(groupStatus(state, NOW, undefined, { request: 'retry-1' })).toMatchObject({

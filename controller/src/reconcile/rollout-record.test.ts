@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Values } from '../../../lib/api/meta.ts';
 import { application, groupOf } from '../../../test/support/groups.ts';
+import { releaseUnits } from '../expand/removal.ts';
 import {
   EMPTY_RECORD,
   forwardStarting,
@@ -11,7 +12,6 @@ import {
   recordConfigMap,
   recordOf,
   remediated,
-  withoutValues,
 } from './rollout-record.ts';
 
 const at = (generation: number, apps: string[], values: Values = { secret: 'hunter2' }) =>
@@ -19,60 +19,61 @@ const at = (generation: number, apps: string[], values: Values = { secret: 'hunt
     apps.map((name) => application(name, [], { release: { values } })),
     { name: 'shop', namespace: 'apps', uid: 'uid-1', generation },
   );
-const names = (record: RolloutRecord) => record.installed.map((s) => s.applications.map((a) => a.name));
+const installed = (record: RolloutRecord) => Object.keys(record.installed).sort();
+const succeed = (record: RolloutRecord) =>
+  forwardSucceeded({
+    generation: record.pending?.generation ?? 0,
+    spec: record.pending?.spec ?? { applications: [] },
+  });
 
 describe('the rollout record', () => {
-  it('generation 1 starts: pending with its spec, which may be installed (without values)', () => {
+  it('generation 1 starts: pending with its spec, whose releases may be installed', () => {
     const record = forwardStarting(EMPTY_RECORD, at(1, ['a', 'b']), 0);
     expect(record.pending).toEqual({ generation: 1, attempt: 0, spec: at(1, ['a', 'b']).spec });
-    expect(names(record)).toEqual([['a', 'b']]);
+    expect(installed(record)).toEqual(['a', 'b']);
     expect(JSON.stringify(record.installed)).not.toContain('hunter2');
   });
 
   it('it succeeded: its spec is the last successful one and all that is installed; nothing pending', () => {
-    const record = forwardSucceeded(forwardStarting(EMPTY_RECORD, at(1, ['a', 'b']), 0));
+    const record = succeed(forwardStarting(EMPTY_RECORD, at(1, ['a', 'b']), 0));
     expect(record).toEqual({
       succeeded: { generation: 1, spec: at(1, ['a', 'b']).spec },
-      installed: [withoutValues(at(1, ['a', 'b']).spec)],
+      installed: releaseUnits(at(1, ['a', 'b']).spec),
     });
   });
 
-  it('generations 2 and 3 start before either succeeds: all three specs may be installed', () => {
-    let record = forwardSucceeded(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0));
+  it('generations 2 and 3 start before either succeeds: the releases of all three may be installed', () => {
+    let record = succeed(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0));
     record = forwardStarting(record, at(2, ['a', 'x']), 0);
     record = forwardStarting(record, at(3, ['a', 'y']), 0);
-    expect(names(record)).toEqual([['a'], ['a', 'x'], ['a', 'y']]);
+    expect(installed(record)).toEqual(['a', 'x', 'y']);
     expect(record.pending?.generation).toBe(3);
     expect(record.succeeded?.generation).toBe(1);
   });
 
-  it('a spec started again (a retry) is not kept twice: it moves last', () => {
-    let record = forwardStarting(EMPTY_RECORD, at(1, ['a']), 0);
-    record = forwardStarting(record, at(2, ['b']), 0);
-    record = forwardStarting(record, at(1, ['a']), 1);
-    expect(names(record)).toEqual([['b'], ['a']]);
-    expect(record.pending).toMatchObject({ generation: 1, attempt: 1 });
+  it('grows with releases, not with rollouts: the same spec started a hundred times adds nothing', () => {
+    let record = forwardStarting(EMPTY_RECORD, at(1, ['a', 'b']), 0);
+    const size = JSON.stringify(record.installed).length;
+    for (let attempt = 1; attempt <= 100; attempt++)
+      record = forwardStarting(record, at(1, ['a', 'b']), attempt);
+    expect(JSON.stringify(record.installed).length).toBe(size);
   });
 
   it('rolled back: only the last successful spec is installed; uninstalled: nothing is', () => {
     const failed = forwardStarting(
-      forwardSucceeded(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0)),
+      succeed(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0)),
       at(2, ['a', 'x']),
       0,
     );
     expect(remediated(failed, 'rollback')).toEqual({
       succeeded: failed.succeeded,
-      installed: [withoutValues(at(1, ['a']).spec)],
+      installed: releaseUnits(at(1, ['a']).spec),
     });
-    expect(remediated(failed, 'uninstall')).toEqual({ succeeded: failed.succeeded, installed: [] });
+    expect(remediated(failed, 'uninstall')).toEqual({ succeeded: failed.succeeded, installed: {} });
   });
 
   it('is read back as written from a ConfigMap the group owns', () => {
-    const record = forwardStarting(
-      forwardSucceeded(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0)),
-      at(2, ['b']),
-      0,
-    );
+    const record = forwardStarting(succeed(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0)), at(2, ['b']), 0);
     const configMap = recordConfigMap(at(2, ['b']), record);
     if ('tooLarge' in configMap) throw new Error('too large');
     expect(configMap.metadata).toMatchObject({ name: 'shop-rollout-record', namespace: 'apps' });
@@ -84,12 +85,10 @@ describe('the rollout record', () => {
 
   it('gzipped, a record of large but ordinary values fits; one that cannot shrink enough is refused with its size', () => {
     const group = (blob: string) => at(1, ['a', 'b'], { blob });
-    expect(
-      recordConfigMap(
-        group('x'.repeat(1_200_000)),
-        forwardStarting(EMPTY_RECORD, group('x'.repeat(1_200_000)), 0),
-      ),
-    ).not.toHaveProperty('tooLarge');
+    const large = 'x'.repeat(1_200_000);
+    expect(recordConfigMap(group(large), forwardStarting(EMPTY_RECORD, group(large), 0))).not.toHaveProperty(
+      'tooLarge',
+    );
     const random = randomBytes(600_000).toString('base64');
     expect(recordConfigMap(group(random), forwardStarting(EMPTY_RECORD, group(random), 0))).toMatchObject({
       tooLarge: expect.any(Number),

@@ -4,10 +4,10 @@
 // - `succeeded`: the spec that last rolled out successfully (what Rollback returns to);
 // - `pending`: the spec of the latest forward Workflow created, written before it is created, so
 //   that its success is recorded with the right spec even when a newer generation came meanwhile;
-// - `installed`: every spec whose releases may be installed now, oldest first — the last successful
-//   one, and each one rolled out since (a rollout stopped half-way or failed may have installed
-//   some of its releases). Uninstalls and removals cover all of them, so nothing is left behind.
-//   Values are left out of these: only names and order matter there.
+// - `installed`: every release that may be installed now, with what it depends on — those of the
+//   last successful spec, merged with each spec rolled out since (a rollout stopped half-way or
+//   failed may have installed some of its releases). Uninstalls and removals cover all of them, so
+//   nothing is left behind. Bounded by the number of distinct releases, not of rollouts.
 // The record is gzipped JSON (binaryData): a ConfigMap holds at most 1 MiB. Who may write ConfigMaps
 // in the namespace may write it too, so it is used only when the group owns it, and what a rollback
 // applies from it passes the executor's checks like any HelmRelease.
@@ -23,14 +23,21 @@ import { toDnsLabel } from '../../../lib/names.ts';
 import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { canonicalJson } from '../../../lib/yaml.ts';
 import { labelValue } from '../expand/helm-release.ts';
+import { mergeUnits, type ReleaseUnits, releaseUnits } from '../expand/removal.ts';
 
 export interface RolloutRecord {
   succeeded?: { generation: number; spec: ApplicationGroupSpec };
   pending?: { generation: number; attempt: number; spec: ApplicationGroupSpec };
-  installed: ApplicationGroupSpec[];
+  installed: ReleaseUnits;
 }
 
-export const EMPTY_RECORD: RolloutRecord = { installed: [] };
+/** A success to record: the spec of a forward Workflow that succeeded. */
+export interface Success {
+  generation: number;
+  spec: ApplicationGroupSpec;
+}
+
+export const EMPTY_RECORD: RolloutRecord = { installed: {} };
 
 /** The key of the gzipped JSON record in the ConfigMap's binaryData. */
 export const RECORD_KEY = 'record.json.gz';
@@ -42,26 +49,6 @@ export function recordName(group: ApplicationGroup): string {
   return toDnsLabel([group.metadata.name ?? 'group', 'rollout-record'], 253);
 }
 
-/** A spec as `installed` keeps it: release values (and where they come from) left out. */
-export function withoutValues(spec: ApplicationGroupSpec): ApplicationGroupSpec {
-  return {
-    applications: spec.applications.map((app) => {
-      const { values: _values, valuesFrom: _valuesFrom, ...release } = app.spec.release ?? {};
-      return { ...app, spec: { ...app.spec, release } };
-    }),
-  };
-}
-
-/** `installed` with `spec` added last (an identical one moves there rather than repeating). */
-function plus(
-  installed: readonly ApplicationGroupSpec[],
-  spec: ApplicationGroupSpec,
-): ApplicationGroupSpec[] {
-  const added = withoutValues(spec);
-  const key = canonicalJson(added);
-  return [...installed.filter((s) => canonicalJson(s) !== key), added];
-}
-
 /** Before the forward Workflow of the group's generation (`attempt`) is created. */
 export function forwardStarting(
   record: RolloutRecord,
@@ -71,18 +58,17 @@ export function forwardStarting(
   return {
     ...record,
     pending: { generation: group.metadata.generation ?? 1, attempt, spec: group.spec },
-    installed: plus(record.installed, group.spec),
+    installed: mergeUnits(record.installed, releaseUnits(group.spec)),
   };
 }
 
-/** The pending forward Workflow succeeded: its spec is the last successful one, and all that is installed. */
-export function forwardSucceeded(record: RolloutRecord): RolloutRecord {
-  const pending = record.pending;
-  if (!pending) return record;
-  return {
-    succeeded: { generation: pending.generation, spec: pending.spec },
-    installed: [withoutValues(pending.spec)],
-  };
+/**
+ * A forward Workflow succeeded: its spec is the last successful one, and all that is installed (it
+ * removed everything else the record had when it was created, and nothing was added since: a
+ * newer rollout starts only after this one ended and was recorded).
+ */
+export function forwardSucceeded(success: Success): RolloutRecord {
+  return { succeeded: success, installed: releaseUnits(success.spec) };
 }
 
 /** The failed rollout was remediated: back at the last successful spec, or everything uninstalled. */
@@ -90,7 +76,7 @@ export function remediated(record: RolloutRecord, how: 'rollback' | 'uninstall')
   const { pending: _pending, ...rest } = record;
   return {
     ...rest,
-    installed: how === 'rollback' && record.succeeded ? [withoutValues(record.succeeded.spec)] : [],
+    installed: how === 'rollback' && record.succeeded ? releaseUnits(record.succeeded.spec) : {},
   };
 }
 
@@ -136,6 +122,16 @@ export function recordConfigMap(
 
 const isSpec = (value: unknown): value is ApplicationGroupSpec =>
   Array.isArray((value as ApplicationGroupSpec | undefined)?.applications);
+const isUnits = (value: unknown): value is ReleaseUnits =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.values(value).every(
+    (u) =>
+      typeof u?.timeout === 'string' &&
+      Array.isArray(u?.dependsOn) &&
+      u.dependsOn.every((d: unknown) => typeof d === 'string'),
+  );
 const isGeneration = (value: unknown) => typeof value === 'number' && value > 0;
 
 /** What a ConfigMap says, when it is this very group's (owned by its uid) and readable; else undefined. */
@@ -156,7 +152,7 @@ export function recordOf(
     return undefined;
   }
   const { succeeded, pending, installed } = parsed ?? {};
-  if (!Array.isArray(installed) || !installed.every(isSpec)) return undefined;
+  if (!isUnits(installed)) return undefined;
   if (succeeded && !(isGeneration(succeeded.generation) && isSpec(succeeded.spec))) return undefined;
   if (
     pending &&

@@ -13,7 +13,7 @@ import type { Problem } from '../../../lib/errors.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import { type WorkflowType, workflowName } from '../expand/settings.ts';
 import { validateApplicationGroup } from '../expand/validate.ts';
-import { EMPTY_RECORD, type RolloutRecord, recordName } from './rollout-record.ts';
+import { EMPTY_RECORD, type RolloutRecord, recordName, type Success } from './rollout-record.ts';
 
 /** The finalizer that holds a group until its releases are uninstalled. */
 export const FINALIZER = 'orkestra.azure.microsoft.com/finalizer';
@@ -31,6 +31,8 @@ export interface OwnedWorkflow {
   stopping: boolean;
   /** Being deleted: a new Workflow of that name must wait until it is gone. */
   deleting: boolean;
+  /** A rollback Workflow that returns to the last successful spec: that spec's generation. */
+  restores?: number;
   workflow: Workflow;
 }
 
@@ -53,16 +55,17 @@ export interface GroupState {
   /** Every other Workflow the group owns (older generations and attempts). */
   others: OwnedWorkflow[];
   /**
-   * This generation's forward Workflow finished (as status recorded) and is gone since — deleted by
-   * Argo's TTL or by someone: it is not run again.
+   * This generation's forward Workflow is gone — deleted by Argo's TTL or by someone — after it
+   * finished: as status recorded, or Failed since its rollback exists or was recorded. It is not run
+   * again.
    */
-  forwardFinishedAndGone: boolean;
+  forwardGone?: 'Succeeded' | 'Failed';
   /** The same of its rollback Workflow. */
   rollbackFinishedAndGone: boolean;
   /** What the controller remembers of the group's rollouts (a ConfigMap the group owns). */
   record: RolloutRecord;
-  /** The record's pending forward Workflow succeeded, and the record does not say so yet. */
-  pendingSucceeded: boolean;
+  /** A forward Workflow that succeeded and the record does not say so yet. */
+  successToRecord?: Success;
   /** This generation and attempt's rollback Workflow succeeded, and the record does not say so yet. */
   remediationToRecord: boolean;
   /** A reconcile request (annotation value) not handled yet. */
@@ -71,18 +74,32 @@ export interface GroupState {
 
 /** How a failed rollout is remediated; `none` says why when the strategy asked for more. */
 export type Remediation =
-  | { how: 'rollback'; to: { generation: number; spec: ApplicationGroupSpec } }
+  /** `spec` is unknown only when a rollback Workflow runs and the record was lost since. */
+  | { how: 'rollback'; to: { generation: number; spec?: ApplicationGroupSpec } }
   | { how: 'uninstall' }
   | { how: 'none'; why?: string };
 
 /**
- * By the strategy: Rollback returns to the last successful spec, or uninstalls everything when no
+ * What the rollback Workflow does, when there is one (as it was created); otherwise, by the
+ * strategy: Rollback returns to the last successful spec, or uninstalls everything when no
  * generation ever succeeded — but never uninstalls a group that did succeed once and whose record
  * is lost, nor "rolls back" to the very generation that failed (a retry after it had succeeded).
  */
 export function remediationOf(
-  state: Pick<GroupState, 'strategy' | 'record' | 'generation' | 'group'>,
+  state: Pick<GroupState, 'strategy' | 'record' | 'generation' | 'group' | 'rollback'>,
 ): Remediation {
+  const rollback = state.rollback;
+  if (rollback) {
+    if (rollback.restores === undefined) return { how: 'uninstall' };
+    const known = state.record.succeeded;
+    return {
+      how: 'rollback',
+      to: {
+        generation: rollback.restores,
+        spec: known?.generation === rollback.restores ? known.spec : undefined,
+      },
+    };
+  }
   if (state.strategy === 'None') return { how: 'none' };
   if (state.strategy === 'Uninstall') return { how: 'uninstall' };
   const succeeded = state.record.succeeded;
@@ -131,15 +148,64 @@ export function ownedWorkflow(group: ApplicationGroup, workflow: Workflow): Owne
     outcome: outcomeOf(workflow),
     stopping: Boolean((workflow.spec as { shutdown?: string } | undefined)?.shutdown),
     deleting: Boolean(workflow.metadata.deletionTimestamp),
+    ...(Number(workflow.metadata.annotations?.[Labels.restores]) > 0
+      ? { restores: Number(workflow.metadata.annotations?.[Labels.restores]) }
+      : {}),
     workflow,
   };
 }
 
-/** Whether the group's status says Workflow `name` ran to an end. */
-function recordedFinished(group: ApplicationGroup, name: string): boolean {
+/** How the group's status says Workflow `name` ended, if it did. */
+function recordedOutcome(group: ApplicationGroup, name: string): 'Succeeded' | 'Failed' | undefined {
   const recorded = group.status?.workflow;
-  return recorded?.name === name && ['Succeeded', 'Failed', 'Error'].includes(recorded.phase ?? '');
+  if (recorded?.name !== name) return undefined;
+  if (recorded.phase === 'Succeeded') return 'Succeeded';
+  return recorded.phase === 'Failed' || recorded.phase === 'Error' ? 'Failed' : undefined;
 }
+
+/**
+ * A forward Workflow that succeeded and is not on record: the pending one (whatever generation is
+ * current), or this generation's when the record was lost meanwhile (its spec is the group's).
+ */
+function successToRecord(
+  group: ApplicationGroup,
+  generation: number,
+  forward: OwnedWorkflow | undefined,
+  owned: readonly OwnedWorkflow[],
+  record: RolloutRecord,
+): Success | undefined {
+  const pending = record.pending;
+  const pendingSucceeded = owned.some(
+    (w) =>
+      w.type === 'forward' &&
+      w.outcome === 'Succeeded' &&
+      w.generation === pending?.generation &&
+      w.attempt === pending.attempt,
+  );
+  if (pending && pendingSucceeded) return { generation: pending.generation, spec: pending.spec };
+  if (forward?.outcome === 'Succeeded' && !pending && record.succeeded?.generation !== generation)
+    return { generation, spec: group.spec };
+  return undefined;
+}
+
+/** How this generation's forward Workflow ended, when it is gone. */
+function forwardGoneAs(
+  group: ApplicationGroup,
+  generation: number,
+  attempt: number,
+  rollback: OwnedWorkflow | undefined,
+): Pick<GroupState, 'forwardGone'> {
+  const recorded = recordedOutcome(group, workflowName(group, generation, 'forward', attempt));
+  // A rollback exists (or was recorded, running or not) only after its forward failed.
+  const remediated =
+    rollback !== undefined ||
+    group.status?.workflow?.name === workflowName(group, generation, 'rollback', attempt);
+  const gone = recorded ?? (remediated ? 'Failed' : undefined);
+  return gone ? { forwardGone: gone } : {};
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 export function observeGroup(
   group: ApplicationGroup,
@@ -169,22 +235,11 @@ export function observeGroup(
     rollback,
     reverse,
     others: owned.filter((w) => w !== forward && w !== rollback && w !== reverse),
-    // A rollback exists (or was recorded) only after its forward failed.
-    forwardFinishedAndGone:
-      !forward &&
-      (recordedFinished(group, workflowName(group, generation, 'forward', attempt)) ||
-        Boolean(rollback) ||
-        group.status?.workflow?.name === workflowName(group, generation, 'rollback', attempt)),
+    ...(forward ? {} : forwardGoneAs(group, generation, attempt, rollback)),
     rollbackFinishedAndGone:
-      !rollback && recordedFinished(group, workflowName(group, generation, 'rollback', attempt)),
+      !rollback && recordedOutcome(group, workflowName(group, generation, 'rollback', attempt)) !== undefined,
     record,
-    pendingSucceeded: owned.some(
-      (w) =>
-        w.type === 'forward' &&
-        w.outcome === 'Succeeded' &&
-        w.generation === record.pending?.generation &&
-        w.attempt === record.pending.attempt,
-    ),
+    ...optional('successToRecord', successToRecord(group, generation, forward, owned, record)),
     remediationToRecord:
       rollback?.outcome === 'Succeeded' &&
       record.pending?.generation === generation &&

@@ -108,7 +108,8 @@ function describeRemediation(state: GroupState, forward: OwnedWorkflow | undefin
       workflow: rollback ?? forward,
     };
   }
-  const restoredGroup = restored ? { ...state.group, spec: restored.spec } : undefined;
+  // (The restored spec is unknown only if the record was lost while the rollback ran: the group's own then.)
+  const restoredGroup = restored ? { ...state.group, spec: restored.spec ?? state.group.spec } : undefined;
   const remediationProgress = workflowProgress(
     restoredGroup ?? state.group,
     rollback.workflow,
@@ -263,6 +264,22 @@ export function groupStatus(
   };
 }
 
+/**
+ * The last generation that rolled out successfully: this one when it just did, else the latest of
+ * what status said and the record says (an older generation's success may be recorded late).
+ */
+function lastSucceeded(
+  state: GroupState,
+  now: boolean,
+): Pick<ApplicationGroupStatus, 'lastSucceededGeneration'> {
+  const known = [
+    now ? state.generation : undefined,
+    state.record.succeeded?.generation,
+    state.group.status?.lastSucceededGeneration,
+  ].filter((g): g is number => g !== undefined);
+  return known.length > 0 ? { lastSucceededGeneration: Math.max(...known) } : {};
+}
+
 function statusNow(state: GroupState, now: string, blocked?: Blocked): ApplicationGroupStatus {
   const previous = state.group.status ?? {};
   if (blocked) {
@@ -284,19 +301,15 @@ function statusNow(state: GroupState, now: string, blocked?: Blocked): Applicati
   if (
     !state.deleting &&
     state.problems.length === 0 &&
-    ((!state.forward && !state.rollback && state.forwardFinishedAndGone) ||
+    ((!state.forward && !state.rollback && state.forwardGone) ||
       (state.forward?.outcome === 'Failed' && !state.rollback && state.rollbackFinishedAndGone))
   ) {
-    return { ...previous, observedGeneration: state.generation };
+    return { ...previous, observedGeneration: state.generation, ...lastSucceeded(state, false) };
   }
   const { wanted, applications, workflow, succeeded } = describe(state);
   return {
     observedGeneration: state.generation,
-    ...(succeeded
-      ? { lastSucceededGeneration: state.generation }
-      : previous.lastSucceededGeneration !== undefined
-        ? { lastSucceededGeneration: previous.lastSucceededGeneration }
-        : {}),
+    ...lastSucceeded(state, Boolean(succeeded)),
     conditions: nextConditions(previous.conditions, wanted, state.generation, now),
     ...(applications
       ? { applications }

@@ -1,10 +1,12 @@
 // PURE: what a forward or reverse Workflow says about each application of its group, read from the
 // nodes Argo keeps in status.nodes (shapes recorded in test/fixtures/argo/workflows/): a task is a
 // `Retry` node named `<workflow>.<task>` carrying the executor's `result` output; an application
-// with subcharts is a `DAG` node whose tasks are `<workflow>.<task>.<subtask>`; a task Argo never
-// reached is `Skipped`/`Omitted` or absent.
+// with subcharts is a `DAG` node whose tasks are `<workflow>.<task>.<subtask>`; a deleting Workflow
+// (reverse, uninstalling rollback) is one flat DAG of tasks named after the HelmReleases; a task
+// Argo never reached is `Skipped`/`Omitted` or absent.
 
 import type {
+  Application,
   ApplicationGroup,
   ApplicationStatus,
   ChartStatus,
@@ -13,6 +15,7 @@ import type {
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import { topologicalOrder } from '../expand/graph.ts';
+import { releaseName } from '../expand/helm-release.ts';
 import { AFTER_REMOVAL } from '../expand/removal.ts';
 import { nestedTaskNames } from '../expand/tasks.ts';
 
@@ -104,6 +107,44 @@ function afterRemovalDag(workflow: Workflow): string | undefined {
   return removes ? tasks.find((t) => t.template === t.name && dags.includes(t.name))?.name : undefined;
 }
 
+/**
+ * An application in a deleting Workflow: one flat DAG of delete tasks named after the HelmReleases —
+ * its own and its subcharts'. As a whole it is Deleted once all are, Failed if one failed.
+ */
+function deletion(
+  app: Application,
+  step: (...tasks: string[]) => ChartStatus,
+  failures: Failure[],
+): ApplicationStatus {
+  const own = step(releaseName(app.name));
+  if (own.phase === 'Failed') failures.push({ application: app.name, message: own.message ?? '' });
+  const subcharts = app.spec.subcharts ?? [];
+  if (subcharts.length === 0) return { name: app.name, ...own };
+  const subchartStatus: Record<string, ChartStatus> = {};
+  for (const sub of topologicalOrder(subcharts)) {
+    const status = step(releaseName(app.name, sub));
+    subchartStatus[sub] = status;
+    if (status.phase === 'Failed')
+      failures.push({ application: app.name, subchart: sub, message: status.message ?? '' });
+  }
+  const phases = [own, ...Object.values(subchartStatus)].map((s) => s.phase);
+  const whole: ReleasePhase = phases.includes('Failed')
+    ? 'Failed'
+    : phases.every((p) => p === 'Deleted')
+      ? 'Deleted'
+      : phases.every((p) => p === 'Pending')
+        ? 'Pending'
+        : 'Progressing';
+  const failure = failures.find((f) => f.application === app.name);
+  return {
+    name: app.name,
+    ...own,
+    phase: whole,
+    ...(whole === 'Failed' && failure ? { message: failure.message } : {}),
+    subcharts: subchartStatus,
+  };
+}
+
 /** Per-application (and per-subchart) status from the Workflow's nodes, and the first failure. */
 export function workflowProgress(
   group: ApplicationGroup,
@@ -132,6 +173,10 @@ export function workflowProgress(
   for (const name of topologicalOrder(group.spec.applications)) {
     const app = byName.get(name);
     if (!app) continue;
+    if (reverse) {
+      applications.push(deletion(app, step, failures));
+      continue;
+    }
     const task = toDnsLabel(app.name);
     const subcharts = app.spec.subcharts ?? [];
     if (subcharts.length === 0) {
@@ -142,8 +187,8 @@ export function workflowProgress(
     }
     const subTasks = new Map(subcharts.map((s) => [s.name, toDnsLabel(s.name)]));
     const names = nestedTaskNames(task, [...subTasks.values()]);
-    const parent = step(task, reverse ? names.reverseParent : names.forwardParent);
-    const stage = reverse ? undefined : step(task, names.stage);
+    const parent = step(task, names.forwardParent);
+    const stage = step(task, names.stage);
     const subchartStatus: Record<string, ChartStatus> = {};
     for (const sub of topologicalOrder(subcharts)) {
       const status = step(task, subTasks.get(sub) as string);
@@ -151,7 +196,7 @@ export function workflowProgress(
       if (status.phase === 'Failed')
         failures.push({ application: app.name, subchart: sub, message: status.message ?? '' });
     }
-    if (stage?.phase === 'Failed') {
+    if (stage.phase === 'Failed') {
       failures.push({
         application: app.name,
         message: `staging its subcharts failed: ${stage.message ?? ''}`,

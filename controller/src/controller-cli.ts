@@ -1,9 +1,11 @@
 // orkestra-controller's flags; tests call `controllerParser(start).parseAsync([...])`.
+
 import type { Argv } from 'yargs';
 import { ANY_STRING, baseParser, UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
 import { parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
+import { parseOciUrl } from '../../lib/staging.ts';
 import { TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
 
@@ -13,6 +15,7 @@ export interface ControllerArgs {
   'template-name': string;
   'cluster-scope': boolean;
   'staging-url': string;
+  'staging-plain-http'?: boolean;
   'manage-executor-rbac': boolean;
   concurrency: number;
   resync: string;
@@ -54,7 +57,11 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
     .option('staging-url', {
       ...ANY_STRING,
       default: DEFAULT_STAGING_URL,
-      describe: 'where subcharts are staged',
+      describe: 'oci://HOST[:PORT]/PATH the subcharts of parent charts are staged below',
+    })
+    .option('staging-plain-http', {
+      type: 'boolean',
+      describe: 'the staging registry speaks plain HTTP (default: only for the default --staging-url)',
     })
     .option('manage-executor-rbac', {
       type: 'boolean',
@@ -111,6 +118,8 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       if (!(Number(args.concurrency) >= 1)) throw new UsageError('--concurrency must be 1 or more');
       const selector = parseSelector(String(args['watch-label-selector']));
       if ('problem' in selector) throw new UsageError(`--watch-label-selector: ${selector.problem}`);
+      const staging = parseOciUrl(String(args['staging-url']));
+      if ('problem' in staging) throw new UsageError(`--staging-url: ${staging.problem}`);
       return true;
     })
     .command(

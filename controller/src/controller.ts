@@ -18,7 +18,10 @@ export interface ControllerConfig {
   kube: KubeConfig;
   /** Watch only these namespaces; every namespace when undefined. */
   namespaces?: readonly string[];
-  render: Pick<RenderOptions, 'templateName' | 'clusterScope' | 'stagingUrl' | 'serviceAccountName'>;
+  render: Pick<
+    RenderOptions,
+    'templateName' | 'clusterScope' | 'stagingUrl' | 'stagingPlainHttp' | 'serviceAccountName'
+  >;
   manageExecutorAccess: boolean;
   /** Only groups whose labels match (equality-based); all when empty. */
   watchLabelSelector?: string;

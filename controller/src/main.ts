@@ -78,6 +78,7 @@ async function run(args: ControllerArgs): Promise<void> {
       templateName: args['template-name'],
       clusterScope: args['cluster-scope'],
       stagingUrl: args['staging-url'],
+      stagingPlainHttp: args['staging-plain-http'],
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
     },
     manageExecutorAccess: args['manage-executor-rbac'],

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { baseParser } from '../../lib/cli.ts';
 import { applyCommand } from './commands/apply.ts';
 import { deleteCommand, probeCommand, rollbackCommand } from './commands/release.ts';
+import { stageCommand } from './commands/stage.ts';
 import type { Run } from './run.ts';
 
 export { UsageError } from '../../lib/cli.ts';
@@ -10,7 +11,7 @@ export { UsageError } from '../../lib/cli.ts';
 export function buildParser(run: Run): Argv {
   return baseParser(
     'orkestra-executor',
-    '$0 <action> [options]\n\nApplies and watches Flux HelmReleases; the exit code tells the outcome:\n' +
+    '$0 <action> [options]\n\nApplies and watches Flux HelmReleases, stages subcharts; the exit code tells the outcome:\n' +
       '0 succeeded · 1 release failed · 2 invalid input · 3 timed out · 4 cluster unreachable · ' +
       '5 permission denied · 70 internal error (a bug) · 143 terminated',
   )
@@ -18,5 +19,6 @@ export function buildParser(run: Run): Argv {
     .command(probeCommand(run))
     .command(rollbackCommand(run))
     .command(deleteCommand(run))
+    .command(stageCommand(run))
     .demandCommand(1, 'Name an action.');
 }

@@ -36,4 +36,17 @@ export interface Outcome {
   generation?: number;
   revision?: string;
   chartVersion?: string;
+  /** `stage`: each subchart pushed (or found already there) in the staging registry. */
+  staged?: StagedChart[];
+}
+
+export interface StagedChart {
+  name: string;
+  version: string;
+  /** oci://REGISTRY/REPOSITORY:TAG */
+  reference: string;
+  /** The manifest's digest. */
+  digest: string;
+  /** Pushed by this run; false when the registry had it already. */
+  changed: boolean;
 }

@@ -96,7 +96,7 @@ export function unreachable(action: string, error: unknown): ClusterUnreachableE
 }
 
 /** `fetch failed: connect ECONNREFUSED 127.0.0.1:6443` rather than fetch's bare `fetch failed`. */
-function describeNetworkFailure(error: unknown): string {
+export function describeNetworkFailure(error: unknown): string {
   const parts: string[] = [];
   for (let e = error as { message?: unknown; cause?: unknown } | undefined; e && parts.length < 5; ) {
     if (e.message) parts.push(String(e.message));
@@ -119,6 +119,32 @@ export interface RetryOptions {
 }
 
 /**
+ * Calls `fn` until it succeeds or fails for good: retried with backoff while the failure is
+ * transient (isTransient) and the deadline allows, each retry logged. The last error is thrown as is.
+ */
+export function retryWhileTransient<T>(
+  what: string,
+  fn: () => Promise<T>,
+  { deadline, signal, log }: RetryOptions,
+): Promise<T> {
+  return pRetry(fn, {
+    retries: 1_000,
+    minTimeout: 200,
+    maxTimeout: 5_000,
+    maxRetryTime: Math.max(0, deadline - Date.now()),
+    signal,
+    shouldRetry: ({ error }) => isTransient(error) && Date.now() < deadline,
+    onFailedAttempt: ({ error, attemptNumber }) => {
+      if (isTransient(error))
+        log.warn(`${what} failed; retrying`, {
+          attempt: attemptNumber,
+          error: statusOf(error) ? error.message : describeNetworkFailure(error),
+        });
+    },
+  });
+}
+
+/**
  * Calls `fn` until it succeeds, retrying with backoff while the failure is transient (no answer,
  * 429, 5xx) and the deadline allows. A cluster that never answered ends as ClusterUnreachable
  * (exit 4), and so at once does one that does not serve the kind or whose certificate is refused;
@@ -131,21 +157,7 @@ export async function retryTransient<T>(
   { deadline, signal, log }: RetryOptions,
 ): Promise<T> {
   try {
-    return await pRetry(fn, {
-      retries: 1_000,
-      minTimeout: 200,
-      maxTimeout: 5_000,
-      maxRetryTime: Math.max(0, deadline - Date.now()),
-      signal,
-      shouldRetry: ({ error }) => isTransient(error) && Date.now() < deadline,
-      onFailedAttempt: ({ error, attemptNumber }) => {
-        if (isTransient(error))
-          log.warn(`${what} failed; retrying`, {
-            attempt: attemptNumber,
-            error: statusOf(error) ? error.message : describeNetworkFailure(error),
-          });
-      },
-    });
+    return await retryWhileTransient(what, fn, { deadline, signal, log });
   } catch (error) {
     if (signal.aborted) throw new TerminatedError();
     const status = statusOf(error);

@@ -18,12 +18,13 @@ export interface RunResult {
   error?: unknown;
 }
 
-const PHASE_BY_REASON: Record<string, Outcome['phase']> = {
-  InvalidSpec: 'Invalid',
-  TimedOut: 'TimedOut',
-  ClusterUnreachable: 'Unreachable',
-  PermissionDenied: 'Forbidden',
-  Terminated: 'Terminated',
+/** The result file's phase: one per exit code (Outcome['phase']). */
+const PHASE_BY_EXIT_CODE: Partial<Record<number, Outcome['phase']>> = {
+  [ExitCode.InvalidInput]: 'Invalid',
+  [ExitCode.TimedOut]: 'TimedOut',
+  [ExitCode.ClusterUnreachable]: 'Unreachable',
+  [ExitCode.PermissionDenied]: 'Forbidden',
+  [ExitCode.Terminated]: 'Terminated',
 };
 
 /** The process's exit code for what a run ended with: an unexpected error is a bug (70), not exit 1. */
@@ -39,7 +40,7 @@ export function outcomeOf(action: string, error: unknown): Outcome {
   if (error instanceof OrkestraError) {
     return {
       action,
-      phase: PHASE_BY_REASON[error.reason] ?? 'Failed',
+      phase: PHASE_BY_EXIT_CODE[error.exitCode] ?? 'Failed',
       reason: error.reason,
       message: error.message,
     };
@@ -71,28 +72,40 @@ export function makeRun(signal: AbortSignal, results: RunResult): Run {
         ]);
       }
       const { loadKubeConfig, defaultNamespace } = await import('../../lib/kube.ts');
-      let kube: ReturnType<typeof loadKubeConfig>;
-      try {
-        kube = loadKubeConfig(args.kubeconfig);
-      } catch (error) {
-        const where = args.kubeconfig ? '--kubeconfig' : process.env.KUBECONFIG ? 'KUBECONFIG' : 'kubeconfig';
-        throw new InvalidInputError(where, [{ path: where, message: (error as Error).message }], {
-          cause: error,
-        });
-      }
       const allowed = args['namespace-allow']
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+      // Loaded when an action first needs the cluster (`stage` never does).
+      let kube: ReturnType<typeof loadKubeConfig> | undefined;
+      const loadKube = () => {
+        try {
+          kube ??= loadKubeConfig(args.kubeconfig);
+          return kube;
+        } catch (error) {
+          const where = args.kubeconfig
+            ? '--kubeconfig'
+            : process.env.KUBECONFIG
+              ? 'KUBECONFIG'
+              : 'kubeconfig';
+          throw new InvalidInputError(where, [{ path: where, message: (error as Error).message }], {
+            cause: error,
+          });
+        }
+      };
       const context: ActionContext = {
-        kube,
+        get kube() {
+          return loadKube();
+        },
         log,
         signal,
         deadline: Date.now() + seconds * 1000,
         inPod: runsInPod(process.env, args.kubeconfig),
-        rules: {
-          defaultNamespace: defaultNamespace(kube),
-          allowedNamespaces: allowed?.length ? allowed : undefined,
+        get rules() {
+          return {
+            defaultNamespace: defaultNamespace(loadKube()),
+            allowedNamespaces: allowed?.length ? allowed : undefined,
+          };
         },
       };
       results.outcome = await work(context);

@@ -132,7 +132,14 @@ export interface HelmRepository {
   apiVersion: typeof SOURCE_API_VERSION;
   kind: 'HelmRepository';
   metadata: ObjectMeta;
-  spec: { url: string; interval: string; secretRef?: LocalObjectReference; type?: 'default' | 'oci' };
+  spec: {
+    url: string;
+    interval: string;
+    secretRef?: LocalObjectReference;
+    type?: 'default' | 'oci';
+    /** type oci only: plain HTTP to the registry. */
+    insecure?: boolean;
+  };
 }
 
 /** source.toolkit.fluxcd.io/v1 OCIRepository */

@@ -1,10 +1,15 @@
 // A Helm chart repository for the tests: every chart under test/fixtures/charts/ packaged with the
-// real `helm` and served over HTTP on 127.0.0.1 (index.yaml + .tgz), as any static chart host would.
+// real `helm` and served over HTTP on 127.0.0.1 (index.yaml + .tgz), as any static chart host would;
+// the same again below /private/, for basic-auth credentials only. Beside them, archives no `helm
+// package` would make (HOSTILE_CHARTS), listed in the index like the others.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { type Entry, tarball } from '../support/tarball.ts';
 import { REPO_ROOT } from './components.ts';
 import { ensureTools } from './tools.ts';
 
@@ -12,6 +17,9 @@ export const FIXTURE_CHARTS = join(REPO_ROOT, 'test/fixtures/charts');
 
 export interface ChartRepository {
   url: string;
+  /** The same charts, served only with `credentials` (HTTP basic auth). */
+  privateUrl: string;
+  credentials: { username: string; password: string };
   dir: string;
   stop: () => Promise<void>;
 }
@@ -25,11 +33,49 @@ export function packageFixtureCharts(dir: string): void {
   execFileSync(helm, ['repo', 'index', dir], { stdio: 'pipe' });
 }
 
+const chartYaml = (name: string) => `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`;
+const subchart = (parent: string): Entry[] => [
+  { name: `${parent}/Chart.yaml`, data: chartYaml(parent) },
+  { name: `${parent}/charts/sub/Chart.yaml`, data: chartYaml('sub') },
+];
+
+/** Parent charts (version 1.0.0, each with a subchart `sub`) that `stage` must refuse, by name. */
+export const HOSTILE_CHARTS: Record<string, Entry[]> = {
+  'not-a-chart': [{ name: 'not-a-chart/README.md', data: 'no Chart.yaml here' }],
+  'dot-dot': [...subchart('dot-dot'), { name: 'dot-dot/../../../tmp/orkestra-escaped', data: 'x' }],
+  'symlink-out': [
+    ...subchart('symlink-out'),
+    { name: 'symlink-out/templates/passwd.yaml', type: 'symlink', linkname: '../../../../../etc/passwd' },
+  ],
+};
+
+/** Writes the HOSTILE_CHARTS archives into `dir` and lists them in its index.yaml. */
+async function addHostileCharts(dir: string): Promise<void> {
+  const indexPath = join(dir, 'index.yaml');
+  const index = parse(readFileSync(indexPath, 'utf8')) as { entries: Record<string, unknown[]> };
+  for (const [name, entries] of Object.entries(HOSTILE_CHARTS)) {
+    const file = `${name}-1.0.0.tgz`;
+    const archive = await tarball(entries);
+    writeFileSync(join(dir, file), archive);
+    const digest = createHash('sha256').update(archive).digest('hex');
+    index.entries[name] = [{ apiVersion: 'v2', name, version: '1.0.0', urls: [file], digest }];
+  }
+  writeFileSync(indexPath, stringify(index));
+}
+
 export async function startChartRepository(port = 0): Promise<ChartRepository> {
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-charts-'));
   packageFixtureCharts(dir);
+  await addHostileCharts(dir);
+  const credentials = { username: 'orkestra-fixture', password: randomBytes(12).toString('hex') };
+  const basicAuth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const server: Server = createServer((req, res) => {
-    const name = basename(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path.startsWith('/private/') && req.headers.authorization !== basicAuth) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="fixtures"' }).end();
+      return;
+    }
+    const name = basename(path);
     try {
       const body = readFileSync(join(dir, name));
       res.writeHead(200, {
@@ -45,6 +91,8 @@ export async function startChartRepository(port = 0): Promise<ChartRepository> {
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
   return {
     url,
+    privateUrl: `${url}/private`,
+    credentials,
     dir,
     stop: async () => {
       server.closeAllConnections();

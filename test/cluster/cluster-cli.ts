@@ -1,6 +1,6 @@
 // npm run cluster:up | cluster:down | cluster:build
 //   up    starts the control plane in a background process and returns once it is ready; prints
-//         `# charts: <url>` and then `export KUBECONFIG=<path>` as its last line.
+//         `# charts: <url>`, `# registry: oci://127.0.0.1:<port>` and then `export KUBECONFIG=<path>` as its last line.
 //   down  stops it and every process it started.
 //   build builds (or finds cached) binaries and prints how long that took.
 import { ensureBinaries } from './binaries.ts';
@@ -8,7 +8,9 @@ import { daemon, ensureClusterUp, stopCluster } from './daemon.ts';
 
 async function up(): Promise<void> {
   const state = await ensureClusterUp();
-  process.stdout.write(`# charts: ${state.charts}\nexport KUBECONFIG=${state.kubeconfig}\n`);
+  process.stdout.write(
+    `# charts: ${state.charts}\n# registry: ${state.registry}\nexport KUBECONFIG=${state.kubeconfig}\n`,
+  );
 }
 
 async function build(): Promise<void> {

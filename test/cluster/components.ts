@@ -57,6 +57,12 @@ export const COMPONENTS: readonly Component[] = [
     crds: { module: 'github.com/fluxcd/helm-controller', dir: 'config/crd/bases' },
   },
   {
+    // The CNCF distribution registry: the OCI registry subcharts are staged to.
+    module: 'registry',
+    version: 'v3.1.2',
+    binaries: { registry: 'github.com/distribution/distribution/v3/cmd/registry' },
+  },
+  {
     module: 'argo-workflows',
     version: 'v4.0.5',
     binaries: {

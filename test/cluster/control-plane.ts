@@ -30,6 +30,8 @@ export interface ControlPlane {
   server: string;
   token: string;
   charts: ChartRepository;
+  /** The OCI registry subcharts are staged to (plain HTTP): oci://127.0.0.1:PORT */
+  registry: string;
   /** The test kubelet's folder: pods/<namespace>/<pod>/{kubeconfig, main.log, tmp/} (with Argo only). */
   kubeletDir: string;
   /** The argo CLI built with the workflow-controller. */
@@ -74,6 +76,17 @@ function workflowControllerConfigMap() {
     metadata: { name: 'workflow-controller-configmap', namespace: ARGO_NAMESPACE },
     data: { metricsConfig: 'enabled: false\n', telemetryConfig: 'enabled: false\n' },
   };
+}
+
+/** The distribution registry's configuration: files under `root`, 127.0.0.1 only, quiet. */
+function registryConfigYaml(root: string, port: number): string {
+  return [
+    'version: 0.1',
+    'log: {level: warn, accesslog: {disabled: true}}',
+    `storage: {filesystem: {rootdirectory: ${JSON.stringify(root)}}, delete: {enabled: true}}`,
+    `http: {addr: "127.0.0.1:${port}"}`,
+    '',
+  ].join('\n');
 }
 
 export async function startControlPlane({
@@ -233,6 +246,15 @@ export async function startControlPlane({
     );
 
     charts = await startChartRepository();
+    const registryPort = await freePort();
+    const registryConfig = join(dir, 'registry.yaml');
+    writeFileSync(registryConfig, registryConfigYaml(join(dir, 'registry'), registryPort));
+    const registry = `oci://127.0.0.1:${registryPort}`;
+    await launch(
+      'registry',
+      ['serve', registryConfig],
+      async () => (await httpRequest(`http://127.0.0.1:${registryPort}/v2/`)).status === 200,
+    );
     const fluxEnv = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
     await launch(
       'source-controller',
@@ -320,6 +342,8 @@ export async function startControlPlane({
           '--resync=1m',
           // Groups so labelled belong to controllers a test starts itself (crash tests).
           `--watch-label-selector=!${TEST_CONTROLLER_LABEL}`,
+          `--staging-url=${registry}/staging`,
+          '--staging-plain-http',
         ],
         async () => (await httpRequest(`http://127.0.0.1:${healthPort}/readyz`)).status === 200,
         { ORKESTRA_LOG_LEVEL: 'debug' },
@@ -333,6 +357,7 @@ export async function startControlPlane({
       server,
       token,
       charts,
+      registry,
       kubeletDir,
       argo: bin.argo as string,
       controllerMetrics,

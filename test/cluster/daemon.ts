@@ -17,6 +17,8 @@ export interface State {
   pid: number;
   kubeconfig: string;
   charts: string;
+  /** oci://127.0.0.1:PORT, the staging registry. */
+  registry: string;
   children: number[];
   startSeconds: number;
 }
@@ -83,6 +85,7 @@ export async function daemon(): Promise<void> {
       pid: process.pid,
       kubeconfig: join(stateDir, 'kubeconfig'),
       charts: plane.charts.url,
+      registry: plane.registry,
       children: plane.processes.map((p) => p.child.pid as number),
       startSeconds: plane.startSeconds,
     };

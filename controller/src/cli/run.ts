@@ -18,6 +18,7 @@ export async function runRender(args: RenderArgs, io: Io): Promise<void> {
     namespace: args.namespace,
     generation: args.generation,
     stagingUrl: args['staging-url'],
+    stagingPlainHttp: args['staging-plain-http'],
     templateName: args['template-name'],
     clusterScope: args['cluster-scope'],
     bundles: args.bundles,

@@ -21,7 +21,12 @@ export interface ExpandedApplication {
 
 /** Applications in dependency order with their rendered releases. */
 export function expandApplications(group: ApplicationGroup, settings: Settings): ExpandedApplication[] {
-  const context: ReleaseContext = { group, namespace: settings.namespace, stagingUrl: settings.stagingUrl };
+  const context: ReleaseContext = {
+    group,
+    namespace: settings.namespace,
+    stagingUrl: settings.stagingUrl,
+    stagingPlainHttp: settings.stagingPlainHttp,
+  };
   const apps = group.spec.applications;
   const byName = new Map(apps.map((app) => [app.name, app]));
   return topologicalOrder(apps).map((name) => {

@@ -9,6 +9,7 @@ import {
 import type { Values } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import { HELM_RELEASE_NAME_MAX, toDnsLabel } from '../../../lib/names.ts';
+import { stagedChart } from '../../../lib/staging.ts';
 import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import type { Json } from '../../../lib/yaml.ts';
 
@@ -37,6 +38,8 @@ export interface ReleaseContext {
   group: ApplicationGroup;
   namespace: string;
   stagingUrl: string;
+  /** The staging registry speaks plain HTTP (HelmRepository `insecure: true`). */
+  stagingPlainHttp: boolean;
 }
 
 export interface RenderedRelease {
@@ -75,25 +78,11 @@ export function renderSubchartRelease(
   const values: Values = { ...asValues(parentValues[subchart]) };
   if (parentValues.global !== undefined) values.global = parentValues.global;
   delete values.enabled;
-  const chart: ChartRef = {
-    url: stagedChartRepositoryUrl(context.stagingUrl, app.spec.chart),
-    name: subchart,
-    version: ANY_VERSION,
-  };
-  return renderRelease(context, app, subchart, chart, Object.keys(values).length > 0 ? values : undefined);
-}
-
-/**
- * Where `stage` pushes the subcharts of a parent chart: one repository per parent chart and version,
- * so it holds exactly one version of each subchart and the subchart releases can ask for any version.
- */
-export function stagedChartRepositoryUrl(stagingUrl: string, chart: ChartRef): string {
-  return `${stagingUrl.replace(/\/+$/, '')}/${pathSegment(chart.name)}/${pathSegment(chart.version ?? 'latest')}`;
-}
-
-/** A URL path segment that also suits OCI repository names: kept when plain, else a DNS label. */
-function pathSegment(raw: string): string {
-  return /^[a-z0-9][a-z0-9._-]*$/.test(raw) ? raw : toDnsLabel(raw);
+  const staged = stagedChart(context.stagingUrl, app.spec.chart, subchart);
+  const chart: ChartRef = { url: staged.repositoryUrl, name: staged.chart, version: ANY_VERSION };
+  return renderRelease(context, app, subchart, chart, Object.keys(values).length > 0 ? values : undefined, {
+    plainHttp: context.stagingPlainHttp,
+  });
 }
 
 function renderRelease(
@@ -102,6 +91,8 @@ function renderRelease(
   subchart: string | undefined,
   chart: ChartRef,
   values: Values | undefined,
+  /** A subchart staged to the OCI staging registry: a HelmRepository of type oci. */
+  staged?: { plainHttp: boolean },
 ): RenderedRelease {
   const release: Release = app.spec.release ?? {};
   const name = releaseName(app.name, subchart);
@@ -116,7 +107,7 @@ function renderRelease(
     },
   };
   const interval = release.interval ?? DEFAULT_INTERVAL;
-  const isOci = chart.url.startsWith('oci://');
+  const isOci = chart.url.startsWith('oci://') && !staged;
   const secretRef = chart.authSecretRef ? { name: chart.authSecretRef.name } : undefined;
   const source: ChartSource = isOci
     ? {
@@ -134,7 +125,9 @@ function renderRelease(
         apiVersion: SOURCE_API_VERSION,
         kind: 'HelmRepository',
         metadata,
-        spec: { url: chart.url, interval, secretRef },
+        spec: staged
+          ? { type: 'oci', url: chart.url, interval, ...(staged.plainHttp ? { insecure: true } : {}) }
+          : { url: chart.url, interval, secretRef },
       };
 
   const targetNamespace = release.targetNamespace;

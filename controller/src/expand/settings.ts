@@ -8,7 +8,8 @@ import { EXECUTOR_SERVICE_ACCOUNT, TEMPLATE_NAME } from '../../../lib/wire-names
 export type WorkflowType = 'forward' | 'reverse' | 'rollback';
 export type BundleMode = 'auto' | 'always' | 'never';
 
-export const DEFAULT_STAGING_URL = 'http://orkestra-chartmuseum.orkestra:8080';
+/** The registry the chart installs beside the controller (release `orkestra` in namespace `orkestra`), plain HTTP. */
+export const DEFAULT_STAGING_URL = 'oci://orkestra-registry.orkestra.svc:5000/staging';
 
 export interface RenderOptions {
   /** Namespace when the group has none. */
@@ -16,6 +17,8 @@ export interface RenderOptions {
   /** Generation when the group has none (offline rendering). */
   generation?: number;
   stagingUrl?: string;
+  /** The staging registry speaks plain HTTP; default: true for DEFAULT_STAGING_URL (in-cluster), else false. */
+  stagingPlainHttp?: boolean;
   templateName?: string;
   clusterScope?: boolean;
   serviceAccountName?: string;
@@ -35,6 +38,7 @@ export interface Settings {
   namespace: string;
   generation: number;
   stagingUrl: string;
+  stagingPlainHttp: boolean;
   templateRef: { name: string; clusterScope?: boolean };
   serviceAccountName: string;
   attempt: number;
@@ -45,6 +49,8 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
     namespace: group.metadata.namespace ?? options.namespace ?? 'default',
     generation: group.metadata.generation ?? options.generation ?? 1,
     stagingUrl: options.stagingUrl ?? DEFAULT_STAGING_URL,
+    stagingPlainHttp:
+      options.stagingPlainHttp ?? (options.stagingUrl ?? DEFAULT_STAGING_URL) === DEFAULT_STAGING_URL,
     templateRef: {
       name: options.templateName ?? TEMPLATE_NAME,
       ...(options.clusterScope ? { clusterScope: true } : {}),

@@ -105,7 +105,8 @@ function applicationForwardTasks(settings: Settings, entry: ExpandedApplication,
       'chart-version': chart.version ?? '',
       subcharts: (entry.app.spec.subcharts ?? []).map((s) => s.name).join(','),
       'staging-url': settings.stagingUrl,
-      'auth-secret': secret ? `${settings.namespace}/${secret.name}` : '',
+      'staging-plain-http': String(settings.stagingPlainHttp),
+      'auth-secret': secret?.name ?? '',
     }),
   ];
   for (const sub of entry.subcharts) {

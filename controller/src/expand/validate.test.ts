@@ -72,6 +72,18 @@ describe('validateApplicationGroup', () => {
       ],
     ],
     [
+      'subcharts of a chart given without a version',
+      groupOf([
+        application('app', [], {
+          chart: { url: 'https://charts.example/', name: 'app' },
+          subcharts: [{ name: 'p', dependencies: [] }],
+        }),
+      ]),
+      [
+        'spec.applications[0].spec.chart.version: is required with subcharts: they are staged per version of the parent chart, and a new version is what has them fetched and upgraded again',
+      ],
+    ],
+    [
       'an unknown subchart dependency',
       groupOf([application('app', [], { subcharts: [{ name: 'p', dependencies: ['nope'] }] })]),
       ['spec.applications[0].spec.subcharts[0].dependencies[0]: unknown subchart "nope"'],

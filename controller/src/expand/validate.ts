@@ -166,6 +166,8 @@ function semanticView(value: unknown): ApplicationGroup | undefined {
         chart: {
           url: '',
           name: '',
+          // Absent or not a string: the schema reports a wrong type; here only absence matters.
+          version: chart.version === undefined ? undefined : String(chart.version),
           authSecretRef:
             secret && typeof secret.namespace === 'string'
               ? { name: '', namespace: secret.namespace }
@@ -196,6 +198,13 @@ function checkSemantics(group: ApplicationGroup): Problem[] {
     const at = `spec.applications[${i}]`;
     const subcharts = app.spec.subcharts ?? [];
     problems.push(...checkDag(subcharts, `${at}.spec.subcharts`, 'subchart'));
+    if (subcharts.length > 0 && !app.spec.chart.version) {
+      problems.push({
+        path: `${at}.spec.chart.version`,
+        message:
+          'is required with subcharts: they are staged per version of the parent chart, and a new version is what has them fetched and upgraded again',
+      });
+    }
     const secret = app.spec.chart.authSecretRef;
     const groupNamespace = group.metadata.namespace;
     if (secret?.namespace && groupNamespace && secret.namespace !== groupNamespace) {

@@ -60,6 +60,7 @@ import {
   offloadLargeArguments,
   planPod,
   REPORT_OUTPUTS_COMPLETED,
+  referencedSecrets,
   type StepPlan,
   type TemplateOutputs,
   WORKFLOW_LABEL,
@@ -220,7 +221,23 @@ export async function startKubelet({
     const offloaded = offloadName
       ? ((await retrying(() => core.readNamespacedConfigMap({ name: offloadName, namespace }))).data ?? {})
       : {};
-    const plan = planPod(pod, images, offloaded);
+    const secrets = new Map<string, Record<string, string>>();
+    for (const secretName of referencedSecrets(pod.spec?.containers?.find((c) => c.name === 'main'))) {
+      const secret = await retrying(() => core.readNamespacedSecret({ name: secretName, namespace })).catch(
+        (error) => {
+          if (statusOf(error) === 404) return undefined;
+          throw error;
+        },
+      );
+      if (secret) {
+        const data = Object.entries(secret.data ?? {}).map(([key, value]) => [
+          key,
+          Buffer.from(value, 'base64').toString('utf8'),
+        ]);
+        secrets.set(secretName, Object.fromEntries(data));
+      }
+    }
+    const plan = planPod(pod, images, offloaded, secrets);
     if (plan.kind === 'reject') return reject(pod, plan.message);
     step.workflowUid = plan.workflow.uid;
     step.nodeId = plan.nodeId;

@@ -17,6 +17,7 @@ import {
   offloadConfigMapName,
   offloadLargeArguments,
   planPod,
+  referencedSecrets,
   type StepPlan,
 } from './pod-plan.ts';
 import { finishedStatus, rejectedStatus, runningStatus } from './pod-status.ts';
@@ -70,11 +71,18 @@ describe('planPod', () => {
       'containers proxy: the test kubelet runs only',
     ],
     [
-      'env from a Secret → rejected, naming the variable',
+      'env from a key of a Secret that does not exist, not optional → rejected, naming both',
       (pod) => {
         mainOf(pod).env = [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }];
       },
-      'container main: env TOKEN: the test kubelet resolves only fieldRefs',
+      'container main: env TOKEN: no Secret "s"',
+    ],
+    [
+      'env from a ConfigMap → rejected, naming the variable',
+      (pod) => {
+        mainOf(pod).env = [{ name: 'TOKEN', valueFrom: { configMapKeyRef: { name: 's', key: 'k' } } }];
+      },
+      'container main: env TOKEN: the test kubelet resolves only secretKeyRefs and fieldRefs',
     ],
     [
       'a Secret volume → rejected, naming the volume',
@@ -92,6 +100,25 @@ describe('planPod', () => {
       'not an Argo step pod',
     ],
   ];
+  it('sets env from the keys of Secrets the kubelet read; optional ones missing are left unset', () => {
+    const pod = clone();
+    const ref = (name: string, key: string, optional?: boolean) => ({
+      valueFrom: { secretKeyRef: { name, key, optional } },
+    });
+    mainOf(pod).env = [
+      { name: 'USER', ...ref('creds', 'username') },
+      { name: 'PASSWORD', ...ref('creds', 'password', true) },
+      { name: 'CONFIG', ...ref('creds', '.dockerconfigjson', true) },
+      { name: 'OTHER', ...ref('no-such-secret', 'username', true) },
+    ];
+    const plan = planPod(pod, images, {}, new Map([['creds', { username: 'u', password: 'p' }]])) as StepPlan;
+    expect(plan.kind).toBe('run');
+    expect(plan.env).toMatchObject({ USER: 'u', PASSWORD: 'p' });
+    expect(plan.env).not.toHaveProperty('CONFIG');
+    expect(plan.env).not.toHaveProperty('OTHER');
+    expect(referencedSecrets(mainOf(pod))).toEqual(['creds', 'no-such-secret']);
+  });
+
   it.each(rejections)('%s', (_name, change, message) => {
     const pod = clone();
     change(pod);

@@ -76,9 +76,21 @@ export function expandKubeletReferences(input: string, env: Readonly<Record<stri
 }
 
 /** A container's env as plain values; fieldRefs to the pod itself are resolved, others rejected. */
+/** Secrets by name, their data decoded; a Secret that does not exist is absent. */
+export type SecretData = ReadonlyMap<string, Readonly<Record<string, string>>>;
+
+/** The Secrets a container's env reads (secretKeyRef), for the kubelet to fetch. */
+export function referencedSecrets(container: V1Container | undefined): string[] {
+  const names = (container?.env ?? []).flatMap((v) =>
+    v.valueFrom?.secretKeyRef ? [v.valueFrom.secretKeyRef.name ?? ''] : [],
+  );
+  return [...new Set(names)];
+}
+
 export function containerEnv(
   pod: V1Pod,
   container: V1Container,
+  secrets: SecretData = new Map(),
 ): { env: Record<string, string> } | { problem: string } {
   const fields: Record<string, string | undefined> = {
     'metadata.name': pod.metadata?.name,
@@ -93,11 +105,23 @@ export function containerEnv(
       env[variable.name] = variable.value ?? '';
       continue;
     }
+    const secretRef = variable.valueFrom.secretKeyRef;
+    if (secretRef) {
+      // As the kubelet: an optional key of an optional (or missing) Secret is simply not set.
+      const secretName = secretRef.name ?? '';
+      const value = secrets.get(secretName)?.[secretRef.key];
+      if (value !== undefined) env[variable.name] = value;
+      else if (!secretRef.optional) {
+        const what = secrets.has(secretName) ? `key ${secretRef.key} not found in` : 'no';
+        return { problem: `env ${variable.name}: ${what} Secret "${secretName}"` };
+      }
+      continue;
+    }
     const fieldPath = variable.valueFrom.fieldRef?.fieldPath;
     const value = fieldPath ? fields[fieldPath] : undefined;
     if (value === undefined) {
       return {
-        problem: `env ${variable.name}: the test kubelet resolves only fieldRefs to ${Object.keys(fields).join(', ')}`,
+        problem: `env ${variable.name}: the test kubelet resolves only secretKeyRefs and fieldRefs to ${Object.keys(fields).join(', ')}`,
       };
     }
     env[variable.name] = value;
@@ -168,6 +192,7 @@ export function planPod(
   pod: V1Pod,
   images: ReadonlyMap<string, LocalImage>,
   offloaded: Record<string, string> = {},
+  secrets: SecretData = new Map(),
 ): PodPlan {
   const workflowName = pod.metadata?.labels?.[WORKFLOW_LABEL];
   const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === 'Workflow' && o.name === workflowName);
@@ -192,7 +217,7 @@ export function planPod(
       `container main: image ${main.image} cannot run here; the test kubelet runs only ${[...images.keys()].join(', ')}`,
     );
   }
-  const own = containerEnv(pod, main);
+  const own = containerEnv(pod, main, secrets);
   if ('problem' in own) return reject(`container main: ${own.problem}`);
   // The kubelet expands the pod spec's command and args (not what Argo offloaded to a ConfigMap).
   const expand = (list: string[]) => list.map((arg) => expandKubeletReferences(arg, own.env));

@@ -11,6 +11,7 @@ export interface RenderArgs {
   namespace?: string;
   generation?: number;
   'staging-url'?: string;
+  'staging-plain-http'?: boolean;
   'template-name'?: string;
   'cluster-scope': boolean;
   bundles: BundleMode;
@@ -37,7 +38,15 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
         describe: 'namespace of groups that name none (default: default)',
       })
       .option('generation', { type: 'number', describe: 'generation of groups that carry none (default: 1)' })
-      .option('staging-url', { ...ANY_STRING, describe: 'chart repository that subcharts are staged to' })
+      .option('staging-url', {
+        ...ANY_STRING,
+        describe:
+          'oci://HOST[:PORT]/PATH subcharts are staged below (default: the in-cluster registry the chart installs)',
+      })
+      .option('staging-plain-http', {
+        type: 'boolean',
+        describe: 'the staging registry speaks plain HTTP (default: only for the default --staging-url)',
+      })
       .option('template-name', {
         ...ANY_STRING,
         describe: 'WorkflowTemplate the tasks reference (default: orkestra-helmrelease)',

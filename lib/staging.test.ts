@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { parseOciUrl, stagedChart } from './staging.ts';
+
+describe('stagedChart', () => {
+  it.each<
+    [string, string, { name: string; version?: string }, string, { repositoryUrl: string; chart: string }]
+  >([
+    [
+      'a plain parent version',
+      'oci://reg:5000/staging/',
+      { name: 'bookinfo', version: '1.0.0' },
+      'reviews',
+      { repositoryUrl: 'oci://reg:5000/staging/bookinfo', chart: 'reviews--1.0.0' },
+    ],
+    [
+      'no version → latest',
+      'oci://reg/s',
+      { name: 'bookinfo' },
+      'ratings',
+      { repositoryUrl: 'oci://reg/s/bookinfo', chart: 'ratings--latest' },
+    ],
+  ])('%s', (_, url, parent, sub, expected) => {
+    expect(stagedChart(url, parent, sub)).toEqual(expected);
+  });
+
+  it('makes names OCI and Flux both accept from versions and names that are not', () => {
+    const { repositoryUrl, chart } = stagedChart(
+      'oci://reg/s',
+      { name: 'Book_Info', version: 'v1.0.0+Build_7' },
+      'ratings',
+    );
+    const name = /^oci:\/\/reg\/s\/(.+)$/.exec(repositoryUrl)?.[1] ?? '';
+    for (const part of [name, chart]) {
+      expect(part).toMatch(/^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/); // OCI path component
+      expect(part).toMatch(/^([-a-z0-9]+\/?\.?)+$/); // source-controller's chart name
+    }
+    expect(chart).not.toBe(
+      stagedChart('oci://reg/s', { name: 'x', version: 'v1.0.0+build_8' }, 'ratings').chart,
+    );
+  });
+});
+
+describe('parseOciUrl', () => {
+  it.each<[string, ReturnType<typeof parseOciUrl>]>([
+    ['oci://127.0.0.1:5000/staging', { registry: '127.0.0.1:5000', path: 'staging' }],
+    ['oci://Reg.Example/a/b/', { registry: 'reg.example', path: 'a/b' }],
+    ['oci://reg.example', { registry: 'reg.example', path: '' }],
+    ['http://reg.example/a', { problem: '"http://reg.example/a" is not an oci://HOST[:PORT][/PATH] URL' }],
+    [
+      'oci://reg.example/Staging',
+      {
+        problem:
+          '"oci://reg.example/Staging": "Staging" cannot be part of an OCI repository name (lowercase letters, digits, and . _ - between them)',
+      },
+    ],
+    [
+      'oci://user@reg.example/a',
+      { problem: '"oci://user@reg.example/a" is not an oci://HOST[:PORT][/PATH] URL' },
+    ],
+  ])('%s', (url, expected) => {
+    expect(parseOciUrl(url)).toEqual(expected);
+  });
+});

@@ -1,0 +1,69 @@
+// Where `stage` pushes the subcharts of a parent chart and where their HelmRepositories point: both
+// the renderer and the executor name it from the same inputs, so it is defined once, here.
+import { toDnsLabel } from './names.ts';
+
+/** A path component of an OCI repository name (distribution-spec). */
+const OCI_PATH_COMPONENT = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
+
+/** Kept when it is a valid OCI path component, else a DNS label (which always is one). */
+function pathComponent(raw: string): string {
+  return OCI_PATH_COMPONENT.test(raw) ? raw : toDnsLabel(raw);
+}
+
+export interface OciLocation {
+  /** host[:port] */
+  registry: string;
+  /** The repository path below the registry, without leading or trailing slashes ('' for none). */
+  path: string;
+}
+
+/** `oci://host[:port][/path]` → its registry and path, or the reason it is not one. */
+export function parseOciUrl(url: string): OciLocation | { problem: string } {
+  const match = /^oci:\/\/([^/?#@\s]+)(\/[^?#\s]*)?$/.exec(url);
+  if (!match) return { problem: `"${url}" is not an oci://HOST[:PORT][/PATH] URL` };
+  const path = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const bad = path.split('/').find((component) => path !== '' && !OCI_PATH_COMPONENT.test(component));
+  if (bad !== undefined) {
+    return {
+      problem: `"${url}": "${bad}" cannot be part of an OCI repository name (lowercase letters, digits, and . _ - between them)`,
+    };
+  }
+  return { registry: (match[1] as string).toLowerCase(), path };
+}
+
+/**
+ * Where a subchart of a parent chart is staged: below `<staging>/<parent>/` (the URL of the
+ * subchart's HelmRepository), as chart `<subchart>--<parent version>`. The parent's version is in
+ * the chart's name, not in the repository URL, so that a new parent version changes the
+ * HelmRelease itself (`spec.chart.spec.chart`): Flux fetches the chart again and the step waits for
+ * the upgrade. Each such repository holds the one version of the subchart that parent version
+ * embeds, so the release can ask for any version. (The name must suit both OCI, whose path
+ * components allow `-`, `.` and `_`, and source-controller, whose chart names allow `-`, `.`, `/`;
+ * a `/` would nest its artifact files.)
+ */
+export function stagedChart(
+  stagingUrl: string,
+  parent: { name: string; version?: string },
+  subchart: string,
+): { repositoryUrl: string; chart: string } {
+  return {
+    repositoryUrl: stagedRepositoryUrl(stagingUrl, parent.name),
+    chart: stagedChartName(subchart, parent.version),
+  };
+}
+
+/** The HelmRepository URL of the subcharts of a parent chart (see stagedChart). */
+export function stagedRepositoryUrl(stagingUrl: string, parentName: string): string {
+  return `${stagingUrl.replace(/\/+$/, '')}/${pathComponent(parentName)}`;
+}
+
+/** A part of a staged chart's name: what both an OCI path component and a Flux chart name allow. */
+function chartNamePart(raw: string): string {
+  return /^[a-z0-9]+([.-][a-z0-9]+)*$/.test(raw) ? raw : toDnsLabel(raw);
+}
+
+/** The chart name a subchart is staged as below stagedRepositoryUrl (see stagedChart). */
+export function stagedChartName(subchart: string, parentVersion: string | undefined): string {
+  const version = parentVersion === undefined || parentVersion === '' ? 'latest' : parentVersion;
+  return `${chartNamePart(subchart)}--${chartNamePart(version)}`;
+}

@@ -16,6 +16,7 @@ import { REPO_ROOT } from './components.ts';
 import { httpRequest } from './http.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
+import { registryConfigYaml, registryReady, registryServe } from './registry.ts';
 import {
   clusterTemplateObjects,
   controllerObjects,
@@ -76,17 +77,6 @@ function workflowControllerConfigMap() {
     metadata: { name: 'workflow-controller-configmap', namespace: ARGO_NAMESPACE },
     data: { metricsConfig: 'enabled: false\n', telemetryConfig: 'enabled: false\n' },
   };
-}
-
-/** The distribution registry's configuration: files under `root`, 127.0.0.1 only, quiet. */
-function registryConfigYaml(root: string, port: number): string {
-  return [
-    'version: 0.1',
-    'log: {level: warn, accesslog: {disabled: true}}',
-    `storage: {filesystem: {rootdirectory: ${JSON.stringify(root)}}, delete: {enabled: true}}`,
-    `http: {addr: "127.0.0.1:${port}"}`,
-    '',
-  ].join('\n');
 }
 
 export async function startControlPlane({
@@ -250,11 +240,7 @@ export async function startControlPlane({
     const registryConfig = join(dir, 'registry.yaml');
     writeFileSync(registryConfig, registryConfigYaml(join(dir, 'registry'), registryPort));
     const registry = `oci://127.0.0.1:${registryPort}`;
-    await launch(
-      'registry',
-      ['serve', registryConfig],
-      async () => (await httpRequest(`http://127.0.0.1:${registryPort}/v2/`)).status === 200,
-    );
+    await launch('registry', registryServe(registryConfig), () => registryReady(registryPort));
     const fluxEnv = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
     await launch(
       'source-controller',

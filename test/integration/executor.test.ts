@@ -1,56 +1,16 @@
-// The bundled orkestra-executor (dist/orkestra-executor.js, built by `npm test`) against the real
-// control plane: Flux really installs, upgrades and fails the releases it applies.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { REPO_ROOT } from '../cluster/components.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { connect, fixtureHelmRelease, type Kube, type Obj } from './kube.ts';
+import { executor } from './run-executor.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
 let kube: Kube;
 let namespace: string;
 let source: string;
-
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; stderr: string; result: Record<string, unknown> }>;
-  stderr: () => string;
-}
-
-function executor(
-  args: string[],
-  { stdin, env = {} }: { stdin?: string; env?: Record<string, string> } = {},
-): Run {
-  const resultFile = join(mkdtempSync(join(tmpdir(), 'orkestra-result-')), 'result.json');
-  const child = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'dist/orkestra-executor.js'), ...args, '--result-file', resultFile],
-    {
-      env: { ...process.env, KUBECONFIG: inject('kubeconfig'), ...env },
-      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
-    },
-  );
-  child.stdin?.end(stdin);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<{ code: number | null; stderr: string; result: Record<string, unknown> }>(
-    (resolve) =>
-      child.on('close', (code) => {
-        let result = {};
-        try {
-          result = JSON.parse(readFileSync(resultFile, 'utf8'));
-        } catch {}
-        resolve({ code, stderr, result });
-      }),
-  );
-  return { child, done, stderr: () => stderr };
-}
 
 const helmRelease = (name: string, chart: string, version: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify(fixtureHelmRelease(namespace, name, chart, version, extra));

@@ -5,6 +5,11 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     chartsUrl: string;
+    /** The same charts behind HTTP basic auth, and its credentials. */
+    privateChartsUrl: string;
+    chartCredentials: { username: string; password: string };
+    /** The staging registry: oci://127.0.0.1:PORT (plain HTTP). */
+    registry: string;
     /** The test kubelet's folder (see test/cluster/kubelet/kubelet.ts). */
     kubeletDir: string;
     /** The real argo CLI. */
@@ -24,6 +29,9 @@ export default async function setup(project: TestProject) {
   );
   project.provide('kubeconfig', plane.kubeconfig);
   project.provide('chartsUrl', plane.charts.url);
+  project.provide('privateChartsUrl', plane.charts.privateUrl);
+  project.provide('chartCredentials', plane.charts.credentials);
+  project.provide('registry', plane.registry);
   project.provide('kubeletDir', plane.kubeletDir);
   project.provide('argo', plane.argo);
   project.provide('controllerMetrics', plane.controllerMetrics ?? '');

@@ -48,7 +48,7 @@ type Parameters = Record<string, string>;
 /** A DAG task calling one of the orkestra-helmrelease templates. */
 export function templateTask(
   name: string,
-  template: 'apply' | 'probe' | 'rollback' | 'delete',
+  template: 'apply' | 'probe' | 'rollback' | 'delete' | 'stage',
   parameters: Parameters,
   { dependencies, clusterScope }: { dependencies?: string[]; clusterScope?: boolean } = {},
 ) {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { stringify } from 'yaml';
 import { podFolder } from '../cluster/kubelet/kubelet.ts';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
@@ -225,6 +225,16 @@ export function createdAfterReady(
   if (added < 0) return `${later} was never created`;
   if (readyAt < 0) return `${earlier} was never Ready`;
   return readyAt < added ? undefined : `${later} was created before ${earlier} was Ready`;
+}
+
+/** Asserts, for each pair [earlier, later], that `later` was created only after `earlier` was Ready. */
+export function expectCreatedAfterReady(
+  events: ReadonlyArray<{ type: string; name: string; ready: boolean }>,
+  pairs: ReadonlyArray<readonly [earlier: string, later: string]>,
+): void {
+  for (const [earlier, later] of pairs) {
+    expect(createdAfterReady(events, earlier, later), JSON.stringify(events)).toBeUndefined();
+  }
 }
 
 /** Runs a real CLI (argo, kubectl) against the test cluster. */

@@ -10,7 +10,7 @@ import { httpRequest } from '../cluster/http.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
-import { createdAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
+import { expectCreatedAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
 import { startOwnController } from './controllers.ts';
 import { AG, group, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
 
@@ -38,16 +38,11 @@ describe('kubectl apply of an ApplicationGroup', () => {
       const waited = await kubectlWaitReady(namespace, 'shop');
       expect(waited.code, waited.stderr).toBe(0);
       // Then every HelmRelease was created only after those it depends on were Ready
-      for (const [before, after] of [
+      expectCreatedAfterReady(recorder.events, [
         ['a', 'b'],
         ['b', 'd'],
         ['c', 'd'],
-      ] as const) {
-        expect(
-          createdAfterReady(recorder.events, before, after),
-          JSON.stringify(recorder.events),
-        ).toBeUndefined();
-      }
+      ]);
     } finally {
       recorder.stop();
     }

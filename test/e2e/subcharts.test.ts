@@ -12,8 +12,8 @@ import { freePort } from '../cluster/ports.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj } from '../integration/kube.ts';
 import {
-  createdAfterReady,
   dagWorkflow,
+  expectCreatedAfterReady,
   recordHelmReleaseEvents,
   result,
   run,
@@ -59,19 +59,14 @@ describe('a group with subcharts, through the controller', () => {
       const ready = await kubectlWaitReady(namespace, 'bookinfo');
       expect(ready.code, ready.stderr).toBe(0);
       // Watch order: each release created only once those it depends on were Ready.
-      for (const [before, after] of [
+      expectCreatedAfterReady(recorder.events, [
         ['ambassador', 'bookinfo-details'],
         ['ambassador', 'bookinfo-ratings'],
         ['bookinfo-details', 'bookinfo-reviews'],
         ['bookinfo-ratings', 'bookinfo-reviews'],
         ['bookinfo-reviews', 'bookinfo-productpage'],
         ['bookinfo-productpage', 'bookinfo'],
-      ] as const) {
-        expect(
-          createdAfterReady(recorder.events, before, after),
-          JSON.stringify(recorder.events),
-        ).toBeUndefined();
-      }
+      ]);
     } finally {
       recorder.stop();
     }

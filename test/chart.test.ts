@@ -20,7 +20,7 @@ function render(...set: string[]) {
       'platform',
       ...set.flatMap((s) => ['--set', s]),
     ],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return parseAllDocuments(out)
     .map((d) => d.toJS())
@@ -28,6 +28,34 @@ function render(...set: string[]) {
 }
 
 describe('chart/orkestra', () => {
+  it('stages subcharts to the registry it installs unless given a staging URL', () => {
+    const own = render();
+    const registry = own.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-registry');
+    expect(registry?.spec.template.spec.containers[0]).toMatchObject({
+      image: 'registry:3.0.0',
+      securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+    });
+    expect(registry?.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(
+      own.find((o) => o.kind === 'Service' && o.metadata?.name === 'orkestra-registry')?.spec.ports,
+    ).toEqual([{ name: 'registry', port: 5000, targetPort: 'registry' }]);
+    const given = render('staging.url=oci://registry.example/team/staging');
+    expect(given.find((o) => o.metadata?.name === 'orkestra-registry')).toBeUndefined();
+    const args = given.find((o) => o.metadata?.name === 'orkestra-controller' && o.kind === 'Deployment')
+      ?.spec.template.spec.containers[0].args;
+    expect(args.slice(-1)).toEqual(['--staging-url=oci://registry.example/team/staging']);
+    const plain = render('staging.url=oci://10.0.0.5:5000/s', 'staging.plainHttp=true');
+    expect(
+      plain.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].args.slice(-2),
+    ).toEqual(['--staging-url=oci://10.0.0.5:5000/s', '--staging-plain-http']);
+  });
+
+  it('refuses to render with no staging URL and no registry of its own', () => {
+    expect(() => render('staging.registry.enabled=false')).toThrow(
+      /staging.url is empty and staging.registry.enabled is false/,
+    );
+  });
+
   it('installs the controller as its ServiceAccount, bound to its ClusterRole, in the release namespace', () => {
     const objects = render();
     const kinds = objects.map((o) => `${o.kind}/${o.metadata?.name}`);
@@ -55,6 +83,8 @@ describe('chart/orkestra', () => {
       '--health-address=0.0.0.0:8081',
       '--metrics-address=0.0.0.0:8080',
       '--log-format=json',
+      '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
+      '--staging-plain-http',
     ]);
     expect(pod.containers[0].env).toEqual([
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -78,6 +108,8 @@ describe('chart/orkestra', () => {
       '--namespaces=team-a,team-b',
       '--watch-label-selector=shard=blue,!canary',
       '--no-manage-executor-rbac',
+      '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
+      '--staging-plain-http',
     ]);
   });
 });

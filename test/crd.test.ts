@@ -97,6 +97,16 @@ describe('ApplicationGroup CRD', () => {
       group([app('a', [], { subcharts: [{ name: 's', dependencies: ['s'] }] })]),
       'a subchart cannot depend on itself',
     ],
+    [
+      'subcharts of a chart without a version',
+      group([
+        {
+          name: 'a',
+          spec: { chart: { url: 'https://charts.example/', name: 'c' }, subcharts: [{ name: 's' }] },
+        },
+      ]),
+      'a chart with subcharts needs a version',
+    ],
     ['no applications', group([]), 'must NOT have fewer than 1 items'],
     [
       'a chart without url',

@@ -259,7 +259,17 @@ const application: Schema = object(
           items: executor,
         }),
       },
-      { required: ['chart'] },
+      {
+        required: ['chart'],
+        'x-kubernetes-validations': [
+          {
+            // Subcharts are staged per parent version; a new version is what has Flux fetch them again.
+            rule: '!has(self.subcharts) || size(self.subcharts) == 0 || has(self.chart.version)',
+            message: 'a chart with subcharts needs a version',
+            fieldPath: '.chart.version',
+          },
+        ],
+      },
     ),
   },
   { required: ['name', 'spec'], 'x-kubernetes-validations': [noSelfDependency('an application')] },

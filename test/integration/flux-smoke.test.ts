@@ -206,6 +206,16 @@ describe('the ApplicationGroup CRD on the real API server', () => {
       [app('a', [], { subcharts: [{ name: 's' }, { name: 's' }] })],
       'subchart names must be unique within an application',
     ],
+    [
+      'subcharts of a chart without a version',
+      [
+        {
+          name: 'a',
+          spec: { chart: { url: 'https://charts.example/', name: 'c' }, subcharts: [{ name: 's' }] },
+        },
+      ],
+      'a chart with subcharts needs a version',
+    ],
   ])('rejects %s with the CEL message', async (_what, applications, message) => {
     const group = {
       apiVersion: AG,

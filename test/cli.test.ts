@@ -54,6 +54,52 @@ describe('orkestra CLI', () => {
     ]);
   });
 
+  const registry = 'oci://orkestra-registry.orkestra.svc:5000/staging';
+  it.each<[string, string[], Record<string, string>, Record<string, unknown>]>([
+    [
+      'by default to the registry the chart installs, over plain HTTP',
+      [],
+      { 'staging-url': registry, 'staging-plain-http': 'true' },
+      { type: 'oci', url: `${registry}/bookinfo`, interval: '5m', insecure: true },
+    ],
+    [
+      'to --staging-url, over HTTPS',
+      ['--staging-url', 'oci://registry.example/team'],
+      { 'staging-url': 'oci://registry.example/team', 'staging-plain-http': 'false' },
+      { type: 'oci', url: 'oci://registry.example/team/bookinfo', interval: '5m' },
+    ],
+    [
+      'to --staging-url over plain HTTP with --staging-plain-http',
+      ['--staging-url', 'oci://10.0.0.5:5000/s', '--staging-plain-http'],
+      { 'staging-url': 'oci://10.0.0.5:5000/s', 'staging-plain-http': 'true' },
+      { type: 'oci', url: 'oci://10.0.0.5:5000/s/bookinfo', interval: '5m', insecure: true },
+    ],
+  ])('render stages subcharts %s', (_, args, stage, source) => {
+    const { code, stdout, stderr } = orkestra(['render', 'examples/bookinfo.yaml', ...args]);
+    expect(code, stderr).toBe(0);
+    const [workflow] = parseAllDocuments(stdout).map((d) => d.toJS());
+    const tasks = workflow.spec.templates.find((t: { name: string }) => t.name === 'app-bookinfo').dag.tasks;
+    const parameters = (task: string) =>
+      Object.fromEntries(
+        tasks
+          .find((t: { name: string }) => t.name === task)
+          .arguments.parameters.map((p: { name: string; value: string }) => [p.name, p.value]),
+      );
+    expect(parameters('stage')).toMatchObject(stage);
+    expect(JSON.parse(parameters('reviews').source).spec).toEqual(source);
+  });
+
+  it('render refuses a staging URL that is not oci:// (exit 2)', () => {
+    const { code, stderr } = orkestra([
+      'render',
+      'examples/bookinfo.yaml',
+      '--staging-url',
+      'http://charts.example',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--staging-url: "http://charts.example" is not an oci://HOST[:PORT][/PATH] URL');
+  });
+
   it('render reads standard input for - and handles several documents', () => {
     const text = `${readFileSync(join(root, 'examples/bookinfo.yaml'), 'utf8')}\n---\n`;
     const second = text.replace('name: bookinfo\nspec', 'name: bookinfo-2\nspec');

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { ANY_STRING } from '../../../../lib/cli.ts';
+import { ANY_STRING, UsageError } from '../../../../lib/cli.ts';
+import { parseOciUrl } from '../../../../lib/staging.ts';
 import type { BundleMode, WorkflowType } from '../../expand/settings.ts';
 import type { Io } from '../io.ts';
 import { FILE_ARGUMENT } from './file-argument.ts';
@@ -61,6 +62,12 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
         default: 'auto' as const,
         describe:
           'pass HelmReleases by reference to ConfigMaps: when the Workflow would be too large, always, or never',
+      })
+      .check((args) => {
+        const url = args['staging-url'];
+        const staging = url === undefined ? undefined : parseOciUrl(url);
+        if (staging && 'problem' in staging) throw new UsageError(`--staging-url: ${staging.problem}`);
+        return true;
       }),
   handler: async (args) => {
     const { runRender } = await import('../run.ts');

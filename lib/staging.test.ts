@@ -1,32 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { parseOciUrl, stagedChart } from './staging.ts';
+import { shortHash } from './names.ts';
+import { isExactVersion, parseOciUrl, stagedChart } from './staging.ts';
 
 describe('stagedChart', () => {
+  const repo = 'https://charts.example/';
+  const source = shortHash('https://charts.example');
   it.each<
-    [string, string, { name: string; version?: string }, string, { repositoryUrl: string; chart: string }]
+    [
+      string,
+      string,
+      { url: string; name: string; version?: string },
+      string,
+      { repositoryUrl: string; chart: string },
+    ]
   >([
     [
       'a plain parent version',
       'oci://reg:5000/staging/',
-      { name: 'bookinfo', version: '1.0.0' },
+      { url: repo, name: 'bookinfo', version: '1.0.0' },
       'reviews',
-      { repositoryUrl: 'oci://reg:5000/staging/bookinfo', chart: 'reviews--1.0.0' },
+      { repositoryUrl: `oci://reg:5000/staging/bookinfo-${source}`, chart: 'reviews--1.0.0' },
     ],
     [
       'no version → latest',
       'oci://reg/s',
-      { name: 'bookinfo' },
+      { url: repo, name: 'bookinfo' },
       'ratings',
-      { repositoryUrl: 'oci://reg/s/bookinfo', chart: 'ratings--latest' },
+      { repositoryUrl: `oci://reg/s/bookinfo-${source}`, chart: 'ratings--latest' },
     ],
   ])('%s', (_, url, parent, sub, expected) => {
     expect(stagedChart(url, parent, sub)).toEqual(expected);
   });
 
+  it('keeps apart charts of one name from two repositories (a fork)', () => {
+    const upstream = stagedChart('oci://reg/s', { url: repo, name: 'bookinfo', version: '1.0.0' }, 'reviews');
+    const fork = stagedChart(
+      'oci://reg/s',
+      { url: 'https://fork.example', name: 'bookinfo', version: '1.0.0' },
+      'reviews',
+    );
+    expect(fork.repositoryUrl).not.toBe(upstream.repositoryUrl);
+  });
+
   it('makes names OCI and Flux both accept from versions and names that are not', () => {
     const { repositoryUrl, chart } = stagedChart(
       'oci://reg/s',
-      { name: 'Book_Info', version: 'v1.0.0+Build_7' },
+      { url: repo, name: 'Book_Info', version: 'v1.0.0+Build_7' },
       'ratings',
     );
     const name = /^oci:\/\/reg\/s\/(.+)$/.exec(repositoryUrl)?.[1] ?? '';
@@ -35,8 +54,26 @@ describe('stagedChart', () => {
       expect(part).toMatch(/^([-a-z0-9]+\/?\.?)+$/); // source-controller's chart name
     }
     expect(chart).not.toBe(
-      stagedChart('oci://reg/s', { name: 'x', version: 'v1.0.0+build_8' }, 'ratings').chart,
+      stagedChart('oci://reg/s', { url: repo, name: 'x', version: 'v1.0.0+build_8' }, 'ratings').chart,
     );
+  });
+});
+
+describe('isExactVersion', () => {
+  it.each<[string, boolean]>([
+    ['1.0.0', true],
+    ['v1', true],
+    ['1.0.0-rc.1+build.2', true],
+    ['', false],
+    ['^1.2.0', false],
+    ['~1.2', false],
+    ['>=1.0.0', false],
+    ['1.x', false],
+    ['*', false],
+    ['1.0.0 - 2.0.0', false],
+    ['1.0.0 || 2.0.0', false],
+  ])('%s → %s', (version, exact) => {
+    expect(isExactVersion(version)).toBe(exact);
   });
 });
 
@@ -53,6 +90,8 @@ describe('parseOciUrl', () => {
           '"oci://reg.example/Staging": "Staging" cannot be part of an OCI repository name (lowercase letters, digits, and . _ - between them)',
       },
     ],
+    ['oci://reg.example//a', { problem: '"oci://reg.example//a" has an empty path component (//)' }],
+    ['oci://reg.example/a//b', { problem: '"oci://reg.example/a//b" has an empty path component (//)' }],
     [
       'oci://user@reg.example/a',
       { problem: '"oci://user@reg.example/a" is not an oci://HOST[:PORT][/PATH] URL' },

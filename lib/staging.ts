@@ -1,6 +1,6 @@
 // Where `stage` pushes the subcharts of a parent chart and where their HelmRepositories point: both
 // the renderer and the executor name it from the same inputs, so it is defined once, here.
-import { toDnsLabel } from './names.ts';
+import { shortHash, toDnsLabel } from './names.ts';
 
 /** A path component of an OCI repository name (distribution-spec). */
 const OCI_PATH_COMPONENT = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
@@ -21,7 +21,10 @@ export interface OciLocation {
 export function parseOciUrl(url: string): OciLocation | { problem: string } {
   const match = /^oci:\/\/([^/?#@\s]+)(\/[^?#\s]*)?$/.exec(url);
   if (!match) return { problem: `"${url}" is not an oci://HOST[:PORT][/PATH] URL` };
-  const path = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if ((match[2] ?? '').slice(1).split('/').slice(0, -1).includes('')) {
+    return { problem: `"${url}" has an empty path component (//)` };
+  }
+  const path = (match[2] ?? '').replace(/^\/|\/$/g, '');
   const bad = path.split('/').find((component) => path !== '' && !OCI_PATH_COMPONENT.test(component));
   if (bad !== undefined) {
     return {
@@ -32,8 +35,9 @@ export function parseOciUrl(url: string): OciLocation | { problem: string } {
 }
 
 /**
- * Where a subchart of a parent chart is staged: below `<staging>/<parent>/` (the URL of the
- * subchart's HelmRepository), as chart `<subchart>--<parent version>`. The parent's version is in
+ * Where a subchart of a parent chart is staged: below `<staging>/<parent>-<hash of its repository
+ * URL>/` (the URL of the subchart's HelmRepository; the hash keeps apart two repositories' charts
+ * of one name, e.g. a fork), as chart `<subchart>--<parent version>`. The parent's version is in
  * the chart's name, not in the repository URL, so that a new parent version changes the
  * HelmRelease itself (`spec.chart.spec.chart`): Flux fetches the chart again and the step waits for
  * the upgrade. Each such repository holds the one version of the subchart that parent version
@@ -43,18 +47,28 @@ export function parseOciUrl(url: string): OciLocation | { problem: string } {
  */
 export function stagedChart(
   stagingUrl: string,
-  parent: { name: string; version?: string },
+  parent: { url: string; name: string; version?: string },
   subchart: string,
 ): { repositoryUrl: string; chart: string } {
   return {
-    repositoryUrl: stagedRepositoryUrl(stagingUrl, parent.name),
+    repositoryUrl: stagedRepositoryUrl(stagingUrl, parent),
     chart: stagedChartName(subchart, parent.version),
   };
 }
 
 /** The HelmRepository URL of the subcharts of a parent chart (see stagedChart). */
-export function stagedRepositoryUrl(stagingUrl: string, parentName: string): string {
-  return `${stagingUrl.replace(/\/+$/, '')}/${pathComponent(parentName)}`;
+export function stagedRepositoryUrl(stagingUrl: string, parent: { url: string; name: string }): string {
+  const source = shortHash(parent.url.replace(/\/+$/, ''));
+  return `${stagingUrl.replace(/\/+$/, '')}/${pathComponent(parent.name)}-${source}`;
+}
+
+/**
+ * Whether a chart version is one version rather than a range (`^1.0`, `~1.2`, `>=1`, `1.x`, `*`,
+ * `1.0 - 2.0`, `a || b`): subcharts are staged per parent version as written, so a range would
+ * stage one parent's subcharts under the name of every version it matches.
+ */
+export function isExactVersion(version: string): boolean {
+  return version !== '' && !/[\^~<>=*|,\s]/.test(version) && !/(^|\.)[xX](\.|$)/.test(version);
 }
 
 /** A part of a staged chart's name: what both an OCI path component and a Flux chart name allow. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { shortHash } from '../lib/names.ts';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist/orkestra.js');
@@ -55,24 +56,26 @@ describe('orkestra CLI', () => {
   });
 
   const registry = 'oci://orkestra-registry.orkestra.svc:5000/staging';
+  // examples/bookinfo.yaml's parent chart, below a hash of its repository URL.
+  const bookinfo = `bookinfo-${shortHash('https://nitishm.github.io/istio-bookinfo-chart')}`;
   it.each<[string, string[], Record<string, string>, Record<string, unknown>]>([
     [
       'by default to the registry the chart installs, over plain HTTP',
       [],
       { 'staging-url': registry, 'staging-plain-http': 'true' },
-      { type: 'oci', url: `${registry}/bookinfo`, interval: '5m', insecure: true },
+      { type: 'oci', url: `${registry}/${bookinfo}`, interval: '5m', insecure: true },
     ],
     [
       'to --staging-url, over HTTPS',
       ['--staging-url', 'oci://registry.example/team'],
       { 'staging-url': 'oci://registry.example/team', 'staging-plain-http': 'false' },
-      { type: 'oci', url: 'oci://registry.example/team/bookinfo', interval: '5m' },
+      { type: 'oci', url: `oci://registry.example/team/${bookinfo}`, interval: '5m' },
     ],
     [
       'to --staging-url over plain HTTP with --staging-plain-http',
       ['--staging-url', 'oci://10.0.0.5:5000/s', '--staging-plain-http'],
       { 'staging-url': 'oci://10.0.0.5:5000/s', 'staging-plain-http': 'true' },
-      { type: 'oci', url: 'oci://10.0.0.5:5000/s/bookinfo', interval: '5m', insecure: true },
+      { type: 'oci', url: `oci://10.0.0.5:5000/s/${bookinfo}`, interval: '5m', insecure: true },
     ],
   ])('render stages subcharts %s', (_, args, stage, source) => {
     const { code, stdout, stderr } = orkestra(['render', 'examples/bookinfo.yaml', ...args]);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ApplicationGroup } from '../../lib/api/application-group.ts';
+import { shortHash } from '../../lib/names.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { freePort } from '../cluster/ports.ts';
 import { ensureTools } from '../cluster/tools.ts';
@@ -71,7 +72,7 @@ describe('a group with subcharts, through the controller', () => {
       recorder.stop();
     }
     // Each subchart is a release of its own, from the staging registry.
-    const registry = `${inject('registry')}/staging/bookinfo`;
+    const registry = `${inject('registry')}/staging/bookinfo-${shortHash(inject('chartsUrl'))}`;
     for (const sub of SUBCHARTS) {
       const release = (await kube.get(HR, 'HelmRelease', namespace, `bookinfo-${sub}`)) as Obj;
       expect(release.spec.chart.spec).toMatchObject({
@@ -203,10 +204,10 @@ describe('a group with subcharts, through the controller', () => {
       await fetch(`${inject('registry').replace(/^oci:/, 'http:')}/v2/_catalog?n=1000`)
     ).json()) as { repositories: string[] };
     expect(
-      catalog.repositories.filter((r) => r.startsWith(`staging/${chart}/`) && r.includes('mysql')),
+      catalog.repositories.filter((r) => r.startsWith(`staging/${chart}-`) && r.includes('mysql')),
     ).toEqual([]);
     if (chart !== 'bookinfo')
-      expect(catalog.repositories.filter((r) => r.startsWith(`staging/${chart}/`))).toEqual([]);
+      expect(catalog.repositories.filter((r) => r.startsWith(`staging/${chart}-`))).toEqual([]);
   });
 });
 
@@ -259,7 +260,9 @@ describe('a rendered Workflow with subcharts, submitted straight to Argo', () =>
     const node = taskNode(finished, 'stage');
     expect(result(node)).toMatchObject({ phase: 'Unreachable', reason: 'Unreachable' });
     expect(String(result(node).message)).toMatch(
-      new RegExp(`^HEAD 127.0.0.1:${port}/staging/bookinfo/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`),
+      new RegExp(
+        `^HEAD 127.0.0.1:${port}/staging/bookinfo-${shortHash(inject('chartsUrl'))}/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`,
+      ),
     );
     expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
   });

@@ -2,10 +2,15 @@
 // what it pushes is what the real `helm` pulls and renders; staging again changes nothing; bad
 // input is refused with its reason before anything is pushed.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sha256Digest } from '../../executor/src/stage/helm-artifact.ts';
+import { OciRegistry } from '../../executor/src/stage/oci-registry.ts';
+import { createLogger } from '../../lib/log.ts';
+import { shortHash } from '../../lib/names.ts';
 import { freePort } from '../cluster/ports.ts';
 import { startRegistry } from '../cluster/registry.ts';
 import { ensureTools } from '../cluster/tools.ts';
@@ -50,7 +55,11 @@ function stage(args: Record<string, string>, env: Record<string, string> = {}) {
   ).done;
 }
 
+/** The bookinfo fixture's folder in the registry: its name and a hash of its repository's URL. */
+let BOOKINFO: string;
+
 beforeAll(() => {
+  BOOKINFO = `bookinfo-${shortHash(inject('chartsUrl'))}`;
   staging = `${inject('registry')}/stage-tests`;
   registryHttp = inject('registry').replace(/^oci:/, 'http:');
 });
@@ -77,7 +86,7 @@ describe('orkestra-executor stage', () => {
       BOOKINFO_SUBCHARTS.map((n) => [n, '1.0.0', true]),
     );
     expect((await repositoriesBelow(url)).sort()).toEqual(
-      BOOKINFO_SUBCHARTS.map((n) => `${url.replace(/^oci:\/\/[^/]+\//, '')}/bookinfo/${n}--1.0.0`).sort(),
+      BOOKINFO_SUBCHARTS.map((n) => `${url.replace(/^oci:\/\/[^/]+\//, '')}/${BOOKINFO}/${n}--1.0.0`).sort(),
     );
 
     // The real helm pulls each one by its reference and renders it.
@@ -105,7 +114,7 @@ describe('orkestra-executor stage', () => {
     expect(restaged.map((s) => [s.name, s.digest, s.changed])).toEqual(
       staged.map((s) => [s.name, s.digest, false]),
     );
-    const repository = `${url.replace(/^oci:\/\/[^/]+\//, '')}/bookinfo/reviews--1.0.0`;
+    const repository = `${url.replace(/^oci:\/\/[^/]+\//, '')}/${BOOKINFO}/reviews--1.0.0`;
     expect(await manifestDigest(repository, '1.0.0')).toBe(staged[1]?.digest);
   });
 
@@ -120,7 +129,7 @@ describe('orkestra-executor stage', () => {
       });
       expect(run.code, run.stderr).toBe(0);
       expect(run.result.staged).toMatchObject([
-        { name: 'ratings', version, reference: `${url}/bookinfo/ratings--${version}:${version}` },
+        { name: 'ratings', version, reference: `${url}/${BOOKINFO}/ratings--${version}:${version}` },
       ]);
     }
   });
@@ -224,7 +233,7 @@ describe('orkestra-executor stage', () => {
     expect(registry.code, registry.stderr).toBe(4);
     expect(registry.result).toMatchObject({ phase: 'Unreachable', reason: 'Unreachable' });
     expect(registry.result.message).toMatch(
-      new RegExp(`^HEAD 127.0.0.1:${port}/staging/bookinfo/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`),
+      new RegExp(`^HEAD 127.0.0.1:${port}/staging/${BOOKINFO}/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`),
     );
     const repository = await stage({
       'chart-url': `http://127.0.0.1:${port}`,
@@ -238,6 +247,24 @@ describe('orkestra-executor stage', () => {
     expect(repository.result.message).toMatch(
       new RegExp(`^GET http://127.0.0.1:${port}/index.yaml failed: .*ECONNREFUSED`),
     );
+  });
+
+  it('pushes a blob the repository already has (over 1 MiB) without reading it again', async () => {
+    const registry = new OciRegistry(registryHttp.replace(/^http:\/\//, ''), {
+      plainHttp: true,
+      context: {
+        deadline: Date.now() + 30_000,
+        signal: new AbortController().signal,
+        log: createLogger('text'),
+      },
+    });
+    const data = randomBytes(2 * 1024 * 1024);
+    const blob = { digest: sha256Digest(data), data };
+    const repository = `${freshStaging().replace(/^oci:\/\/[^/]+\//, '')}/big`;
+    await registry.pushBlob(repository, blob);
+    // The second time HEAD answers 200 with a Content-Length of 2 MiB: nothing to upload, nothing to read.
+    await registry.pushBlob(repository, blob);
+    expect(await registry.blob(repository, blob.digest, 4 * 1024 * 1024)).toEqual(data);
   });
 
   describe('with a registry that refuses pushes (read-only)', () => {

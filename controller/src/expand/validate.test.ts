@@ -84,6 +84,18 @@ describe('validateApplicationGroup', () => {
       ],
     ],
     [
+      'subcharts of a chart given as a version range',
+      groupOf([
+        application('app', [], {
+          chart: { url: 'https://charts.example/', name: 'app', version: '^1.2.0' },
+          subcharts: [{ name: 'p', dependencies: [] }],
+        }),
+      ]),
+      [
+        'spec.applications[0].spec.chart.version: "^1.2.0" is a range; with subcharts it must be one version, as they are staged per version of the parent chart',
+      ],
+    ],
+    [
       'an unknown subchart dependency',
       groupOf([application('app', [], { subcharts: [{ name: 'p', dependencies: ['nope'] }] })]),
       ['spec.applications[0].spec.subcharts[0].dependencies[0]: unknown subchart "nope"'],

@@ -11,6 +11,7 @@ import {
 } from '../../../lib/api/application-group-schema.ts';
 import type { Problem } from '../../../lib/errors.ts';
 import { canBecomeDnsLabel, isDnsLabel, toDnsLabel } from '../../../lib/names.ts';
+import { isExactVersion } from '../../../lib/staging.ts';
 import { findCycles } from './graph.ts';
 import { releaseName } from './helm-release.ts';
 
@@ -198,11 +199,18 @@ function checkSemantics(group: ApplicationGroup): Problem[] {
     const at = `spec.applications[${i}]`;
     const subcharts = app.spec.subcharts ?? [];
     problems.push(...checkDag(subcharts, `${at}.spec.subcharts`, 'subchart'));
-    if (subcharts.length > 0 && !app.spec.chart.version) {
+    const version = app.spec.chart.version;
+    if (subcharts.length > 0 && !version) {
       problems.push({
         path: `${at}.spec.chart.version`,
         message:
           'is required with subcharts: they are staged per version of the parent chart, and a new version is what has them fetched and upgraded again',
+      });
+    } else if (subcharts.length > 0 && version && !/[{}$]/.test(version) && !isExactVersion(version)) {
+      // ({, } and $ are refused by the schema already.)
+      problems.push({
+        path: `${at}.spec.chart.version`,
+        message: `"${version}" is a range; with subcharts it must be one version, as they are staged per version of the parent chart`,
       });
     }
     const secret = app.spec.chart.authSecretRef;

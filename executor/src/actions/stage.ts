@@ -1,9 +1,14 @@
 // `stage`: the parent chart fetched, its named subcharts checked and packaged, then pushed to the
 // staging OCI registry — every check before the first push, so bad input pushes nothing.
 import { ExitCode, InvalidInputError, OrkestraError, type Problem } from '../../../lib/errors.ts';
-import { parseOciUrl, stagedChartName, stagedRepositoryUrl } from '../../../lib/staging.ts';
+import { isExactVersion, parseOciUrl, stagedChartName, stagedRepositoryUrl } from '../../../lib/staging.ts';
 import type { Outcome, StagedChart } from '../context.ts';
-import { ChartArchiveError, readChartArchive, writeChartArchive } from '../stage/chart-archive.ts';
+import {
+  ARCHIVE_LIMITS,
+  ChartArchiveError,
+  readChartArchive,
+  writeChartArchive,
+} from '../stage/chart-archive.ts';
 import { chartArtifact } from '../stage/helm-artifact.ts';
 import { type Credentials, OciRegistry, RegistryError } from '../stage/oci-registry.ts';
 import { fetchParentChart } from '../stage/parent-chart.ts';
@@ -35,6 +40,12 @@ function checkParameters(parameters: StageParameters): Problem[] {
   const twice = parameters.subcharts.filter((name, i) => parameters.subcharts.indexOf(name) !== i);
   if (twice.length > 0)
     problems.push({ path: '--subcharts', message: `names ${[...new Set(twice)].join(', ')} twice` });
+  if (!isExactVersion(parameters.chartVersion)) {
+    problems.push({
+      path: '--chart-version',
+      message: `"${parameters.chartVersion}" is not one version: subcharts are staged per version of their parent`,
+    });
+  }
   if (parameters.chartName === '' || parameters.chartName.includes('/')) {
     problems.push({ path: '--chart-name', message: `"${parameters.chartName}" is not a chart name` });
   }
@@ -84,8 +95,13 @@ export async function stageSubcharts(context: RemoteContext, parameters: StagePa
     from: parent.from,
   });
 
-  const files = await readChartArchive(parent.archive).catch((error) => invalidChart(where, error));
-  const embedded = await embeddedCharts(files).catch((error) => invalidChart(where, error));
+  const budget = { bytes: ARCHIVE_LIMITS.maxTotalBytes };
+  const files = await readChartArchive(parent.archive, ARCHIVE_LIMITS, budget).catch((error) =>
+    invalidChart(where, error),
+  );
+  const embedded = await embeddedCharts(files, ARCHIVE_LIMITS, budget).catch((error) =>
+    invalidChart(where, error),
+  );
   const picked = pickSubcharts(embedded, parameters.subcharts);
   if ('missing' in picked) {
     const existing = picked.existing.length > 0 ? picked.existing.join(', ') : 'none';
@@ -97,6 +113,12 @@ export async function stageSubcharts(context: RemoteContext, parameters: StagePa
       })),
     );
   }
+  // Archives embedded in the subcharts are pushed with them: checked like the parent's, within its budget.
+  for (const sub of picked.picked) {
+    await embeddedCharts(sub.chart, ARCHIVE_LIMITS, budget).catch((error) =>
+      invalidChart(`${where}, subchart ${sub.metadata.name}`, error),
+    );
+  }
   const unstageable = picked.picked.flatMap((sub) => {
     const reason = unstageableReason(sub.metadata);
     return reason
@@ -105,7 +127,10 @@ export async function stageSubcharts(context: RemoteContext, parameters: StagePa
   });
   if (unstageable.length > 0) throw new InvalidInputError('--subcharts', unstageable);
 
-  const folder = stagedRepositoryUrl(parameters.stagingUrl, parameters.chartName);
+  const folder = stagedRepositoryUrl(parameters.stagingUrl, {
+    url: parameters.chartUrl,
+    name: parameters.chartName,
+  });
   const staging = parseOciUrl(folder);
   if ('problem' in staging)
     throw new InvalidInputError('--staging-url', [{ path: '--staging-url', message: staging.problem }]);

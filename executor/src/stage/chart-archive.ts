@@ -5,15 +5,23 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { extract, type Header, pack } from 'tar-stream';
 
-/** Helm's own limits for a decompressed chart (pkg/chart/loader), plus a file count. */
+/**
+ * Limits for a chart: Helm's own per file (5 MiB, pkg/chart/loader); in all, half of Helm's
+ * 100 MiB, so that reading and packing fit the step's 256 MiB of memory; and a file count.
+ */
 export const ARCHIVE_LIMITS = {
   /** The compressed archive. */
-  maxArchiveBytes: 100 * 1024 * 1024,
-  /** Everything decompressed: the tar stream itself. */
-  maxTotalBytes: 100 * 1024 * 1024,
+  maxArchiveBytes: 20 * 1024 * 1024,
+  /** Everything decompressed (the tar streams), the parent's and its embedded archives' together. */
+  maxTotalBytes: 50 * 1024 * 1024,
   maxFileBytes: 5 * 1024 * 1024,
   maxEntries: 10_000,
 };
+
+/** What is left of maxTotalBytes, shared by an archive and the archives embedded in it. */
+export interface Budget {
+  bytes: number;
+}
 export type ArchiveLimits = typeof ARCHIVE_LIMITS;
 
 /** A chart: its files by path below its top folder (`Chart.yaml`, `templates/x.yaml`, …). */
@@ -71,21 +79,23 @@ function linkTarget(header: Header, segments: string[]): string[] {
 }
 
 /**
- * Reads a chart archive: gunzipped within the size limit, every tar entry checked (path confined
- * to one top folder, only files, folders and links that stay inside, the count and size limits),
- * links replaced by the file they point to. Throws ChartArchiveError with the reason.
+ * Reads a chart archive: gunzipped within what is left of the size budget, every tar entry checked
+ * (paths confined to one top folder, only files and folders, the count and size limits). Links are
+ * refused: `helm package` copies the file a link points to, so a chart archive holds none (and one
+ * link per file could multiply the content). Throws ChartArchiveError with the reason.
  */
 export async function readChartArchive(
   archive: Buffer,
   limits: ArchiveLimits = ARCHIVE_LIMITS,
+  budget: Budget = { bytes: limits.maxTotalBytes },
 ): Promise<ChartFiles> {
   if (archive.length > limits.maxArchiveBytes)
     refuse(`the archive is larger than ${limits.maxArchiveBytes} bytes`);
   if (archive.length < 2 || archive[0] !== 0x1f || archive[1] !== 0x8b)
     refuse('not a gzip-compressed archive');
-  const tar = gunzipWithin(archive, limits.maxTotalBytes);
+  const tar = gunzipWithin(archive, budget.bytes, limits.maxTotalBytes);
+  budget.bytes -= tar.length;
   const files = new Map<string, Buffer>();
-  const links = new Map<string, string>();
   let root: string | undefined;
   let entries = 0;
   const parser = extract();
@@ -107,20 +117,22 @@ export async function readChartArchive(
       if ((header.type === 'file' || header.type === 'contiguous-file') && path !== '') {
         if ((header.size ?? 0) > limits.maxFileBytes)
           refuse(`file "${printable(header.name)}" is larger than ${limits.maxFileBytes} bytes`);
-        if (files.has(path) || links.has(path)) refuse(`entry "${printable(header.name)}" appears twice`);
+        if (files.has(path)) refuse(`entry "${printable(header.name)}" appears twice`);
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
-        files.set(path, Buffer.concat(chunks));
+        // One chunk is a view of `tar` already: no copy.
+        files.set(path, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
         continue;
       }
       if (header.type === 'symlink' || header.type === 'link') {
-        if (files.has(path) || links.has(path)) refuse(`entry "${printable(header.name)}" appears twice`);
-        const [targetTop, ...target] = linkTarget(header, segments);
+        const [targetTop] = linkTarget(header, segments);
         if (targetTop !== root) refuse(`link "${printable(header.name)}" points outside the chart's folder`);
-        links.set(path, target.join('/'));
+        refuse(
+          `"${printable(header.name)}" is a link; a chart archive holds none (helm package copies the file instead)`,
+        );
       } else if (header.type !== 'directory') {
         refuse(
-          `entry "${printable(header.name)}" is a ${header.type ?? 'special'} entry (only files, folders and links are allowed)`,
+          `entry "${printable(header.name)}" is a ${header.type ?? 'special'} entry (only files and folders are allowed)`,
         );
       }
       entry.resume();
@@ -133,45 +145,20 @@ export async function readChartArchive(
     if (error instanceof ChartArchiveError) throw error;
     refuse(`corrupt tar data (${(error as Error).message})`);
   }
-  for (const [path, target] of links) {
-    const content = resolveLink(target, files, links);
-    if (content === undefined)
-      refuse(
-        `link "${root}/${printable(path)}" points to "${printable(target)}", which is not a file of the chart`,
-      );
-    files.set(path, content as Buffer);
-  }
   if (root === undefined || files.size === 0) refuse('an empty archive');
   if (!files.has('Chart.yaml')) refuse(`not a chart: no ${printable(root as string)}/Chart.yaml`);
   return { root: root as string, files };
 }
 
-function gunzipWithin(archive: Buffer, maxBytes: number): Buffer {
+function gunzipWithin(archive: Buffer, maxBytes: number, limit: number): Buffer {
   try {
-    return gunzipSync(archive, { maxOutputLength: maxBytes });
+    return gunzipSync(archive, { maxOutputLength: Math.max(1, maxBytes) });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      return refuse(`the archive decompresses to more than ${maxBytes} bytes`);
+      return refuse(`the chart decompresses to more than ${limit} bytes`);
     }
     return refuse(`corrupt gzip data (${(error as Error).message})`);
   }
-}
-
-/** The file a link ends at, following links to links (at most 40, as Linux does). */
-function resolveLink(
-  target: string,
-  files: Map<string, Buffer>,
-  links: Map<string, string>,
-): Buffer | undefined {
-  let path = target;
-  for (let hops = 0; hops < 40; hops++) {
-    const file = files.get(path);
-    if (file) return file;
-    const next = links.get(path);
-    if (next === undefined) return undefined;
-    path = next;
-  }
-  return undefined;
 }
 
 /**

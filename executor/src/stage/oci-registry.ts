@@ -1,6 +1,7 @@
 // The OCI distribution API calls staging needs (distribution-spec v1.1: manifests, blobs, tags),
 // with the token flow registries use for auth (Docker's token spec: a 401 names a realm, which
 // hands out a bearer token for a scope). No well-kept npm client pushes, hence this small module.
+import { ExitCode, OrkestraError } from '../../../lib/errors.ts';
 import { sha256Digest } from './helm-artifact.ts';
 import { type RemoteContext, type RemoteResponse, request } from './remote.ts';
 
@@ -10,11 +11,16 @@ export interface Credentials {
 }
 
 /** The registry answered with a status the call cannot use. `denied`: 401 or 403. */
-export class RegistryError extends Error {
+export class RegistryError extends OrkestraError {
   readonly status: number;
   readonly denied: boolean;
   constructor(what: string, response: RemoteResponse) {
-    super(`${what}: HTTP ${response.status}${describeErrors(response.body)}`);
+    const denied = response.status === 401 || response.status === 403;
+    super(
+      'RegistryError',
+      `${what}: HTTP ${response.status}${describeErrors(response.body)}`,
+      denied ? ExitCode.PermissionDenied : ExitCode.ReleaseFailed,
+    );
     this.status = response.status;
     this.denied = response.status === 401 || response.status === 403;
   }
@@ -52,6 +58,22 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   return { scheme: (match[1] as string).toLowerCase(), params };
 }
 
+/** A registry's JSON answer; anything else is the registry's fault, said as such (not a bug here). */
+export function parseJson<T>(what: string, body: Buffer): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    throw new RegistryProtocolError(`${what}: the registry's answer is not JSON`);
+  }
+}
+
+/** The registry answered something the distribution API does not allow. */
+export class RegistryProtocolError extends OrkestraError {
+  constructor(message: string) {
+    super('RegistryError', message, ExitCode.ReleaseFailed);
+  }
+}
+
 const MANIFEST_ACCEPT = 'application/vnd.oci.image.manifest.v1+json';
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -80,8 +102,10 @@ export class OciRegistry {
     scope: string,
     maxBytes?: number,
   ): Promise<RemoteResponse> {
+    // Only to the registry itself: not to an upload Location or a next page on another host.
+    const sameOrigin = new URL(url).origin === new URL(this.base).origin;
     const withAuth = (): RequestInit => {
-      const authorization = this.authorizations.get(scope);
+      const authorization = sameOrigin ? this.authorizations.get(scope) : undefined;
       return authorization
         ? { ...init, headers: { ...(init.headers as Record<string, string>), authorization } }
         : init;
@@ -101,7 +125,9 @@ export class OciRegistry {
       `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     if (challenge?.scheme === 'basic') return basic;
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) return undefined;
-    const url = new URL(challenge.params.realm);
+    const url = URL.parse(challenge.params.realm);
+    if (!url)
+      throw new RegistryProtocolError(`the registry's token realm "${challenge.params.realm}" is not a URL`);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     url.searchParams.set('scope', scope);
     const response = await request(
@@ -111,10 +137,10 @@ export class OciRegistry {
       this.options.context,
     );
     if (response.status !== 200) throw new RegistryError(`token for ${scope} from ${url.origin}`, response);
-    const { token, access_token } = JSON.parse(response.body.toString('utf8')) as {
-      token?: string;
-      access_token?: string;
-    };
+    const { token, access_token } = parseJson<{ token?: string; access_token?: string }>(
+      `token for ${scope} from ${url.origin}`,
+      response.body,
+    );
     const bearer = token ?? access_token;
     return bearer ? `Bearer ${bearer}` : undefined;
   }
@@ -153,7 +179,7 @@ export class OciRegistry {
       ? reference
       : response.headers.get('docker-content-digest');
     if (expected && expected !== sha256Digest(response.body))
-      throw new Error(`${what}: the manifest does not match its digest ${expected}`);
+      throw new RegistryProtocolError(`${what}: the manifest does not match its digest ${expected}`);
     return response.body;
   }
 
@@ -169,7 +195,7 @@ export class OciRegistry {
     );
     if (response.status !== 200) throw new RegistryError(what, response);
     if (sha256Digest(response.body) !== digest)
-      throw new Error(`${what}: the content does not match its digest`);
+      throw new RegistryProtocolError(`${what}: the content does not match its digest`);
     return response.body;
   }
 
@@ -182,7 +208,7 @@ export class OciRegistry {
       const response = await this.send(what, url, {}, `repository:${repository}:pull`);
       if (response.status === 404) return tags;
       if (response.status !== 200) throw new RegistryError(what, response);
-      tags.push(...((JSON.parse(response.body.toString('utf8')) as { tags?: string[] | null }).tags ?? []));
+      tags.push(...(parseJson<{ tags?: string[] | null }>(what, response.body).tags ?? []));
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
       url = next ? new URL(next, this.base).toString() : undefined;
     }

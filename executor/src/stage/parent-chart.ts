@@ -6,7 +6,7 @@ import { parseOciUrl } from '../../../lib/staging.ts';
 import { ARCHIVE_LIMITS } from './chart-archive.ts';
 import { pickVersion } from './chart-version.ts';
 import { MediaTypes, sha256Digest, tagOf } from './helm-artifact.ts';
-import { type Credentials, OciRegistry, RegistryError } from './oci-registry.ts';
+import { type Credentials, OciRegistry, parseJson, RegistryError } from './oci-registry.ts';
 import { type RemoteContext, request } from './remote.ts';
 
 export interface ChartLocation {
@@ -172,9 +172,10 @@ async function fetchFromRegistry(
   }
   const manifestBytes = await registry.manifest(repository, tag).catch(denied);
   if (!manifestBytes) throw notFound(chart, where, []);
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as {
-    layers?: Array<{ mediaType?: string; digest?: string }>;
-  };
+  const manifest = parseJson<{ layers?: Array<{ mediaType?: string; digest?: string }> }>(
+    `${where}:${tag}`,
+    manifestBytes,
+  );
   const layer = manifest.layers?.find(
     (l) => l.mediaType === MediaTypes.helmChart || l.mediaType === MediaTypes.legacyHelmChart,
   );

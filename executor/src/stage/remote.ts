@@ -80,7 +80,8 @@ export async function request(
         return {
           status: response.status,
           headers: response.headers,
-          body: await readLimited(response, maxBytes),
+          // A HEAD's Content-Length is the size of what a GET would send, not a body to read.
+          body: init.method === 'HEAD' ? Buffer.alloc(0) : await readLimited(response, maxBytes),
         };
       },
       context,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Entry, tarball } from '../../../test/support/tarball.ts';
-import { ChartArchiveError, readChartArchive } from './chart-archive.ts';
+import { ARCHIVE_LIMITS, ChartArchiveError, readChartArchive } from './chart-archive.ts';
 import { chartArtifact, MediaTypes, sha256Digest } from './helm-artifact.ts';
 import { chartMetadata, embeddedCharts, pickSubcharts, unstageableReason } from './subcharts.ts';
 
@@ -38,6 +38,40 @@ describe('embeddedCharts', () => {
     ).catch((e: unknown) => e);
     expect((error as Error).message).toBe(
       'bookinfo/charts/pp and bookinfo/charts/pp2 are both a chart named productpage',
+    );
+  });
+
+  it('skips entries of charts/ that begin with _ or ., as Helm does', async () => {
+    const charts = await embeddedCharts(
+      await parent([
+        { name: 'bookinfo/charts/_old/Chart.yaml', data: chartYaml('productpage', '0.9.0') },
+        { name: 'bookinfo/charts/.cache.tgz', data: 'not even an archive' },
+      ]),
+    );
+    expect(charts.get('productpage')?.metadata.version).toBe('1.0.0');
+  });
+
+  it('counts the embedded archives against what is left of the parent’s size limit', async () => {
+    const nested = (name: string) =>
+      tarball([
+        { name: `${name}/Chart.yaml`, data: chartYaml(name) },
+        { name: `${name}/big`, data: 'x'.repeat(6000) },
+      ]);
+    const limits = { ...ARCHIVE_LIMITS, maxTotalBytes: 20_000 };
+    const budget = { bytes: limits.maxTotalBytes };
+    const chart = await readChartArchive(
+      await tarball([
+        { name: 'p/Chart.yaml', data: chartYaml('p') },
+        { name: 'p/charts/a.tgz', data: await nested('a') },
+        { name: 'p/charts/b.tgz', data: await nested('b') },
+      ]),
+      limits,
+      budget,
+    );
+    // Each embedded archive alone fits in 20,000 bytes; the parent and both do not.
+    const error = await embeddedCharts(chart, limits, budget).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^p\/charts\/b.tgz: the chart decompresses to more than 20000 bytes$/,
     );
   });
 

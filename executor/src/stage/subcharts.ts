@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import {
   ARCHIVE_LIMITS,
   type ArchiveLimits,
+  type Budget,
   ChartArchiveError,
   type ChartFiles,
   readChartArchive,
@@ -68,6 +69,8 @@ function folderChart(parent: ChartFiles, prefix: string): ChartFiles {
 export async function embeddedCharts(
   parent: ChartFiles,
   limits: ArchiveLimits = ARCHIVE_LIMITS,
+  /** What is left after reading the parent: its embedded archives share it. */
+  budget: Budget = { bytes: limits.maxTotalBytes },
 ): Promise<Map<string, EmbeddedChart>> {
   const found = new Map<string, EmbeddedChart>();
   const add = (embedded: EmbeddedChart) => {
@@ -81,7 +84,8 @@ export async function embeddedCharts(
   };
   const paths = [...parent.files.keys()].sort();
   for (const path of paths) {
-    const folder = /^charts\/([^/]+)\/Chart\.yaml$/.exec(path)?.[1];
+    // As Helm's loader: entries of charts/ whose names begin with `_` or `.` are not charts.
+    const folder = /^charts\/([^/_.][^/]*)\/Chart\.yaml$/.exec(path)?.[1];
     if (folder !== undefined) {
       const chart = folderChart(parent, `charts/${folder}`);
       add({
@@ -89,11 +93,11 @@ export async function embeddedCharts(
         chart,
         path: `charts/${folder}`,
       });
-    } else if (/^charts\/[^/]+\.tgz$/.test(path)) {
+    } else if (/^charts\/[^/_.][^/]*\.tgz$/.test(path)) {
       const where = `${parent.root}/${path}`;
       let chart: ChartFiles;
       try {
-        chart = await readChartArchive(parent.files.get(path) as Buffer, limits);
+        chart = await readChartArchive(parent.files.get(path) as Buffer, limits, budget);
       } catch (error) {
         if (error instanceof ChartArchiveError) throw new ChartArchiveError(`${where}: ${error.message}`);
         throw error;

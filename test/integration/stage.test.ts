@@ -284,7 +284,9 @@ describe('orkestra-executor stage', () => {
       expect(run.code, run.stderr).toBe(1);
       expect(run.result).toMatchObject({ phase: 'Failed', reason: 'PushRefused' });
       expect(run.result.message).toMatch(
-        /^the staging registry refused upload of sha256:[0-9a-f]{64} to 127.0.0.1:\d+\/staging\/bookinfo\/reviews--1.0.0: HTTP 405/,
+        new RegExp(
+          `^the staging registry refused upload of sha256:[0-9a-f]{64} to 127.0.0.1:\\d+/staging/${BOOKINFO}/reviews--1.0.0: HTTP 405`,
+        ),
       );
     });
   });

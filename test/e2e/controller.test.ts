@@ -329,7 +329,12 @@ describe('several controllers (leader election on a Lease)', () => {
         timeoutMs: 30_000,
         intervalMs: 100,
       });
-      expect(leader.said('Controller started')).toBe(true);
+      // The leader starts its informers once it leads ("Controller started" may come after the
+      // standby's first message: no order between the two processes).
+      await waitFor('the leader to start', () => leader.said('Controller started'), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       // The standby does nothing: it has not even started its informers.
       expect(standby.said('Controller started')).toBe(false);
 

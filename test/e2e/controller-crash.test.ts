@@ -202,10 +202,15 @@ describe('the controller killed (SIGKILL) and started again', () => {
       // (Deletion is a generation of its own: the API server bumps it with deletionTimestamp.)
       expect(c.created).toEqual(['g-g1-forward', 'g-g2-reverse']);
       expect(c.saidCount('Removed finalizer: every release is uninstalled')).toBe(1);
-      const events = (await kube.objects.list('v1', 'Event', c.namespace)).items as Array<
-        Obj & { reason?: string }
-      >;
-      expect(events.filter((e) => e.reason === 'Uninstalled')).toHaveLength(1);
+      // The Event is recorded right after the finalizer is removed, so it may follow the group's end.
+      const uninstalled = async () =>
+        (
+          (await kube.objects.list('v1', 'Event', c.namespace)).items as Array<Obj & { reason?: string }>
+        ).filter((e) => e.reason === 'Uninstalled');
+      await waitFor('the Uninstalled Event', async () => (await uninstalled()).length > 0, {
+        timeoutMs: 30_000,
+      });
+      expect(await uninstalled()).toHaveLength(1);
       for (const name of ['a', 'b', 'c']) expect(await installedVersion(c.namespace, name)).toBeUndefined();
     });
   });

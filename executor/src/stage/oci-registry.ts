@@ -10,6 +10,10 @@ export interface Credentials {
   password: string;
 }
 
+/** The `Authorization` value of HTTP basic auth with these credentials. */
+export const basicAuthorization = ({ username, password }: Credentials) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
 /** The registry answered with a status the call cannot use. `denied`: 401 or 403. */
 export class RegistryError extends OrkestraError {
   readonly status: number;
@@ -120,9 +124,7 @@ export class OciRegistry {
 
   private async answer(challenge: Challenge | undefined, scope: string): Promise<string | undefined> {
     const credentials = this.options.credentials;
-    const basic =
-      credentials &&
-      `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    const basic = credentials && basicAuthorization(credentials);
     if (challenge?.scheme === 'basic') return basic;
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) return undefined;
     const url = URL.parse(challenge.params.realm);

@@ -6,7 +6,13 @@ import { parseOciUrl } from '../../../lib/staging.ts';
 import { ARCHIVE_LIMITS } from './chart-archive.ts';
 import { pickVersion } from './chart-version.ts';
 import { MediaTypes, sha256Digest, tagOf } from './helm-artifact.ts';
-import { type Credentials, OciRegistry, parseJson, RegistryError } from './oci-registry.ts';
+import {
+  basicAuthorization,
+  type Credentials,
+  OciRegistry,
+  parseJson,
+  RegistryError,
+} from './oci-registry.ts';
 import { type RemoteContext, request } from './remote.ts';
 
 export interface ChartLocation {
@@ -63,11 +69,7 @@ export async function fetchParentChart(
 }
 
 const basicAuth = (credentials: Credentials | undefined) =>
-  credentials
-    ? {
-        authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
-      }
-    : undefined;
+  credentials ? { authorization: basicAuthorization(credentials) } : undefined;
 
 async function fetchFromRepository(
   chart: ChartLocation,

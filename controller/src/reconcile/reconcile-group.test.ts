@@ -1,0 +1,136 @@
+// One reconcile pass (reconcileGroup) with its cluster calls recorded, and the resync delay.
+import { describe, expect, it } from 'vitest';
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import { createLogger } from '../../../lib/log.ts';
+import { ExecutorAccessMissingError } from './executor-access.ts';
+import { chain, NOW } from './reconcile-fixtures.ts';
+import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
+import { RecordTooLargeError } from './rollout-record.ts';
+
+describe('resyncDelay', () => {
+  it.each([
+    [1, 10_000],
+    [300_000, 300_000],
+    [40 * 24 * 3_600_000, 24 * 3_600_000],
+  ])('%i ms → %i ms (a too short interval would spin, a too long one overflows the timer)', (ms, delay) => {
+    expect(resyncDelay(ms)).toBe(delay);
+  });
+});
+
+describe('reconcileGroup', () => {
+  const quiet = createLogger('json');
+  quiet.silent = true;
+
+  /** ClusterCalls that record what the pass did; the group is `chain`, with its finalizer. */
+  function calls(overrides: Partial<ClusterCalls> = {}) {
+    const did: string[] = [];
+    let written: ApplicationGroup['status'];
+    const base: ClusterCalls = {
+      readGroup: async () => chain({ generation: 1 }),
+      workflowsIn: () => [],
+      listWorkflows: async () => [],
+      readRecord: async () => undefined,
+      saveRecord: async () => {
+        did.push('saveRecord');
+      },
+      setFinalizers: async () => {
+        did.push('setFinalizers');
+      },
+      createObject: async (object) => {
+        did.push(`create ${object.kind} ${object.metadata.name}`);
+        return 'created';
+      },
+      stopWorkflow: async (_ns, name) => {
+        did.push(`stop ${name}`);
+      },
+      writeStatus: async (_group, status) => {
+        written = status;
+      },
+      ensureExecutorAccess: async () => {
+        did.push('ensureExecutorAccess');
+      },
+      recordEvent: async (_group, type, reason) => {
+        did.push(`event ${type} ${reason}`);
+      },
+      now: () => NOW,
+      ...overrides,
+    };
+    return { calls: base, did, status: () => written };
+  }
+  const settings = { render: { clusterScope: true }, resyncMs: 300_000 };
+
+  it('makes the namespace ready for executor steps, then creates the forward Workflow, then says so', async () => {
+    const { calls: c, did, status } = calls();
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({
+      requeueAfterMs: 300_000,
+    });
+    expect(did).toEqual([
+      'ensureExecutorAccess',
+      'saveRecord',
+      'create Workflow chain-g1-forward',
+      'event Normal WorkflowCreated',
+      'event Normal Progressing',
+    ]);
+    expect(status()?.conditions?.[0]).toMatchObject({
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'Progressing',
+    });
+  });
+
+  it('a namespace without the executor’s ServiceAccount (not managed) → Stalled naming it, no Workflow, looked at again soon', async () => {
+    const missing =
+      'ServiceAccount team-a/orkestra-executor does not exist, and the controller does not create it';
+    const {
+      calls: c,
+      did,
+      status,
+    } = calls({
+      ensureExecutorAccess: async () => {
+        throw new ExecutorAccessMissingError(missing);
+      },
+    });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
+    expect(did.filter((d) => d.startsWith('create'))).toEqual([]);
+    expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason, x.message])).toEqual([
+      ['Ready', 'False', 'ExecutorMissing', missing],
+      ['Stalled', 'True', 'ExecutorMissing', missing],
+    ]);
+  });
+
+  it('a spec too large to be recorded → Stalled saying so, no Workflow', async () => {
+    const {
+      calls: c,
+      did,
+      status,
+    } = calls({
+      saveRecord: async () => {
+        throw new RecordTooLargeError(1_500_000);
+      },
+    });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
+    expect(did.filter((d) => d.startsWith('create'))).toEqual([]);
+    expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason])).toEqual([
+      ['Ready', 'False', 'SpecTooLarge'],
+      ['Stalled', 'True', 'SpecTooLarge'],
+    ]);
+    expect(status()?.conditions?.[0]?.message).toMatch(
+      /would take 1500000 bytes gzipped, more than a ConfigMap holds/,
+    );
+  });
+
+  it('a group that is gone needs nothing', async () => {
+    const { calls: c, did } = calls({ readGroup: async () => undefined });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toBeUndefined();
+    expect(did).toEqual([]);
+  });
+
+  it('any other failure is thrown, to be retried with backoff', async () => {
+    const { calls: c } = calls({
+      createObject: async () => {
+        throw new Error('HTTP 500');
+      },
+    });
+    await expect(reconcileGroup('orkestra', 'chain', c, settings, quiet)).rejects.toThrow('HTTP 500');
+  });
+});

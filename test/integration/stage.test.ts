@@ -3,14 +3,16 @@
 // input is refused with its reason before anything is pushed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sha256Digest } from '../../executor/src/stage/helm-artifact.ts';
 import { OciRegistry } from '../../executor/src/stage/oci-registry.ts';
+import { fetchParentChart } from '../../executor/src/stage/parent-chart.ts';
 import { createLogger } from '../../lib/log.ts';
 import { shortHash } from '../../lib/names.ts';
+import { REPO_ROOT } from '../cluster/components.ts';
 import { freePort } from '../cluster/ports.ts';
 import { startRegistry } from '../cluster/registry.ts';
 import { ensureTools } from '../cluster/tools.ts';
@@ -265,6 +267,44 @@ describe('orkestra-executor stage', () => {
     // The second time HEAD answers 200 with a Content-Length of 2 MiB: nothing to upload, nothing to read.
     await registry.pushBlob(repository, blob);
     expect(await registry.blob(repository, blob.digest, 4 * 1024 * 1024)).toEqual(data);
+  });
+
+  it('fetches a parent chart that the real helm pushed to an oci:// registry: a version, or the highest', async () => {
+    const { helm } = ensureTools();
+    const dir = mkdtempSync(join(tmpdir(), 'orkestra-parents-'));
+    const parents = `${freshStaging()}/parents`;
+    for (const version of ['1.0.0', '2.0.0']) {
+      execFileSync(helm, ['package', join(REPO_ROOT, `test/fixtures/charts/bookinfo-${version}`), '-d', dir]);
+      const pushed = spawnSync(
+        helm,
+        ['push', join(dir, `bookinfo-${version}.tgz`), parents, '--plain-http'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(pushed.status, pushed.stderr).toBe(0);
+    }
+    const context = {
+      deadline: Date.now() + 30_000,
+      signal: new AbortController().signal,
+      log: createLogger('text'),
+    };
+    const fetch = (version: string) =>
+      fetchParentChart(
+        { url: parents, name: 'bookinfo', version },
+        { plainHttp: true, context, credentialsHint: '' },
+      );
+    const exact = await fetch('1.0.0');
+    expect(exact.version).toBe('1.0.0');
+    expect(sha256Digest(exact.archive)).toBe(sha256Digest(readFileSync(join(dir, 'bookinfo-1.0.0.tgz'))));
+    const highest = await fetch('');
+    expect([highest.version, highest.from]).toEqual(['2.0.0', `${parents}/bookinfo:2.0.0`]);
+    const missing = await fetch('9.9.9').catch((e: unknown) => e);
+    expect((missing as Error).message).toMatch(
+      new RegExp(
+        `^${parents}/bookinfo has no version 9.9.9 of bookinfo \\(it has (2.0.0, 1.0.0|1.0.0, 2.0.0)\\)$`,
+      ),
+    );
   });
 
   describe('with a registry that refuses pushes (read-only)', () => {

@@ -173,7 +173,10 @@ async function fetchFromRegistry(
     tag = tagOf(version);
   }
   const manifestBytes = await registry.manifest(repository, tag).catch(denied);
-  if (!manifestBytes) throw notFound(chart, where, []);
+  if (!manifestBytes) {
+    const versions = (await registry.tags(repository).catch(denied)).map((t) => t.replaceAll('_', '+'));
+    throw notFound(chart, where, versions);
+  }
   const manifest = parseJson<{ layers?: Array<{ mediaType?: string; digest?: string }> }>(
     `${where}:${tag}`,
     manifestBytes,

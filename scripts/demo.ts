@@ -1,5 +1,6 @@
-// npm run demo: the local control plane (built and started if it is not running), the demo group
-// applied to it and followed until it is Ready, then how to look at it and how to stop it.
+// npm run demo: the local cluster (built and started if it is not running, Orkestra installed into
+// it with its Helm chart), the demo group applied to it and followed until it is Ready, then how to
+// look at it and how to stop it.
 import { ensureClusterUp } from '../test/cluster/daemon.ts';
 import { ensureTools } from '../test/cluster/tools.ts';
 import { runDemo } from './demo/run-demo.ts';
@@ -14,6 +15,7 @@ Look at it (any kubectl will do; this one came with the control plane: ${ensureT
   kubectl get applicationgroups -n demo            # READY, REASON, WORKFLOW
   kubectl describe applicationgroup shop -n demo   # per-application status and Events
   kubectl get workflows,helmreleases -n demo
+  kubectl get pods -A                              # the controller and every step ran as pods on the node
   kubectl delete applicationgroup shop -n demo     # uninstalls it, dependents first
 Stop the control plane:
   npm run cluster:down`);

@@ -54,7 +54,12 @@ export function generatedFiles(root: string): Map<string, string> {
     [
       'chart/orkestra/templates/controller-rbac.yaml',
       `${HEADER} ${controllerRbacSource}. ${DO_NOT_EDIT}\n${helmTemplate(
-        toYamlStream(controllerRbac.map((o) => (NAMESPACED.includes(o.kind) ? withNamespace(o) : o))),
+        toYamlStream(
+          controllerRbac
+            // Bound cluster-wide or per watched namespace: controller-rbac-bindings.yaml.
+            .filter((o) => o.kind !== 'ClusterRoleBinding')
+            .map((o) => (NAMESPACED.includes(o.kind) ? withNamespace(o) : o)),
+        ),
       )}`,
     ],
   ]);

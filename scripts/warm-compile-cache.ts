@@ -4,11 +4,24 @@
 // loaded and run; both must end with exit 4 (cluster unreachable).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 export const COMPILE_CACHE = join(root, 'dist/compile-cache');
+
+/**
+ * A port where nothing listens: one the system just gave out and took back. (Not a fixed low port:
+ * fetch refuses the "bad ports" such as 1 before connecting, which is no outage but a bug.)
+ */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'orkestra-warm-'));
 const kubeconfig = join(dir, 'kubeconfig');
@@ -16,7 +29,7 @@ writeFileSync(
   kubeconfig,
   `apiVersion: v1
 kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:${await closedPort()}", insecure-skip-tls-verify: true}}]
 users: [{name: none, user: {token: none}}]
 contexts: [{name: none, context: {cluster: none, user: none}}]
 current-context: none

@@ -1,6 +1,7 @@
 // The Helm chart, rendered by the real `helm template`: what it installs, and that the controller
 // runs as the identity its RBAC is bound to.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -27,7 +28,118 @@ function render(...set: string[]) {
     .filter(Boolean) as Obj[];
 }
 
+/** `helm lint --strict` with these values: its exit code and output. */
+function lint(...set: string[]) {
+  try {
+    const out = execFileSync(
+      ensureTools().helm,
+      ['lint', '--strict', join(root, 'chart/orkestra'), ...set.flatMap((s) => ['--set', s])],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return { code: 0, out };
+  } catch (error) {
+    const { status, stdout, stderr } = error as { status: number; stdout: string; stderr: string };
+    return { code: status, out: `${stdout}${stderr}` };
+  }
+}
+
 describe('chart/orkestra', () => {
+  it('passes helm lint --strict with its defaults and with every value changed', () => {
+    expect(lint()).toMatchObject({ code: 0 });
+    const changed = lint(
+      'controller.namespaces={team-a,team-b}',
+      'controller.logLevel=debug',
+      'controller.defaultRemediation=None',
+      'controller.resync=90s',
+      'controller.imagePullPolicy=Never',
+      'controller.extraArgs={--concurrency=8}',
+      'staging.url=oci://10.0.0.5:5000/s',
+      'staging.plainHttp=true',
+      'metrics.service.enabled=false',
+    );
+    expect(changed.out).toContain('0 chart(s) failed');
+    expect(changed.code).toBe(0);
+  });
+
+  it.each([
+    ['controller.logLevel=loud', "at '/controller/logLevel': value must be one of"],
+    ['controller.defaultRemediation=Retry', "at '/controller/defaultRemediation': value must be one of"],
+    ['controller.namespaces={Team_A}', "at '/controller/namespaces/0'"],
+    ['controller.resync=soon', "at '/controller/resync'"],
+    ['controller.replicas=2', "at '/controller': additional properties 'replicas' not allowed"],
+    ['staging.url=https://registry.example', "at '/staging/url'"],
+  ])('refuses %s, naming the value (values.schema.json)', (value, message) => {
+    expect(() => render(value)).toThrow(message);
+  });
+
+  it('grants the controller its rights cluster-wide, or only in the namespaces it watches', () => {
+    const clusterWide = render();
+    expect(
+      clusterWide.filter((o) => o.metadata?.name === 'orkestra-controller').map((o) => o.kind),
+    ).toContain('ClusterRoleBinding');
+    // The cluster-wide binding is controller/deploy/rbac.yaml's.
+    const source = parseAllDocuments(readFileSync(join(root, 'controller/deploy/rbac.yaml'), 'utf8'))
+      .map((d) => d.toJS())
+      .find((o) => o?.kind === 'ClusterRoleBinding');
+    source.subjects[0].namespace = 'platform';
+    expect(clusterWide.find((o) => o.kind === 'ClusterRoleBinding')).toEqual(source);
+    const limited = render('controller.namespaces={team-a,team-b}');
+    expect(limited.find((o) => o.kind === 'ClusterRoleBinding')).toBeUndefined();
+    const bindings = limited.filter(
+      (o) => o.kind === 'RoleBinding' && o.metadata?.name === 'orkestra-controller',
+    );
+    expect(bindings.map((b) => b.metadata?.namespace)).toEqual(['team-a', 'team-b']);
+    for (const binding of bindings as Array<Obj & { roleRef?: unknown; subjects?: unknown }>) {
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'orkestra-controller',
+      });
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'orkestra-controller', namespace: 'platform' },
+      ]);
+    }
+  });
+
+  it('passes log level, remediation default, resync and extra flags to the controller; serves metrics', () => {
+    const objects = render(
+      'controller.logLevel=debug',
+      'controller.defaultRemediation=Uninstall',
+      'controller.resync=1m',
+      'controller.extraArgs={--concurrency=8}',
+      'controller.imagePullPolicy=Never',
+    );
+    const container = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller',
+    )?.spec.template.spec.containers[0];
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--log-level=debug',
+        '--default-remediation=Uninstall',
+        '--resync=1m',
+        '--concurrency=8',
+      ]),
+    );
+    expect(container.imagePullPolicy).toBe('Never');
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const service = objects.find(
+      (o) => o.kind === 'Service' && o.metadata?.name === 'orkestra-controller-metrics',
+    );
+    expect(service?.spec).toEqual({
+      selector: { 'app.kubernetes.io/name': 'orkestra', 'app.kubernetes.io/component': 'controller' },
+      ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics' }],
+    });
+    expect(
+      render('metrics.service.enabled=false').find(
+        (o) => o.kind === 'Service' && o.metadata?.name === 'orkestra-controller-metrics',
+      ),
+    ).toBeUndefined();
+  });
+
   it('stages subcharts to the registry it installs unless given a staging URL', () => {
     const own = render();
     const registry = own.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-registry');
@@ -83,6 +195,9 @@ describe('chart/orkestra', () => {
       '--health-address=0.0.0.0:8081',
       '--metrics-address=0.0.0.0:8080',
       '--log-format=json',
+      '--log-level=info',
+      '--default-remediation=Rollback',
+      '--resync=5m',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
     ]);
@@ -105,6 +220,9 @@ describe('chart/orkestra', () => {
       '--health-address=0.0.0.0:8081',
       '--metrics-address=0.0.0.0:8080',
       '--log-format=json',
+      '--log-level=info',
+      '--default-remediation=Rollback',
+      '--resync=5m',
       '--namespaces=team-a,team-b',
       '--watch-label-selector=shard=blue,!canary',
       '--no-manage-executor-rbac',

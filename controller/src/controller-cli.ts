@@ -1,6 +1,7 @@
 // orkestra-controller's flags; tests call `controllerParser(start).parseAsync([...])`.
 
 import type { Argv } from 'yargs';
+import type { RemediationStrategy } from '../../lib/api/application-group.ts';
 import { ANY_STRING, baseParser, UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
 import { parseSelector } from '../../lib/label-selector.ts';
@@ -17,6 +18,7 @@ export interface ControllerArgs {
   'staging-url': string;
   'staging-plain-http'?: boolean;
   'manage-executor-rbac': boolean;
+  'default-remediation': RemediationStrategy;
   concurrency: number;
   resync: string;
   'log-format': LogFormat;
@@ -68,6 +70,12 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       default: true,
       describe:
         'create the executor’s ServiceAccount and RoleBinding in each group’s namespace (--no-manage-executor-rbac: expect them)',
+    })
+    .option('default-remediation', {
+      choices: ['Rollback', 'Uninstall', 'None'] as const,
+      nargs: 1,
+      default: 'Rollback' as const,
+      describe: 'what a failed rollout does when its group sets no spec.remediation.strategy',
     })
     .option('concurrency', { type: 'number', default: 4, describe: 'groups reconciled at once' })
     .option('resync', {

@@ -2,7 +2,11 @@
 // queue of group keys; each key is reconciled by reconcile-group.ts. Workflow events reach the group
 // that owns the Workflow, so progress shows in status without any polling.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ApplicationGroup, ORKESTRA_GROUP } from '../../lib/api/application-group.ts';
+import {
+  type ApplicationGroup,
+  ORKESTRA_GROUP,
+  type RemediationStrategy,
+} from '../../lib/api/application-group.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
 import { matchesSelector, parseSelector } from '../../lib/label-selector.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -23,6 +27,8 @@ export interface ControllerConfig {
     'templateName' | 'clusterScope' | 'stagingUrl' | 'stagingPlainHttp' | 'serviceAccountName'
   >;
   manageExecutorAccess: boolean;
+  /** A failed rollout's remediation when its group sets none (default Rollback). */
+  defaultRemediation?: RemediationStrategy;
   /** Only groups whose labels match (equality-based); all when empty. */
   watchLabelSelector?: string;
   /**
@@ -79,6 +85,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   const settings: ReconcileSettings = {
     render: config.render,
     resyncMs: config.resyncMs,
+    defaultRemediation: config.defaultRemediation,
     onWorkflowCreated: metrics.workflowCreated,
     owns: (group) => matchesSelector(group.metadata.labels, selector),
     ...(failpoints.size > 0

@@ -82,6 +82,7 @@ async function run(args: ControllerArgs): Promise<void> {
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
     },
     manageExecutorAccess: args['manage-executor-rbac'],
+    defaultRemediation: args['default-remediation'],
     watchLabelSelector: args['watch-label-selector'],
     failpoints: process.env.ORKESTRA_FAILPOINTS?.split(',').filter(Boolean),
     concurrency: args.concurrency,

@@ -35,6 +35,7 @@ function componentDir(component: Component): string {
     hash.update(readFileSync(join(GO_MODULES, component.module, file)));
   // Binaries stamped differently are different binaries.
   if (component.stamp) hash.update(JSON.stringify(component.stamp));
+  if (component.restoredSymlinks) hash.update(JSON.stringify(component.restoredSymlinks));
   return join(
     cacheRoot(),
     'bin',
@@ -126,9 +127,13 @@ export interface BuildReport {
   seconds: number;
 }
 
-/** Paths of every binary, building what the cache lacks (components one after the other: 2 cores). */
+/**
+ * Paths of every binary (or of the `only` components' binaries), building what the cache lacks
+ * (components one after the other: 2 cores).
+ */
 export async function ensureBinaries(
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  { only }: { only?: readonly string[] } = {},
 ): Promise<BuildReport> {
   const started = performance.now();
   const prebuilt = process.env.ORKESTRA_TEST_ASSETS;
@@ -143,7 +148,7 @@ export async function ensureBinaries(
     }
     return { paths, crdDirs: [], built, seconds: 0 };
   }
-  for (const component of COMPONENTS) {
+  for (const component of COMPONENTS.filter((c) => !only || only.includes(c.module))) {
     const dir = componentDir(component);
     const missing = Object.keys(component.binaries).some((name) => !existsSync(join(dir, name)));
     if (missing) {
@@ -156,15 +161,17 @@ export async function ensureBinaries(
       try {
         let moduleDir = join(GO_MODULES, component.module);
         const flags: string[] = [];
-        if (component.embedPlaceholders) {
+        if (component.embedPlaceholders || component.restoredSymlinks) {
           scratch = mkdtempSync(join(tmpdir(), `orkestra-${component.module}-`));
           moduleDir = scratch;
           cpSync(join(GO_MODULES, component.module), moduleDir, { recursive: true });
           await run('go', ['mod', 'vendor', '-e'], moduleDir, log);
-          for (const [path, content] of Object.entries(component.embedPlaceholders)) {
+          for (const [path, content] of Object.entries(component.embedPlaceholders ?? {})) {
             mkdirSync(dirname(join(moduleDir, path)), { recursive: true });
             writeFileSync(join(moduleDir, path), content);
           }
+          for (const [path, target] of Object.entries(component.restoredSymlinks ?? {}))
+            cpSync(join(moduleDir, target), join(moduleDir, path));
           flags.push('-mod=vendor');
         }
         if (component.stamp) {

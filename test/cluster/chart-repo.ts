@@ -63,7 +63,8 @@ async function addHostileCharts(dir: string): Promise<void> {
   writeFileSync(indexPath, stringify(index));
 }
 
-export async function startChartRepository(port = 0): Promise<ChartRepository> {
+/** Serves the fixtures on `host` (127.0.0.1, or the node's address so that pods reach them). */
+export async function startChartRepository({ host = '127.0.0.1', port = 0 } = {}): Promise<ChartRepository> {
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-charts-'));
   packageFixtureCharts(dir);
   await addHostileCharts(dir);
@@ -86,9 +87,9 @@ export async function startChartRepository(port = 0): Promise<ChartRepository> {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
   return {
     url,
     privateUrl: `${url}/private`,

@@ -1,10 +1,12 @@
 // npm run cluster:up | cluster:down | cluster:build
 //   up    starts the control plane in a background process and returns once it is ready; prints
-//         `# charts: <url>`, `# registry: oci://127.0.0.1:<port>` and then `export KUBECONFIG=<path>` as its last line.
+//         `# charts: <url>`, `# registry: oci://198.18.0.1:<port>` and then `export KUBECONFIG=<path>` as its last line.
 //   down  stops it and every process it started.
-//   build builds (or finds cached) binaries and prints how long that took.
+//   build builds (or finds cached) the binaries and the node's images, and prints how long each took.
 import { ensureBinaries } from './binaries.ts';
 import { daemon, ensureClusterUp, stopCluster } from './daemon.ts';
+import { ensureHostPackages } from './node/host.ts';
+import { ensureImages } from './node/images.ts';
 
 async function up(): Promise<void> {
   const state = await ensureClusterUp();
@@ -17,6 +19,14 @@ async function build(): Promise<void> {
   const report = await ensureBinaries();
   process.stdout.write(
     `Control-plane binaries: ${report.built.length > 0 ? `built ${report.built.join(', ')}` : 'all cached'} in ${report.seconds.toFixed(1)} s\n`,
+  );
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  ensureHostPackages(log);
+  const started = performance.now();
+  const images = await ensureImages({ argoexec: report.paths.argoexec as string, log });
+  const built = images.filter((image) => image.seconds > 0).map((image) => image.ref);
+  process.stdout.write(
+    `Node images: ${built.length > 0 ? `built ${built.join(', ')}` : 'all cached'} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
 }
 

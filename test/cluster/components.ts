@@ -12,6 +12,11 @@ export interface Component {
    * the build vendors the module's dependencies into a scratch copy and adds these there.
    */
   embedPlaceholders?: Record<string, string>;
+  /**
+   * Files that are symlinks upstream, which module zips drop: restored in the vendored copy as
+   * copies of their targets (path → target, both under the scratch module folder). Implies vendoring.
+   */
+  restoredSymlinks?: Record<string, string>;
   /** CRDs this component serves, read from its own module at the pinned version. */
   crds?: { module: string; dir: string };
   /**
@@ -41,6 +46,10 @@ export const COMPONENTS: readonly Component[] = [
     binaries: {
       'kube-apiserver': 'k8s.io/kubernetes/cmd/kube-apiserver',
       'kube-controller-manager': 'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'kube-scheduler': 'k8s.io/kubernetes/cmd/kube-scheduler',
+      // The node: kubelet and kube-proxy from the same release as the control plane.
+      kubelet: 'k8s.io/kubernetes/cmd/kubelet',
+      'kube-proxy': 'k8s.io/kubernetes/cmd/kube-proxy',
     },
     stamp: { module: 'k8s.io/kubernetes', variables: KUBERNETES_VERSION_VARIABLES },
   },
@@ -63,11 +72,19 @@ export const COMPONENTS: readonly Component[] = [
     binaries: { registry: 'github.com/distribution/distribution/v3/cmd/registry' },
   },
   {
+    // Not part of the cluster: the linter a test runs on .github/workflows/.
+    module: 'actionlint',
+    version: 'v1.7.12',
+    binaries: { actionlint: 'github.com/rhysd/actionlint/cmd/actionlint' },
+  },
+  {
     module: 'argo-workflows',
     version: 'v4.0.5',
     binaries: {
       'workflow-controller': 'github.com/argoproj/argo-workflows/v4/cmd/workflow-controller',
       argo: 'github.com/argoproj/argo-workflows/v4/cmd/argo',
+      // Built into the argoexec image the step pods' init and wait containers run.
+      argoexec: 'github.com/argoproj/argo-workflows/v4/cmd/argoexec',
     },
     // Argo's Makefile (LDFLAGS); the tree of a module is the tagged one, hence clean.
     stamp: {
@@ -87,6 +104,11 @@ export const COMPONENTS: readonly Component[] = [
     embedPlaceholders: {
       'vendor/github.com/argoproj/argo-workflows/v4/ui/dist/app/index.html':
         '<!-- Argo UI not built for tests -->\n',
+    },
+    // Upstream's signal_linux.go is a symlink to signal_darwin.go (argoexec: `undefined: Setpgid`).
+    restoredSymlinks: {
+      'vendor/github.com/argoproj/argo-workflows/v4/workflow/executor/osspecific/signal_linux.go':
+        'vendor/github.com/argoproj/argo-workflows/v4/workflow/executor/osspecific/signal_darwin.go',
     },
   },
 ];

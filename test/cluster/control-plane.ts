@@ -1,28 +1,39 @@
-// A real, local Kubernetes control plane for the integration tests: etcd, kube-apiserver,
-// kube-controller-manager (garbage collector, namespaces, service accounts), and Flux's
-// source-controller and helm-controller, Argo's workflow-controller, all running out of cluster
-// against it on 127.0.0.1, and the test kubelet (kubelet/) that runs Argo's step pods as local
-// processes. Namespace `orkestra` gets the executor's RBAC and the orkestra-helmrelease
+// A real, local Kubernetes cluster for the integration tests: etcd, kube-apiserver,
+// kube-controller-manager, and Flux's source-controller and helm-controller, Argo's
+// workflow-controller, all running out of cluster against it; with Argo, also kube-scheduler and
+// one real node (node/: containerd, runc, CNI, kubelet, kube-proxy) that runs Argo's step pods from
+// images built here. Namespace `orkestra` gets the executor's RBAC and the orkestra-helmrelease
 // WorkflowTemplate; the ClusterWorkflowTemplate twin is installed too. Each process logs to
-// <dir>/logs/<name>.log.
+// <dir>/logs/<name>.log. Without a node everything listens on 127.0.0.1; with one, what pods must
+// reach (API server, chart repository, registry) listens on the node's private address instead.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { crdFiles, installCrds, kubeconfigYaml, serverSideApply, serviceAccountToken } from './bootstrap.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
-import { REPO_ROOT } from './components.ts';
+import {
+  ARGO_NAMESPACE,
+  apiServerFlags,
+  controllerManagerFlags,
+  etcdFlags,
+  helmControllerFlags,
+  schedulerFlags,
+  sourceControllerFlags,
+  workflowControllerConfigMap,
+  workflowControllerFlags,
+} from './control-plane-flags.ts';
 import { httpRequest } from './http.ts';
+import { cleanHost, ensureHostPackages, lockHost, prepareHost, unlockHost } from './node/host.ts';
+import { type BuiltImage, ensureImages } from './node/images.ts';
+import { nodeTokenLines, startNode } from './node/node.ts';
+import { NODE_IP } from './node/node-config.ts';
+import { controllerMetricsUrl, helmInstallOrkestra } from './orkestra-install.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
 import { registryConfigYaml, registryReady, registryServe } from './registry.ts';
-import {
-  clusterTemplateObjects,
-  controllerObjects,
-  namespacedTemplateObjects,
-  TEMPLATES_NAMESPACE,
-} from './templates.ts';
+import { clusterTemplateObjects, namespacedTemplateObjects, TEMPLATES_NAMESPACE } from './templates.ts';
 import { waitFor } from './wait.ts';
 
 export interface ControlPlane {
@@ -33,8 +44,10 @@ export interface ControlPlane {
   charts: ChartRepository;
   /** The OCI registry subcharts are staged to (plain HTTP): oci://127.0.0.1:PORT */
   registry: string;
-  /** The test kubelet's folder: pods/<namespace>/<pod>/{kubeconfig, main.log, tmp/} (with Argo only). */
-  kubeletDir: string;
+  /** The real node's folder (with Argo only). */
+  nodeDir?: string;
+  /** The images built for the node and loaded into it (with Argo only). */
+  images: BuiltImage[];
   /** The argo CLI built with the workflow-controller. */
   argo: string;
   /** orkestra-controller's /metrics URL, when it runs. */
@@ -61,23 +74,13 @@ export interface StartOptions {
    * (hard-coded upstream), so only one control plane at a time can run it.
    */
   argo?: boolean;
-  /** Also run orkestra-controller (default: with Argo), from dist/ as the image would. */
+  /** Also install Orkestra with its chart, the controller a pod on the node (default: with Argo). */
   controller?: boolean;
 }
 
-export const ARGO_NAMESPACE = 'argo';
+export { ARGO_NAMESPACE };
 /** A group with this label is left to a controller the test started itself, not the harness's. */
 export const TEST_CONTROLLER_LABEL = 'orkestra.test/controller';
-
-/** The workflow-controller's ConfigMap: no metrics or telemetry servers (they would listen on all interfaces). */
-function workflowControllerConfigMap() {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'workflow-controller-configmap', namespace: ARGO_NAMESPACE },
-    data: { metricsConfig: 'enabled: false\n', telemetryConfig: 'enabled: false\n' },
-  };
-}
 
 export async function startControlPlane({
   log = () => {},
@@ -85,16 +88,26 @@ export async function startControlPlane({
   argo = true,
   controller = argo,
 }: StartOptions = {}): Promise<ControlPlane> {
+  if (controller && !argo) throw new Error('The controller runs as a pod: it needs Argo and the node too.');
   const build = await ensureBinaries(log);
   const crds = crdFiles(build);
   const bin = build.paths;
+  // The real node runs Argo's step pods: one per machine, as root (host.ts).
+  const node = argo;
+  let images: BuiltImage[] = [];
+  if (node) {
+    ensureHostPackages(log);
+    images = await ensureImages({ argoexec: bin.argoexec as string, log });
+    if (lockHost().stale) cleanHost(undefined, bin['kube-proxy']);
+  }
+  const address = node ? NODE_IP : '127.0.0.1';
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-cluster-'));
   if (!keep) removeOnExit(dir);
   const logDir = join(dir, 'logs');
   const pki = join(dir, 'pki');
-  const kubeletDir = join(dir, 'kubelet');
-  for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts'), kubeletDir])
+  const nodeDir = node ? join(dir, 'node') : undefined;
+  for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts')])
     mkdirSync(sub, { recursive: true });
   const processes: Managed[] = [];
   let charts: ChartRepository | undefined;
@@ -103,6 +116,10 @@ export async function startControlPlane({
   const stop = async () => {
     for (const managed of [...processes].reverse()) await stopProcess(managed);
     await charts?.stop();
+    if (node) {
+      cleanHost(nodeDir, bin['kube-proxy']);
+      unlockHost();
+    }
     if (!keep) {
       rmSync(dir, { recursive: true, force: true });
       releaseFolder(dir);
@@ -143,18 +160,25 @@ export async function startControlPlane({
   };
 
   try {
-    const [
-      etcdClient,
-      etcdPeer,
-      apiPort,
-      kcmPort,
-      storagePort,
-      sourceHealth,
-      sourceMetrics,
-      helmHealth,
-      helmMetrics,
-    ] = await Promise.all(Array.from({ length: 9 }, freePort));
+    const [etcdClient, etcdPeer, apiPort, kcmPort, schedulerPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const [storagePort, sourceHealth, sourceMetrics, helmHealth, helmMetrics] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const token = randomBytes(24).toString('hex');
+    const nodeTokens = {
+      kubelet: randomBytes(24).toString('hex'),
+      kubeProxy: randomBytes(24).toString('hex'),
+    };
     const { publicKey, privateKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -162,52 +186,26 @@ export async function startControlPlane({
     });
     writeFileSync(join(pki, 'sa.pub'), publicKey);
     writeFileSync(join(pki, 'sa.key'), privateKey);
-    writeFileSync(join(pki, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
+    writeFileSync(
+      join(pki, 'tokens.csv'),
+      `${token},admin,admin,"system:masters"\n${node ? nodeTokenLines(nodeTokens) : ''}`,
+    );
+    if (node) prepareHost();
 
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-    await launch(
-      'etcd',
-      [
-        '--name=default',
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-        // Argo's full CRDs are close to 3 MB each.
-        '--max-request-bytes=16777216',
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ],
-      async () => (await httpRequest(`${etcdUrl}/health`)).body.includes('"health":"true"'),
+    await launch('etcd', etcdFlags(join(dir, 'etcd'), etcdClient, etcdPeer), async () =>
+      (await httpRequest(`${etcdUrl}/health`)).body.includes('"health":"true"'),
     );
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${address}:${apiPort}`;
     await launch(
       'kube-apiserver',
-      [
-        `--etcd-servers=${etcdUrl}`,
-        `--cert-dir=${pki}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        `--token-auth-file=${join(pki, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        '--service-cluster-ip-range=10.96.0.0/16',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${join(pki, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-        '--allow-privileged=true',
-        '--enable-priority-and-fairness=false',
-        // Compact etcd often, so tests meet expired watches (410 Gone) as long-running clusters do.
-        '--etcd-compaction-interval=5s',
-        '--v=0',
-      ],
+      apiServerFlags({ etcdUrl, pki, address, port: apiPort, node }),
       async () => (await httpRequest(`${server}/readyz`, { token })).status === 200,
     );
 
-    // The API server made a self-signed serving certificate for 127.0.0.1 in --cert-dir.
+    // The API server made a self-signed serving certificate in --cert-dir, for its advertised
+    // address and the `kubernetes` Service (10.96.0.1, kubernetes.default.svc).
     const caData = readFileSync(join(pki, 'apiserver.crt')).toString('base64');
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(server, caData, token));
@@ -217,56 +215,48 @@ export async function startControlPlane({
 
     await launch(
       'kube-controller-manager',
-      [
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-        '--authorization-always-allow-paths=/healthz,/readyz,/livez',
-        '--bind-address=127.0.0.1',
-        `--secure-port=${kcmPort}`,
-        `--cert-dir=${join(pki, 'kcm')}`,
-        '--leader-elect=false',
-        // resourcequota-controller: a ResourceQuota is enforced only once it has counted what is used.
-        '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,resourcequota-controller',
-        `--service-account-private-key-file=${join(pki, 'sa.key')}`,
-        `--root-ca-file=${join(pki, 'apiserver.crt')}`,
-        '--use-service-account-credentials=false',
-      ],
+      controllerManagerFlags(kubeconfig, pki, kcmPort, node),
       async () => (await httpRequest(`https://127.0.0.1:${kcmPort}/healthz`)).status === 200,
     );
+    if (node) {
+      await launch(
+        'kube-scheduler',
+        schedulerFlags(kubeconfig, pki, schedulerPort),
+        async () => (await httpRequest(`https://127.0.0.1:${schedulerPort}/healthz`)).status === 200,
+      );
+      await startNode({
+        dir: nodeDir as string,
+        server,
+        caData,
+        adminToken: token,
+        kubeletToken: nodeTokens.kubelet,
+        kubeProxyToken: nodeTokens.kubeProxy,
+        images,
+        launch,
+        log,
+      });
+    }
 
-    charts = await startChartRepository();
+    charts = await startChartRepository({ host: address });
     const registryPort = await freePort();
     const registryConfig = join(dir, 'registry.yaml');
-    writeFileSync(registryConfig, registryConfigYaml(join(dir, 'registry'), registryPort));
-    const registry = `oci://127.0.0.1:${registryPort}`;
-    await launch('registry', registryServe(registryConfig), () => registryReady(registryPort));
+    writeFileSync(registryConfig, registryConfigYaml(join(dir, 'registry'), registryPort, { host: address }));
+    const registry = `oci://${address}:${registryPort}`;
+    await launch('registry', registryServe(registryConfig), () => registryReady(registryPort, address));
     const fluxEnv = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
     await launch(
       'source-controller',
-      [
-        `--storage-path=${join(dir, 'artifacts')}`,
-        `--storage-addr=127.0.0.1:${storagePort}`,
-        `--storage-adv-addr=127.0.0.1:${storagePort}`,
-        `--health-addr=127.0.0.1:${sourceHealth}`,
-        `--metrics-addr=127.0.0.1:${sourceMetrics}`,
-        '--events-addr=',
-        '--log-level=info',
-      ],
+      sourceControllerFlags(join(dir, 'artifacts'), {
+        storage: storagePort,
+        health: sourceHealth,
+        metrics: sourceMetrics,
+      }),
       async () => (await httpRequest(`http://127.0.0.1:${sourceHealth}/readyz`)).status === 200,
       fluxEnv,
     );
     await launch(
       'helm-controller',
-      [
-        `--health-addr=127.0.0.1:${helmHealth}`,
-        `--metrics-addr=127.0.0.1:${helmMetrics}`,
-        '--events-addr=',
-        '--requeue-dependency=5s',
-        '--http-retry=1',
-        '--max-retry-delay=10s',
-        '--log-level=info',
-      ],
+      helmControllerFlags({ health: helmHealth, metrics: helmMetrics }),
       async () => (await httpRequest(`http://127.0.0.1:${helmHealth}/readyz`)).status === 200,
       { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storagePort}` },
     );
@@ -274,28 +264,21 @@ export async function startControlPlane({
     if (argo) {
       for (const object of [
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGO_NAMESPACE } },
-        workflowControllerConfigMap(),
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEMPLATES_NAMESPACE } },
-        ...namespacedTemplateObjects(TEMPLATES_NAMESPACE),
-        ...clusterTemplateObjects(),
+        workflowControllerConfigMap(node),
+        // Without the chart (no controller), the templates and the executor's RBAC as it installs them.
+        ...(controller
+          ? []
+          : [
+              { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEMPLATES_NAMESPACE } },
+              ...namespacedTemplateObjects(TEMPLATES_NAMESPACE),
+              ...clusterTemplateObjects(),
+            ]),
       ]) {
         await serverSideApply(server, token, object);
       }
       await launch(
-        'test-kubelet',
-        [join(import.meta.dirname, 'kubelet/main.ts'), `--kubeconfig=${kubeconfig}`, `--dir=${kubeletDir}`],
-        async () => existsSync(join(kubeletDir, 'ready')),
-        undefined,
-        process.execPath,
-      );
-      await launch(
         'workflow-controller',
-        [
-          `--kubeconfig=${kubeconfig}`,
-          `--namespace=${ARGO_NAMESPACE}`,
-          '--configmap=workflow-controller-configmap',
-          '--loglevel=info',
-        ],
+        workflowControllerFlags(kubeconfig, node),
         async () => (await httpRequest('http://127.0.0.1:6060/healthz')).status === 200,
         // Argo's own knob for how soon a workflow is looked at again after an event (default 10 s;
         // Argo's docs suggest as low as 2 s for workflows of short steps, its dev setup uses 1 s).
@@ -304,36 +287,24 @@ export async function startControlPlane({
     }
 
     if (controller) {
-      // As the chart installs it: its own ServiceAccount and RBAC, nothing of the admin's.
-      for (const object of controllerObjects(TEMPLATES_NAMESPACE))
-        await serverSideApply(server, token, object);
-      const controllerKubeconfig = join(dir, 'orkestra-controller.kubeconfig');
+      // As users install it: the chart, the controller a pod on the node (orkestra-install.ts).
+      const installed = performance.now();
+      await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, {
+        stagingUrl: `${registry}/staging`,
+        testControllerLabel: TEST_CONTROLLER_LABEL,
+      });
+      log(
+        `helm install orkestra: controller Ready in ${((performance.now() - installed) / 1000).toFixed(1)} s`,
+      );
+      controllerMetrics = await controllerMetricsUrl(server, token, TEMPLATES_NAMESPACE);
+      // For a test's own controllers: the identity the chart gives the controller.
       const saToken = await serviceAccountToken(server, token, TEMPLATES_NAMESPACE, 'orkestra-controller');
       writeFileSync(
-        controllerKubeconfig,
+        join(dir, 'orkestra-controller.kubeconfig'),
         kubeconfigYaml(server, caData, saToken, {
           user: 'orkestra-controller',
           namespace: TEMPLATES_NAMESPACE,
         }),
-      );
-      const [healthPort, metricsPort] = await Promise.all([freePort(), freePort()]);
-      controllerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
-      await launch(
-        'orkestra-controller',
-        [
-          join(REPO_ROOT, 'dist/orkestra-controller.js'),
-          `--kubeconfig=${controllerKubeconfig}`,
-          `--health-address=127.0.0.1:${healthPort}`,
-          `--metrics-address=127.0.0.1:${metricsPort}`,
-          '--resync=1m',
-          // Groups so labelled belong to controllers a test starts itself (crash tests).
-          `--watch-label-selector=!${TEST_CONTROLLER_LABEL}`,
-          `--staging-url=${registry}/staging`,
-          '--staging-plain-http',
-        ],
-        async () => (await httpRequest(`http://127.0.0.1:${healthPort}/readyz`)).status === 200,
-        { ORKESTRA_LOG_LEVEL: 'debug' },
-        process.execPath,
       );
     }
 
@@ -344,7 +315,8 @@ export async function startControlPlane({
       token,
       charts,
       registry,
-      kubeletDir,
+      nodeDir,
+      images,
       argo: bin.argo as string,
       controllerMetrics,
       controllerKubeconfig: controller ? join(dir, 'orkestra-controller.kubeconfig') : undefined,

@@ -1,5 +1,6 @@
 // The CNCF distribution registry (built from its Go module, components.ts) as the OCI registry
-// subcharts are staged to: plain HTTP on 127.0.0.1, files in a folder of its own.
+// subcharts are staged to: plain HTTP on 127.0.0.1 (or the node's address, which pods reach), files
+// in a folder of its own.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,22 +10,26 @@ import { freePort } from './ports.ts';
 import { startProcess, stopProcess } from './processes.ts';
 import { waitFor } from './wait.ts';
 
-/** Its configuration: files under `root`, 127.0.0.1 only, quiet; `readonly` refuses every push. */
-export function registryConfigYaml(root: string, port: number, { readonly = false } = {}): string {
+/** Its configuration: files under `root`, on `host` only, quiet; `readonly` refuses every push. */
+export function registryConfigYaml(
+  root: string,
+  port: number,
+  { readonly = false, host = '127.0.0.1' } = {},
+): string {
   const maintenance = readonly ? ', maintenance: {readonly: {enabled: true}}' : '';
   return [
     'version: 0.1',
     'log: {level: warn, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: ${JSON.stringify(root)}}, delete: {enabled: true}${maintenance}}`,
-    `http: {addr: "127.0.0.1:${port}"}`,
+    `http: {addr: "${host}:${port}"}`,
     '',
   ].join('\n');
 }
 
 /** The arguments that serve `config`, and when it is ready. */
 export const registryServe = (config: string) => ['serve', config];
-export const registryReady = async (port: number) =>
-  (await httpRequest(`http://127.0.0.1:${port}/v2/`)).status === 200;
+export const registryReady = async (port: number, host = '127.0.0.1') =>
+  (await httpRequest(`http://${host}:${port}/v2/`)).status === 200;
 
 /** A registry of its own, for a test that needs one configured otherwise (e.g. read-only). */
 export async function startRegistry(options: { readonly?: boolean } = {}) {

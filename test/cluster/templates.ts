@@ -1,7 +1,6 @@
 // The objects that make a namespace ready for Workflows calling the Orkestra templates, exactly as
 // shipped in workflow-templates/: the executor's ServiceAccount and RBAC and the
-// orkestra-helmrelease WorkflowTemplate; plus the cluster-scoped ClusterWorkflowTemplate twin, and
-// the controller's RBAC.
+// orkestra-helmrelease WorkflowTemplate; plus the cluster-scoped ClusterWorkflowTemplate twin.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -33,27 +32,4 @@ export function namespacedTemplateObjects(namespace: string): ManifestObject[] {
 
 export function clusterTemplateObjects(): ManifestObject[] {
   return manifests('workflow-templates/generated/orkestra-helmrelease.cluster.yaml');
-}
-
-/**
- * What the chart installs for the controller, running in `namespace`: its ServiceAccount and
- * ClusterRole(Binding), and the executor's ClusterRole that it binds in each group's namespace.
- */
-export function controllerObjects(namespace: string): ManifestObject[] {
-  return [
-    ...manifests('workflow-templates/generated/executor.clusterrole.yaml'),
-    ...parseAllDocuments(
-      readFileSync(join(REPO_ROOT, 'controller/deploy/rbac.yaml'), 'utf8').replaceAll(
-        '__NAMESPACE__',
-        namespace,
-      ),
-    )
-      .map((d) => d.toJS() as ManifestObject | null)
-      .filter((o): o is ManifestObject => o !== null)
-      .map((o) =>
-        ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)
-          ? { ...o, metadata: { ...o.metadata, namespace } }
-          : o,
-      ),
-  ];
 }

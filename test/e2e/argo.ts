@@ -1,13 +1,14 @@
 // Given/When/Then helpers for Workflows on the real workflow-controller: build DAGs that call the
 // orkestra-helmrelease templates, submit them, wait on named conditions, read their nodes.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { expect, inject } from 'vitest';
-import { stringify } from 'yaml';
-import { podFolder } from '../cluster/kubelet/kubelet.ts';
+import { parse, stringify } from 'yaml';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
+import { ensureTools } from '../cluster/tools.ts';
 import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
 
 export const WORKFLOW = 'argoproj.io/v1alpha1';
@@ -154,14 +155,44 @@ export async function podOf(kube: Kube, namespace: string, node: WorkflowNode): 
   return pod as Obj;
 }
 
-/** What the main container wrote to stdout and stderr (the test kubelet keeps it per pod). */
-export function containerLog(pod: Obj): string {
-  return readFileSync(join(podFolder(inject('kubeletDir'), pod), 'main.log'), 'utf8');
+/** What the main container wrote to stdout and stderr: `kubectl logs` (the node keeps it per pod). */
+export async function containerLog(pod: Obj): Promise<string> {
+  const logs = await run(ensureTools().kubectl, [
+    'logs',
+    '-n',
+    pod.metadata?.namespace as string,
+    pod.metadata?.name as string,
+    '-c',
+    'main',
+  ]);
+  if (logs.code !== 0)
+    throw new Error(`kubectl logs ${pod.metadata?.name} exited ${logs.code}: ${logs.stderr}`);
+  return logs.stdout;
 }
 
-/** The kubeconfig the test kubelet made from the pod's ServiceAccount token. */
-export function podKubeconfig(pod: Obj): string {
-  return join(podFolder(inject('kubeletDir'), pod), 'kubeconfig');
+/**
+ * A kubeconfig with a token of the pod's ServiceAccount, bound to the pod (TokenRequest, as the
+ * kubelet asks for the token it mounts): what the step may do, checked from outside.
+ */
+export async function podKubeconfig(pod: Obj): Promise<string> {
+  const namespace = pod.metadata?.namespace as string;
+  const created = await run(ensureTools().kubectl, [
+    'create',
+    'token',
+    '-n',
+    namespace,
+    pod.spec?.serviceAccountName as string,
+    '--bound-object-kind=Pod',
+    `--bound-object-name=${pod.metadata?.name}`,
+  ]);
+  if (created.code !== 0) throw new Error(`kubectl create token exited ${created.code}: ${created.stderr}`);
+  const admin = parse(readFileSync(inject('kubeconfig'), 'utf8'));
+  const file = join(mkdtempSync(join(tmpdir(), 'orkestra-pod-')), 'kubeconfig');
+  admin.users = [{ name: 'pod', user: { token: created.stdout.trim() } }];
+  admin.contexts = [{ name: 'pod', context: { cluster: admin.clusters[0].name, user: 'pod', namespace } }];
+  admin['current-context'] = 'pod';
+  writeFileSync(file, stringify(admin));
+  return file;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Given/When helpers for ApplicationGroups on the real control plane, as a user drives them: a group
 // of fixture charts, `kubectl apply`, `kubectl wait --for=condition=Ready`.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject } from 'vitest';
 import { stringify } from 'yaml';
@@ -53,7 +54,10 @@ export function group(
 
 /** `kubectl apply -f FILE` with the real kubectl, as a user would (`--server-side` when asked). */
 export async function kubectlApply(object: Obj, { serverSide = false } = {}): Promise<void> {
-  const file = join(inject('kubeletDir'), `${object.metadata?.namespace}-${object.metadata?.name}.yaml`);
+  const file = join(
+    mkdtempSync(join(tmpdir(), 'orkestra-apply-')),
+    `${object.metadata?.namespace}-${object.metadata?.name}.yaml`,
+  );
   writeFileSync(file, stringify(object));
   const applied = await run(ensureTools().kubectl, [
     'apply',

@@ -8,10 +8,8 @@ declare module 'vitest' {
     /** The same charts behind HTTP basic auth, and its credentials. */
     privateChartsUrl: string;
     chartCredentials: { username: string; password: string };
-    /** The staging registry: oci://127.0.0.1:PORT (plain HTTP). */
+    /** The staging registry: oci://<node address>:PORT (plain HTTP). */
     registry: string;
-    /** The test kubelet's folder (see test/cluster/kubelet/kubelet.ts). */
-    kubeletDir: string;
     /** The real argo CLI. */
     argo: string;
     /** orkestra-controller's /metrics. */
@@ -32,7 +30,6 @@ export default async function setup(project: TestProject) {
   project.provide('privateChartsUrl', plane.charts.privateUrl);
   project.provide('chartCredentials', plane.charts.credentials);
   project.provide('registry', plane.registry);
-  project.provide('kubeletDir', plane.kubeletDir);
   project.provide('argo', plane.argo);
   project.provide('controllerMetrics', plane.controllerMetrics ?? '');
   project.provide('controllerKubeconfig', plane.controllerKubeconfig ?? '');

@@ -6,7 +6,7 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import { type Action, nextAction } from './next-action.ts';
 import { chain, pendingAt, succeededAt, workflow } from './reconcile-fixtures.ts';
 import { type RolloutRecord, remediated } from './rollout-record.ts';
-import { observeGroup } from './state.ts';
+import { observeGroup, remediationOf } from './state.ts';
 
 describe('nextAction', () => {
   it.each<[string, ApplicationGroup, Workflow[], Action['type'], string?, RolloutRecord?]>([
@@ -378,5 +378,47 @@ describe('nextAction', () => {
     if (action.type === 'CreateWorkflow') expect(action.workflow).toBe(detail);
     if (action.type === 'StopWorkflow') expect(action.name).toBe(detail);
     if (action.type === 'Wait' && detail) expect(action.why).toContain(detail);
+  });
+
+  it.each<[string, ApplicationGroup, 'Rollback' | 'Uninstall' | 'None', Action['type'], string]>([
+    [
+      'no strategy of its own, the controller’s default None → left as it is',
+      chain({ generation: 2 }),
+      'None',
+      'Wait',
+      'failed; not remediated',
+    ],
+    [
+      'no strategy of its own, the controller’s default Uninstall → the rollback Workflow uninstalls',
+      chain({ generation: 2 }),
+      'Uninstall',
+      'CreateWorkflow',
+      'rollback',
+    ],
+    [
+      'its own strategy Rollback, the controller’s default None → its own wins: rolled back',
+      chain({ generation: 2, strategy: 'Rollback' }),
+      'None',
+      'CreateWorkflow',
+      'rollback',
+    ],
+  ])('its forward Workflow failed, %s', (_row, group, defaultStrategy, type, detail) => {
+    const state = observeGroup(
+      group,
+      [workflow('forward', 2, 'failed')],
+      pendingAt(2, succeededAt(1)),
+      defaultStrategy,
+    );
+    const action = nextAction(state);
+    expect(action.type).toBe(type);
+    if (action.type === 'CreateWorkflow') expect(action.workflow).toBe(detail);
+    if (action.type === 'Wait') expect(action.why).toContain(detail);
+    expect(remediationOf(state).how).toBe(
+      type === 'Wait'
+        ? 'none'
+        : (group.spec.remediation?.strategy ?? defaultStrategy) === 'Rollback'
+          ? 'rollback'
+          : 'uninstall',
+    );
   });
 });

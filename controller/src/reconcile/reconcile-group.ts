@@ -1,7 +1,7 @@
 // The I/O shell around the pure core: one pass for one group — read it, observe it with the
 // Workflows it owns, perform the one action nextAction picks, write status. Reconcile gets only the
 // key, never the event; the next event (or the requeue) brings the next pass.
-import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { ApplicationGroup, RemediationStrategy } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
@@ -61,6 +61,8 @@ export interface ReconcileSettings {
   render: RenderOptions;
   /** How often a group that needs nothing is looked at again (its spec.interval overrides it). */
   resyncMs: number;
+  /** A failed rollout's remediation when the group sets none (its spec.remediation.strategy); Rollback when absent. */
+  defaultRemediation?: RemediationStrategy;
   /** Whether the group is this controller's to reconcile (its --watch-label-selector); all when absent. */
   owns?: (group: ApplicationGroup) => boolean;
   /**
@@ -223,13 +225,13 @@ export async function reconcileGroup(
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
   const record = await calls.readRecord(group);
   let workflows = calls.workflowsIn(namespace);
-  let state = observeGroup(group, workflows, record);
+  let state = observeGroup(group, workflows, record, settings.defaultRemediation);
   let action = nextAction(state);
   if (action.type === 'CreateWorkflow') {
     // Decide again on what the API server has, not the cache: a forward Workflow created a moment
     // ago and not cached yet must not be run beside a reverse one, nor twice.
     workflows = await calls.listWorkflows(namespace);
-    state = observeGroup(group, workflows, record);
+    state = observeGroup(group, workflows, record, settings.defaultRemediation);
     action = nextAction(state);
   }
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
@@ -241,7 +243,7 @@ export async function reconcileGroup(
     const changed = await perform(action, state, calls, settings, log);
     // Status says what the record says now; and the next action follows at once (no event will
     // announce it: the controller does not watch ConfigMaps).
-    if (changed) state = observeGroup(group, workflows, changed);
+    if (changed) state = observeGroup(group, workflows, changed, settings.defaultRemediation);
     recorded = Boolean(changed);
     await settings.failpoint?.(`after:${step}`);
   } catch (error) {

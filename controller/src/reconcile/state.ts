@@ -211,6 +211,7 @@ export function observeGroup(
   group: ApplicationGroup,
   workflows: readonly Workflow[],
   record: RolloutRecord = EMPTY_RECORD,
+  defaultStrategy: RemediationStrategy = 'Rollback',
 ): GroupState {
   const generation = group.metadata.generation ?? 1;
   const recordedAttempt = group.status?.attempt;
@@ -230,7 +231,7 @@ export function observeGroup(
     deleting: Boolean(group.metadata.deletionTimestamp),
     hasFinalizer: group.metadata.finalizers?.includes(FINALIZER) ?? false,
     problems: validation.ok ? [] : validation.problems,
-    strategy: group.spec.remediation?.strategy ?? 'Rollback',
+    strategy: group.spec.remediation?.strategy ?? defaultStrategy,
     forward,
     rollback,
     reverse,

@@ -1,2 +1,2 @@
-// Package argoworkflows pins the Argo workflow-controller and argo CLI the test control plane builds.
+// Package argoworkflows pins the Argo workflow-controller, argo CLI and argoexec the test cluster builds.
 package argoworkflows

@@ -1,3 +1,4 @@
-// Package kubernetes pins the kube-apiserver and kube-controller-manager the test control plane
-// builds (the `tool` lines of go.mod). Nothing here is compiled into Orkestra.
+// Package kubernetes pins the kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and
+// kube-proxy the test cluster builds (the `tool` lines of go.mod). Nothing here is compiled into
+// Orkestra.
 package kubernetes

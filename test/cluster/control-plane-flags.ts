@@ -1,0 +1,174 @@
+// The command-line flags of each control-plane component, and the workflow-controller's ConfigMap:
+// pure, folders and ports in. control-plane.ts starts the processes.
+import { join } from 'node:path';
+import { ARGOEXEC_IMAGE } from './node/images.ts';
+import { SERVICE_CIDR } from './node/node-config.ts';
+
+export const ARGO_NAMESPACE = 'argo';
+
+export function etcdFlags(dataDir: string, clientPort: number, peerPort: number): string[] {
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  return [
+    '--name=default',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    // Argo's full CRDs are close to 3 MB each.
+    '--max-request-bytes=16777216',
+    '--unsafe-no-fsync',
+    '--log-level=warn',
+  ];
+}
+
+export interface ApiServerLayout {
+  etcdUrl: string;
+  pki: string;
+  /** Where it listens and what it advertises (the `kubernetes` Service's endpoint). */
+  address: string;
+  port: number;
+  /** A real node registers: kubelets are authorized as nodes (Node authorizer, NodeRestriction). */
+  node: boolean;
+}
+
+export function apiServerFlags({ etcdUrl, pki, address, port, node }: ApiServerLayout): string[] {
+  return [
+    `--etcd-servers=${etcdUrl}`,
+    `--cert-dir=${pki}`,
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
+    `--secure-port=${port}`,
+    `--token-auth-file=${join(pki, 'tokens.csv')}`,
+    `--authorization-mode=${node ? 'Node,RBAC' : 'RBAC'}`,
+    ...(node
+      ? [
+          '--enable-admission-plugins=NodeRestriction',
+          // Else `kubectl logs` fails looking the node's name up in DNS.
+          '--kubelet-preferred-address-types=InternalIP,Hostname',
+        ]
+      : []),
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${join(pki, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+    '--allow-privileged=true',
+    '--enable-priority-and-fairness=false',
+    // Compact etcd often, so tests meet expired watches (410 Gone) as long-running clusters do.
+    '--etcd-compaction-interval=5s',
+    '--v=0',
+  ];
+}
+
+/** The controllers every cluster here runs, and those a node's pods and Deployments need. */
+const CONTROLLERS = [
+  'garbage-collector-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller',
+  // A ResourceQuota is enforced only once it has counted what is used.
+  'resourcequota-controller',
+];
+const NODE_CONTROLLERS = [
+  // kubelet registers its node tainted not-ready; only this controller removes the taint.
+  'node-lifecycle-controller',
+  'deployment-controller',
+  'replicaset-controller',
+  // Services' endpoints, which kube-proxy routes to.
+  'endpointslice-controller',
+  'endpoints-controller',
+  'pod-garbage-collector-controller',
+];
+
+/**
+ * What kube-controller-manager and kube-scheduler share: the admin kubeconfig for everything,
+ * health endpoints on 127.0.0.1 readable without credentials, no leader election (one of each).
+ */
+function localComponentFlags(kubeconfig: string, certDir: string, port: number): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--authorization-always-allow-paths=/healthz,/readyz,/livez',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${certDir}`,
+    '--leader-elect=false',
+  ];
+}
+
+export function controllerManagerFlags(
+  kubeconfig: string,
+  pki: string,
+  port: number,
+  node: boolean,
+): string[] {
+  return [
+    ...localComponentFlags(kubeconfig, join(pki, 'kcm'), port),
+    `--controllers=${[...CONTROLLERS, ...(node ? NODE_CONTROLLERS : [])].join(',')}`,
+    `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+    `--root-ca-file=${join(pki, 'apiserver.crt')}`,
+    '--use-service-account-credentials=false',
+  ];
+}
+
+export function schedulerFlags(kubeconfig: string, pki: string, port: number): string[] {
+  return localComponentFlags(kubeconfig, join(pki, 'scheduler'), port);
+}
+
+export function sourceControllerFlags(
+  storageDir: string,
+  ports: { storage: number; health: number; metrics: number },
+): string[] {
+  return [
+    `--storage-path=${storageDir}`,
+    `--storage-addr=127.0.0.1:${ports.storage}`,
+    `--storage-adv-addr=127.0.0.1:${ports.storage}`,
+    `--health-addr=127.0.0.1:${ports.health}`,
+    `--metrics-addr=127.0.0.1:${ports.metrics}`,
+    '--events-addr=',
+    '--log-level=info',
+  ];
+}
+
+export function helmControllerFlags(ports: { health: number; metrics: number }): string[] {
+  return [
+    `--health-addr=127.0.0.1:${ports.health}`,
+    `--metrics-addr=127.0.0.1:${ports.metrics}`,
+    '--events-addr=',
+    '--requeue-dependency=5s',
+    '--http-retry=1',
+    '--max-retry-delay=10s',
+    '--log-level=info',
+  ];
+}
+
+export function workflowControllerFlags(kubeconfig: string, node: boolean): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--namespace=${ARGO_NAMESPACE}`,
+    '--configmap=workflow-controller-configmap',
+    ...(node ? [`--executor-image=${ARGOEXEC_IMAGE}`] : []),
+    '--loglevel=info',
+  ];
+}
+
+/**
+ * The workflow-controller's ConfigMap: no metrics or telemetry servers (they would listen on all
+ * interfaces); on a real node, argoexec is an image built here, which no registry could give again.
+ */
+export function workflowControllerConfigMap(node: boolean) {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'workflow-controller-configmap', namespace: ARGO_NAMESPACE },
+    data: {
+      metricsConfig: 'enabled: false\n',
+      telemetryConfig: 'enabled: false\n',
+      ...(node ? { executor: 'imagePullPolicy: Never\n' } : {}),
+    },
+  };
+}

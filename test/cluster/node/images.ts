@@ -1,0 +1,221 @@
+// The images the real node runs, built here without a Docker daemon (buildah, storage in the cache)
+// and saved as archives keyed by a hash of what went into them, so a second run builds nothing:
+// - the base images the Dockerfiles name, which cannot be pulled here, assembled under the same
+//   name and tag from Debian packages (debootstrap) and the pinned Node;
+// - orkestra/executor and orkestra/controller from Dockerfile.executor and Dockerfile.controller;
+// - Argo's argoexec from the argo-workflows module the harness builds;
+// - the pod sandbox ("pause") image: a static busybox sleeping.
+// `importImages` loads the archives into the node's containerd.
+
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '../components.ts';
+import { ensureBaseImages, NPM_VERSION } from './base-images.ts';
+import { buildah, buildahRoot, buildScratch, imagesDir, pinnedNode, RECIPE, run, sha } from './buildah.ts';
+
+/** Names the pod sandbox image; nothing upstream is called this. */
+export const PAUSE_IMAGE = 'docker.io/orkestra-test/pause:busybox';
+export const ARGOEXEC_IMAGE = 'quay.io/argoproj/argoexec:v4.0.5';
+
+export interface BuiltImage {
+  ref: string;
+  archive: string;
+  /** Seconds spent building it now; 0 when the cached archive was used. */
+  seconds: number;
+}
+
+function projectVersion(): string {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function projectImageRefs(version = projectVersion()) {
+  return {
+    executor: `docker.io/orkestra/executor:${version}`,
+    controller: `docker.io/orkestra/controller:${version}`,
+  };
+}
+
+/** A hash of the files a build context sends: the tree under `root` less .dockerignore's entries. */
+export function contextHash(root: string, ignored: string[]): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const path = join(dir, entry.name);
+      const rel = relative(root, path);
+      if (ignored.includes(rel)) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        hash.update(rel).update('\0').update(readFileSync(path)).update('\0');
+        hash.update(String(statSync(path).mode & 0o111));
+      }
+    }
+  };
+  walk(root);
+  return hash.digest('hex').slice(0, 16);
+}
+
+function dockerignore(root: string): string[] {
+  const file = join(root, '.dockerignore');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim().replace(/^\/|\/$/g, ''))
+    .filter((line) => line && !line.startsWith('#'));
+}
+
+/** The cached archive for `key`, built by `build` (which writes the image into buildah's storage). */
+async function cachedImage(
+  name: string,
+  ref: string,
+  key: string,
+  build: () => Promise<void>,
+  log: (line: string) => void,
+): Promise<BuiltImage> {
+  const archive = join(imagesDir(), `${name}-${key}.tar`);
+  if (existsSync(archive)) return { ref, archive, seconds: 0 };
+  mkdirSync(imagesDir(), { recursive: true });
+  const started = performance.now();
+  log(`Building image ${ref} (cached as ${archive})…`);
+  await build();
+  const partial = `${archive}.partial-${process.pid}`;
+  rmSync(partial, { force: true });
+  // A docker-archive names the image in full in its manifest, which containerd's import keeps.
+  await buildah(['push', '--quiet', ref, `docker-archive:${partial}:${ref}`]);
+  for (const old of readdirSync(imagesDir()))
+    if (old.startsWith(`${name}-`) && old.endsWith('.tar')) rmSync(join(imagesDir(), old), { force: true });
+  renameSync(partial, archive);
+  return { ref, archive, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Where this machine tells Node or npm to trust an extra CA (e.g. a proxy's), the build stage's
+ * `npm ci` must trust it too: the CA file and an npmrc naming it, mounted for RUN steps only (a
+ * build-time volume is not part of the image).
+ */
+async function npmTrustMounts(): Promise<string[]> {
+  const npmCafile = (await run('npm', ['config', 'get', 'cafile'])).trim();
+  const cafile = [process.env.NODE_EXTRA_CA_CERTS, npmCafile].find(
+    (file) => file && file !== 'null' && file !== 'undefined' && existsSync(file),
+  );
+  if (!cafile) return [];
+  const npmrc = join(buildahRoot(), 'build-npmrc');
+  mkdirSync(buildahRoot(), { recursive: true });
+  writeFileSync(npmrc, 'cafile=/run/orkestra-build/ca.crt\n');
+  return [
+    '--volume',
+    `${cafile}:/run/orkestra-build/ca.crt:ro`,
+    '--volume',
+    `${npmrc}:/usr/local/etc/npmrc:ro`,
+  ];
+}
+
+export interface ImageInputs {
+  argoexec: string;
+  log: (line: string) => void;
+}
+
+/** Every image the node runs, built or taken from the cache; in the order they are imported. */
+export async function ensureImages({ argoexec, log }: ImageInputs): Promise<BuiltImage[]> {
+  const busybox = '/bin/busybox';
+  const images: BuiltImage[] = [];
+  images.push(
+    await cachedImage(
+      'pause',
+      PAUSE_IMAGE,
+      sha(RECIPE, readFileSync(busybox)),
+      () =>
+        buildScratch(
+          PAUSE_IMAGE,
+          // containerd stops a sandbox with SIGKILL, so a PID 1 that ignores SIGTERM is enough.
+          'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox", "sleep", "2147483647"]\n',
+          { busybox: { path: busybox } },
+        ),
+      log,
+    ),
+  );
+  images.push(
+    await cachedImage(
+      'argoexec',
+      ARGOEXEC_IMAGE,
+      sha(RECIPE, readFileSync(argoexec)),
+      () =>
+        buildScratch(
+          ARGOEXEC_IMAGE,
+          // As upstream's argoexec image: the binary in /bin, user 8737.
+          'FROM scratch\nCOPY argoexec /bin/argoexec\nCOPY passwd /etc/passwd\nENV PATH=/bin\n' +
+            'USER 8737\nENTRYPOINT ["argoexec"]\n',
+          {
+            argoexec: { path: argoexec },
+            passwd: `root:x:0:0:root:/root:/bin/nologin\nargo:x:8737:8737::/home/argo:/bin/nologin\n`,
+          },
+        ),
+      log,
+    ),
+  );
+  const refs = projectImageRefs();
+  const context = contextHash(REPO_ROOT, dockerignore(REPO_ROOT));
+  for (const [name, dockerfile] of [
+    ['executor', 'Dockerfile.executor'],
+    ['controller', 'Dockerfile.controller'],
+  ] as const) {
+    const ref = refs[name];
+    images.push(
+      await cachedImage(
+        name,
+        ref,
+        sha(RECIPE, context, pinnedNode().version, NPM_VERSION),
+        async () => {
+          await ensureBaseImages(log);
+          // --layers: the two Dockerfiles share their build stage, built once.
+          await buildah(
+            [
+              'build',
+              '--quiet',
+              '--layers',
+              // A failed step's container too (it would keep its overlay mounted).
+              '--force-rm',
+              '--pull=never',
+              '--isolation=chroot',
+              '--network=host',
+              ...(await npmTrustMounts()),
+              '-f',
+              dockerfile,
+              '-t',
+              ref,
+              '.',
+            ],
+            REPO_ROOT,
+          );
+        },
+        log,
+      ),
+    );
+  }
+  return images;
+}
+
+/** Loads the archives into containerd's k8s.io namespace (the CRI's), unpacked for overlayfs. */
+export async function importImages(containerdSocket: string, images: BuiltImage[]): Promise<void> {
+  for (const image of images)
+    await run('ctr', [
+      '--address',
+      containerdSocket,
+      '--namespace',
+      'k8s.io',
+      'images',
+      'import',
+      image.archive,
+    ]);
+}

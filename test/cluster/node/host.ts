@@ -118,13 +118,21 @@ export function prepareHost(): void {
   }
 }
 
-/** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
-function mountsUnder(dir: string): string[] {
+/**
+ * Whether a path is in the node's folder — or, after a crash whose folder is unknown, in any test
+ * cluster's node folder (<tmp>/orkestra-cluster-XXXXXX/node; one node per machine, so any is ours).
+ */
+function inNodeFolder(path: string, nodeDir: string | undefined): boolean {
+  if (nodeDir) return path === nodeDir || path.startsWith(`${nodeDir}/`);
+  return /\/orkestra-cluster-[^/]+\/node(\/|$)/.test(path);
+}
+
+/** Mount points in the node's folder, deepest first (from /proc/self/mountinfo). */
+function nodeMounts(nodeDir: string | undefined): string[] {
   const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => !!point && (point === dir || point.startsWith(`${dir}/`)))
-    .map((point) => point.replace(/\\040/g, ' '));
+    .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((point): point is string => !!point && inNodeFolder(point, nodeDir));
   return [...new Set(mountPoints)].sort((a, b) => b.length - a.length);
 }
 
@@ -139,9 +147,6 @@ function cgroupHierarchies(): string[] {
     .filter((entry) => entry.isDirectory() && existsSync(join(base, entry.name, 'cgroup.procs')))
     .map((entry) => join(base, entry.name));
 }
-
-/** What kubelet's pod logs folder path contains (node-config.ts puts it in the node's folder). */
-const NODE_LOG_MARK = '/node/pod-logs/';
 
 /**
  * Chains kubelet and the CNI bridge plugin (its ipMasq, per pod) create in iptables, which pods
@@ -195,21 +200,24 @@ function processesInNodeCgroups(): number[] {
 
 /**
  * Undoes what a node leaves outside its folder, after its processes were stopped: containers still
- * running, shims, mounts under `nodeDir` and the network namespaces of pods, the pod bridge, kube-
- * proxy's nftables tables, the node's cgroups and its dummy interface. Idempotent; also run before a
- * node starts, for what a killed run left.
+ * running, shims, mounts in the node's folder, the pods' network namespaces, the pod bridge,
+ * kube-proxy's nftables tables, kubelet's and CNI's iptables chains, container log links, the node's
+ * cgroups and its interface. Idempotent; also run (with `nodeDir` unknown) before a node starts, for
+ * what a killed run left.
  */
 export function cleanHost(nodeDir: string | undefined, kubeProxy: string | undefined): void {
   for (const pid of processesInNodeCgroups()) attempt('kill', ['-KILL', String(pid)]);
   // containerd-shim-runc-v2 processes of this node's containerd (their -address names its socket).
   for (const line of (attempt('pgrep', ['-af', 'containerd-shim-runc-v2']) ?? '').split('\n')) {
     const [pid] = line.split(' ');
-    if (pid && (nodeDir === undefined || line.includes(nodeDir) || line.includes('orkestra-node')))
-      attempt('kill', ['-KILL', pid]);
+    const address = / -address (\S+)/.exec(line)?.[1];
+    if (pid && address && inNodeFolder(address, nodeDir)) attempt('kill', ['-KILL', pid]);
   }
-  if (nodeDir) for (const point of mountsUnder(nodeDir)) attempt('umount', ['-l', point]);
+  for (const point of nodeMounts(nodeDir)) attempt('umount', ['-l', point]);
+  // Pod network namespaces (containerd's CRI names them cni-*, in a fixed folder) that no process
+  // is in any more: those of the node's killed pods. Another runtime's live pods are left alone.
   for (const netns of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
-    if (!netns.startsWith('cni-')) continue;
+    if (!netns.startsWith('cni-') || (attempt('ip', ['netns', 'pids', netns]) ?? '').trim()) continue;
     attempt('umount', ['-l', join('/run/netns', netns)]);
     rmSync(join('/run/netns', netns), { force: true });
   }
@@ -220,7 +228,7 @@ export function cleanHost(nodeDir: string | undefined, kubeProxy: string | undef
   const containerLogs = '/var/log/containers';
   for (const link of existsSync(containerLogs) ? readdirSync(containerLogs) : []) {
     const target = attempt('readlink', [join(containerLogs, link)])?.trim() ?? '';
-    if (target.includes(NODE_LOG_MARK)) rmSync(join(containerLogs, link), { force: true });
+    if (inNodeFolder(target, nodeDir)) rmSync(join(containerLogs, link), { force: true });
   }
   // The device-plugin socket lives at a path fixed in kubelet, not under its root folder.
   rmSync('/var/lib/kubelet/device-plugins/kubelet.sock', { force: true });

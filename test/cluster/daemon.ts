@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { cacheRoot, ensureBinaries } from './binaries.ts';
 import { startControlPlane } from './control-plane.ts';
+import { alive } from './processes.ts';
 import { WaitAborted, waitFor } from './wait.ts';
 
 const stateDir = join(cacheRoot(), 'cluster');
@@ -17,20 +18,11 @@ export interface State {
   pid: number;
   kubeconfig: string;
   charts: string;
-  /** oci://127.0.0.1:PORT, the staging registry. */
+  /** oci://<node address>:PORT, the staging registry. */
   registry: string;
   children: number[];
   startSeconds: number;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export function readState(): State | undefined {
   try {

@@ -13,6 +13,16 @@ export interface Managed {
   exited: Promise<number | null>;
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const running = new Set<Managed>();
 const folders = new Set<string>();
 

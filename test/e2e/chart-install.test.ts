@@ -35,6 +35,21 @@ async function canI(subject: string, verb: string, resource: string, namespace?:
   return result.stdout.trim() === 'yes';
 }
 
+/** Asserts, row by row, that `subject` may (or may not) do each [verb, resource] in `namespace`. */
+async function expectRights(
+  subject: string,
+  allowed: boolean,
+  namespace: string | undefined,
+  rights: ReadonlyArray<readonly [verb: string, resource: string]>,
+): Promise<void> {
+  for (const [verb, resource] of rights)
+    expect([verb, resource, await canI(subject, verb, resource, namespace)]).toEqual([
+      verb,
+      resource,
+      allowed,
+    ]);
+}
+
 describe('helm install orkestra chart/orkestra', () => {
   it('runs the controller as a pod on the node, non-root, read-only root, no capabilities', async () => {
     const status = await run(ensureTools().helm, [
@@ -72,7 +87,7 @@ describe('helm install orkestra chart/orkestra', () => {
   it('gives the controller what it needs and nothing more', async () => {
     const controller = `system:serviceaccount:${TEMPLATES_NAMESPACE}:orkestra-controller`;
     const namespace = await kube.createNamespace('e2e-rbac-controller');
-    for (const [verb, resource] of [
+    await expectRights(controller, true, namespace, [
       ['watch', 'applicationgroups.orkestra.azure.microsoft.com'],
       ['patch', 'applicationgroups.orkestra.azure.microsoft.com/status'],
       ['create', 'workflows.argoproj.io'],
@@ -81,13 +96,8 @@ describe('helm install orkestra chart/orkestra', () => {
       ['create', 'events'],
       ['create', 'serviceaccounts'],
       ['create', 'rolebindings.rbac.authorization.k8s.io'],
-    ] as const)
-      expect([verb, resource, await canI(controller, verb, resource, namespace)]).toEqual([
-        verb,
-        resource,
-        true,
-      ]);
-    for (const [verb, resource] of [
+    ]);
+    await expectRights(controller, false, namespace, [
       ['get', 'secrets'],
       ['list', 'secrets'],
       ['create', 'deployments.apps'],
@@ -95,52 +105,38 @@ describe('helm install orkestra chart/orkestra', () => {
       ['create', 'helmreleases.helm.toolkit.fluxcd.io'],
       ['delete', 'applicationgroups.orkestra.azure.microsoft.com'],
       ['create', 'roles.rbac.authorization.k8s.io'],
-    ] as const)
-      expect([verb, resource, await canI(controller, verb, resource, namespace)]).toEqual([
-        verb,
-        resource,
-        false,
-      ]);
+    ]);
     // Cluster-scoped writes: none.
-    for (const [verb, resource] of [
+    await expectRights(controller, false, undefined, [
       ['create', 'namespaces'],
       ['create', 'clusterroles.rbac.authorization.k8s.io'],
       ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
       ['patch', 'customresourcedefinitions.apiextensions.k8s.io'],
       ['create', 'clusterworkflowtemplates.argoproj.io'],
-    ] as const)
-      expect([verb, resource, await canI(controller, verb, resource)]).toEqual([verb, resource, false]);
+    ]);
   });
 
   it('gives the executor its namespace’s releases and sources, and no Secrets or Deployments', async () => {
     const executor = `system:serviceaccount:${TEMPLATES_NAMESPACE}:orkestra-executor`;
-    for (const [verb, resource] of [
+    await expectRights(executor, true, TEMPLATES_NAMESPACE, [
       ['create', 'helmreleases.helm.toolkit.fluxcd.io'],
       ['watch', 'helmreleases.helm.toolkit.fluxcd.io'],
       ['create', 'helmrepositories.source.toolkit.fluxcd.io'],
       ['watch', 'helmcharts.source.toolkit.fluxcd.io'],
       ['get', 'configmaps'],
       ['create', 'workflowtaskresults.argoproj.io'],
-    ] as const)
-      expect([verb, resource, await canI(executor, verb, resource, TEMPLATES_NAMESPACE)]).toEqual([
-        verb,
-        resource,
-        true,
-      ]);
-    for (const [verb, resource, namespace] of [
-      ['get', 'secrets', TEMPLATES_NAMESPACE],
-      ['create', 'deployments.apps', TEMPLATES_NAMESPACE],
-      ['create', 'pods', TEMPLATES_NAMESPACE],
-      ['patch', 'workflows.argoproj.io', TEMPLATES_NAMESPACE],
-      ['create', 'helmreleases.helm.toolkit.fluxcd.io', 'default'],
-      ['create', 'namespaces', undefined],
-      ['create', 'clusterroles.rbac.authorization.k8s.io', undefined],
-    ] as const)
-      expect([verb, resource, await canI(executor, verb, resource, namespace)]).toEqual([
-        verb,
-        resource,
-        false,
-      ]);
+    ]);
+    await expectRights(executor, false, TEMPLATES_NAMESPACE, [
+      ['get', 'secrets'],
+      ['create', 'deployments.apps'],
+      ['create', 'pods'],
+      ['patch', 'workflows.argoproj.io'],
+    ]);
+    await expectRights(executor, false, 'default', [['create', 'helmreleases.helm.toolkit.fluxcd.io']]);
+    await expectRights(executor, false, undefined, [
+      ['create', 'namespaces'],
+      ['create', 'clusterroles.rbac.authorization.k8s.io'],
+    ]);
   });
 
   it('with controller.namespaces, grants the controller its rights in those namespaces only', async () => {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alive } from '../processes.ts';
 import { CGROUP_ROOT, CNI_BIN_DIR, NODE_INTERFACE, NODE_IP, POD_BRIDGE } from './node-config.ts';
 
 /** A command (or file) the node needs, and the Debian package that has it. */
@@ -83,15 +84,6 @@ export function lockHost(): { stale: boolean } {
 
 export function unlockHost(): void {
   if (existsSync(LOCK) && Number(readFileSync(LOCK, 'utf8').trim()) === process.pid) rmSync(LOCK);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The node's address on its own dummy interface, and forwarding for pod traffic. */

@@ -2,11 +2,13 @@
  * The ApplicationGroup CRD's OpenAPI v3 schema: the one source for the CRD YAML under
  * chart/orkestra/crds/ (scripts/generate.ts) and for offline validation (`orkestra validate`).
  *
- * List bounds keep the CEL rules' estimated cost under the API server's limits: uniqueness and
- * known-dependency checks are quadratic in the list size.
+ * List bounds keep the CEL rules' estimated cost under the API server's limits: a rule on a list
+ * item costs its own cost times the list's maxItems. Unique names are the schema's own (list-type
+ * map keyed by name, checked in linear time); whether dependencies name known applications is
+ * quadratic, so the controller checks it (a group naming an unknown one is Stalled, InvalidSpec).
  */
 export const LIMITS = {
-  applications: 128,
+  applications: 1000,
   dependencies: 16,
   subcharts: 32,
   nameLength: 63,
@@ -57,6 +59,9 @@ const dependencies = (of: string): Schema =>
     maxItems: LIMITS.dependencies,
     items: { type: 'string', maxLength: LIMITS.nameLength },
   });
+
+/** Items are unique by name: the API server refuses a second item with the same name ("Duplicate value"). */
+const keyedByName: Schema = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
 
 const noSelfDependency = (of: string): Schema => ({
   rule: '!has(self.dependencies) || !(self.name in self.dependencies)',
@@ -247,12 +252,7 @@ const application: Schema = object(
           type: 'array',
           maxItems: LIMITS.subcharts,
           items: subchart,
-          'x-kubernetes-validations': [
-            {
-              rule: 'self.all(s, self.exists_one(t, t.name == s.name))',
-              message: 'subchart names must be unique within an application',
-            },
-          ],
+          ...keyedByName,
         }),
         workflow: describe('Original Orkestra executor list; only helmrelease executors are supported.', {
           type: 'array',
@@ -329,16 +329,7 @@ export const applicationGroupSchema: Schema = object(
           minItems: 1,
           maxItems: LIMITS.applications,
           items: application,
-          'x-kubernetes-validations': [
-            {
-              rule: 'self.all(a, self.exists_one(b, b.name == a.name))',
-              message: 'application names must be unique',
-            },
-            {
-              rule: 'self.all(a, !has(a.dependencies) || a.dependencies.all(d, self.exists(b, b.name == d)))',
-              message: 'dependencies must name applications of this group',
-            },
-          ],
+          ...keyedByName,
         }),
         interval: describe('How often the group is checked when nothing changed. Default 5m.', DURATION),
         parallelism: describe('Addition: at most this many releases are applied at once.', {

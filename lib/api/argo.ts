@@ -47,7 +47,13 @@ export interface Workflow {
   kind: 'Workflow';
   metadata: ObjectMeta;
   spec: WorkflowSpec;
-  status?: { phase?: string; message?: string; nodes?: Record<string, unknown> };
+  status?: {
+    phase?: string;
+    message?: string;
+    nodes?: Record<string, unknown>;
+    /** status.nodes as gzip then base64, which Argo writes instead once the Workflow passes 1 MiB. */
+    compressedNodes?: string;
+  };
 }
 
 export interface WorkflowTemplate {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { expect, inject } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { workflowNodes } from '../../controller/src/reconcile/workflow-progress.ts';
+import type { Workflow } from '../../lib/api/argo.ts';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
@@ -113,7 +115,7 @@ export function workflowFinished(
 }
 
 export function nodes(workflow: Obj): WorkflowNode[] {
-  return Object.values((workflow.status?.nodes ?? {}) as Record<string, WorkflowNode>);
+  return Object.values(workflowNodes(workflow as Workflow)) as WorkflowNode[];
 }
 
 /** The pod nodes (attempts) of a DAG task, in order: displayName `task(0)`, `task(1)`… */

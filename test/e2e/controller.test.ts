@@ -1,7 +1,8 @@
 // orkestra-controller on the real control plane: `kubectl apply` of an ApplicationGroup rolls it out
 // through Argo and Flux, deletion uninstalls it in reverse, and status says what happened. The
 // controller runs as the chart runs it: the built bundle, its own ServiceAccount, every namespace.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,7 +13,7 @@ import { waitFor } from '../cluster/wait.ts';
 import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
 import { expectCreatedAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
 import { startOwnController } from './controllers.ts';
-import { AG, group, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
+import { AG, type App, group, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
 
 let kube: Kube;
 
@@ -166,6 +167,45 @@ describe('kubectl apply of an ApplicationGroup', () => {
     expect(readyCondition(stalled)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect((await kube.objects.list(WORKFLOW, 'Workflow', namespace)).items).toEqual([]);
     expect(stalled.metadata?.finalizers ?? []).toEqual([]);
+  });
+
+  it('an unknown dependency (which the CRD no longer checks: too costly at 1,000 applications) → Stalled=True naming it', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-unknown');
+    await kubectlApply(
+      group(namespace, 'orphan', [{ name: 'a' }, { name: 'b', dependencies: ['a', 'ghost'] }]),
+    );
+    const stalled = await waitForObject(kube, [AG, 'ApplicationGroup', namespace, 'orphan'], 'Stalled', (g) =>
+      Boolean(condition(g, 'Stalled')),
+    );
+    expect(condition(stalled, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'InvalidSpec',
+      message: 'The spec is invalid: spec.applications[1].dependencies[1]: unknown application "ghost"',
+    });
+    expect((await kube.objects.list(WORKFLOW, 'Workflow', namespace)).items).toEqual([]);
+  });
+
+  it('the API server takes groups of 129 and 1,000 applications and refuses a repeated name, naming it', async () => {
+    const namespace = await kube.createNamespace('e2e-ag-sizes');
+    const chain = (name: string, size: number, extra: App[] = []) =>
+      group(namespace, name, [
+        ...Array.from({ length: size }, (_, i) => ({
+          name: `app-${i}`,
+          dependencies: i > 0 ? [`app-${i - 1}`] : [],
+        })),
+        ...extra,
+      ]);
+    const serverDryRun = async (object: Obj) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'orkestra-sizes-')), 'group.json');
+      writeFileSync(file, JSON.stringify(object));
+      return run(ensureTools().kubectl, ['create', '--dry-run=server', '-f', file]);
+    };
+    expect(await serverDryRun(chain('g129', 129))).toMatchObject({ code: 0 });
+    expect(await serverDryRun(chain('g1000', 1000))).toMatchObject({ code: 0 });
+    const tooMany = await serverDryRun(chain('g1001', 1001));
+    expect(tooMany.stderr).toContain('spec.applications: Too many: 1001: must have at most 1000 items');
+    const repeated = await serverDryRun(chain('again', 3, [{ name: 'app-1' }]));
+    expect(repeated.stderr).toContain('spec.applications[3]: Duplicate value: {"name":"app-1"}');
   });
 
   it('rolls out the original Orkestra bookinfo sample (subcharts removed, charts from the fixture repository)', async () => {

@@ -1,11 +1,30 @@
 // Read from Workflows recorded from the real workflow-controller (test/fixtures/argo/workflows/).
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { chainGroup, recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
-import { workflowProgress } from './workflow-progress.ts';
+import { workflowNodes, workflowProgress } from './workflow-progress.ts';
 
 const recorded = (name: string) => recordedWorkflow(name.replace(/\.yaml$/, ''));
 const chain = chainGroup();
 const shapes = shapesGroup();
+
+describe('workflowNodes', () => {
+  it('reads the nodes Argo compressed (gzip, base64) into status.compressedNodes as it reads status.nodes', () => {
+    const plain = recorded('forward-succeeded.yaml');
+    const { nodes, ...rest } = plain.status ?? {};
+    const compressed = {
+      ...plain,
+      status: { ...rest, compressedNodes: gzipSync(JSON.stringify(nodes)).toString('base64') },
+    };
+    expect(Object.keys(workflowNodes(compressed)).length).toBeGreaterThan(2);
+    expect(workflowNodes(compressed)).toEqual(nodes);
+    expect(workflowProgress(chain, compressed, 'apply')).toEqual(workflowProgress(chain, plain, 'apply'));
+  });
+
+  it('a Workflow Argo has not started: no nodes', () => {
+    expect(workflowNodes({ ...recorded('forward-succeeded.yaml'), status: {} })).toEqual({});
+  });
+});
 
 describe('workflowProgress', () => {
   it('a running Workflow: first installed at 1.0.0, second in progress, no failure', () => {

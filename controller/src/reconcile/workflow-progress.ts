@@ -5,6 +5,7 @@
 // (reverse, uninstalling rollback) is one flat DAG of tasks named after the HelmReleases; a task
 // Argo never reached is `Skipped`/`Omitted` or absent.
 
+import { gunzipSync } from 'node:zlib';
 import type {
   Application,
   ApplicationGroup,
@@ -145,6 +146,18 @@ function deletion(
   };
 }
 
+/**
+ * The Workflow's nodes, wherever Argo keeps them: in status.nodes, or, once the Workflow is larger
+ * than the workflow-controller's MAX_WORKFLOW_SIZE (1 MiB by default), gzipped and base64-encoded in
+ * status.compressedNodes.
+ */
+export function workflowNodes(workflow: Workflow): Record<string, WorkflowNode> {
+  const { nodes, compressedNodes } = workflow.status ?? {};
+  if (nodes) return nodes as Record<string, WorkflowNode>;
+  if (!compressedNodes) return {};
+  return JSON.parse(gunzipSync(Buffer.from(compressedNodes, 'base64')).toString('utf8'));
+}
+
 /** Per-application (and per-subchart) status from the Workflow's nodes, and the first failure. */
 export function workflowProgress(
   group: ApplicationGroup,
@@ -152,7 +165,7 @@ export function workflowProgress(
   mode: 'apply' | 'delete',
 ): WorkflowProgress {
   const reverse = mode === 'delete';
-  const all = Object.values((workflow.status?.nodes ?? {}) as Record<string, WorkflowNode>);
+  const all = Object.values(workflowNodes(workflow));
   const byNodeName = new Map(all.map((n) => [n.name, n]));
   const byId = new Map(all.map((n) => [n.id, n]));
   // The group's tasks sit at the top of the Workflow, or in the DAG that follows removals (a forward

@@ -16,6 +16,7 @@ export default defineConfig({
             'executor/**/*.test.ts',
             'test/*.test.ts',
             'test/cluster/**/*.test.ts',
+            'test/bench/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
         },

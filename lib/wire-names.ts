@@ -8,6 +8,16 @@ export const TEMPLATE_NAME = 'orkestra-helmrelease';
 /** The ServiceAccount step pods run as, in every namespace that runs them. */
 export const EXECUTOR_SERVICE_ACCOUNT = 'orkestra-executor';
 
+/** The plugin flavour: the WorkflowTemplate whose steps run in the executor plugin. */
+export const PLUGIN_TEMPLATE_NAME = 'orkestra-helmrelease-plugin';
+/**
+ * The executor plugin's ConfigMap (Argo finds plugins by the `<plugin>-executor-plugin` name and a
+ * label) and the ServiceAccount whose token Argo mounts into the plugin.
+ */
+export const EXECUTOR_PLUGIN = 'orkestra-executor-plugin';
+/** Argo's label on a ConfigMap that describes an executor plugin. */
+export const ARGO_PLUGIN_LABEL = { 'workflows.argoproj.io/configmap-type': 'ExecutorPlugin' } as const;
+
 /** Server-side apply field managers. */
 export const FieldManager = {
   executor: 'orkestra-executor',

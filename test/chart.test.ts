@@ -198,6 +198,7 @@ describe('chart/orkestra', () => {
       '--log-level=info',
       '--default-remediation=Rollback',
       '--resync=5m',
+      '--executor=pod',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
     ]);
@@ -223,6 +224,7 @@ describe('chart/orkestra', () => {
       '--log-level=info',
       '--default-remediation=Rollback',
       '--resync=5m',
+      '--executor=pod',
       '--namespaces=team-a,team-b',
       '--watch-label-selector=shard=blue,!canary',
       '--no-manage-executor-rbac',

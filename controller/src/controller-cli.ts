@@ -7,13 +7,15 @@ import { durationSeconds } from '../../lib/duration.ts';
 import { parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
 import { parseOciUrl } from '../../lib/staging.ts';
-import { TEMPLATE_NAME } from '../../lib/wire-names.ts';
+import { EXECUTOR_PLUGIN, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
 
 export interface ControllerArgs {
   kubeconfig?: string;
   namespaces?: string;
-  'template-name': string;
+  'template-name'?: string;
+  executor: 'pod' | 'plugin';
+  'executor-plugin-configmap': string;
   'cluster-scope': boolean;
   'staging-url': string;
   'staging-plain-http'?: boolean;
@@ -45,10 +47,22 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       ...ANY_STRING,
       describe: 'comma-separated namespaces to watch (default: every namespace)',
     })
+    .option('executor', {
+      choices: ['pod', 'plugin'] as const,
+      nargs: 1,
+      default: 'pod' as const,
+      describe:
+        'how steps run: a pod each (pod), or in the executor plugin, one agent pod per Workflow (plugin; Argo needs ARGO_EXECUTOR_PLUGINS=true)',
+    })
     .option('template-name', {
       ...ANY_STRING,
-      default: TEMPLATE_NAME,
-      describe: 'the templates Workflows call',
+      describe: `the templates Workflows call (default: ${TEMPLATE_NAME}, with --executor plugin ${PLUGIN_TEMPLATE_NAME})`,
+    })
+    .option('executor-plugin-configmap', {
+      ...ANY_STRING,
+      default: EXECUTOR_PLUGIN,
+      describe:
+        'with --executor plugin: the plugin ConfigMap ([NAMESPACE/]NAME, default namespace: the controller’s) copied into each group’s namespace',
     })
     .option('cluster-scope', {
       type: 'boolean',

@@ -27,6 +27,8 @@ export interface ControllerConfig {
     'templateName' | 'clusterScope' | 'stagingUrl' | 'stagingPlainHttp' | 'serviceAccountName'
   >;
   manageExecutorAccess: boolean;
+  /** The plugin flavour: the executor plugin's ConfigMap to copy into each group's namespace. */
+  executorPlugin?: { namespace: string; name: string };
   /** A failed rollout's remediation when its group sets none (default Rollback). */
   defaultRemediation?: RemediationStrategy;
   /** Only groups whose labels match (equality-based); all when empty. */
@@ -75,6 +77,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   );
   const calls = kubeCalls(kube, {
     manageExecutorAccess: config.manageExecutorAccess,
+    executorPlugin: config.executorPlugin,
     workflowsIn: (namespace) => workflows.list(namespace) as unknown as Workflow[],
     log: warn,
   });

@@ -4,7 +4,7 @@
 import { UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
 import { createLogger } from '../../lib/log.ts';
-import { EXECUTOR_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
+import { EXECUTOR_SERVICE_ACCOUNT, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { type ControllerArgs, controllerParser } from './controller-cli.ts';
 
 async function run(args: ControllerArgs): Promise<void> {
@@ -75,13 +75,21 @@ async function run(args: ControllerArgs): Promise<void> {
       .map((n) => n.trim())
       .filter(Boolean),
     render: {
-      templateName: args['template-name'],
+      templateName:
+        args['template-name'] ?? (args.executor === 'plugin' ? PLUGIN_TEMPLATE_NAME : TEMPLATE_NAME),
       clusterScope: args['cluster-scope'],
       stagingUrl: args['staging-url'],
       stagingPlainHttp: args['staging-plain-http'],
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
     },
     manageExecutorAccess: args['manage-executor-rbac'],
+    executorPlugin:
+      args.executor === 'plugin'
+        ? namespacedName(
+            args['executor-plugin-configmap'],
+            process.env.POD_NAMESPACE ?? defaultNamespace(kube),
+          )
+        : undefined,
     defaultRemediation: args['default-remediation'],
     watchLabelSelector: args['watch-label-selector'],
     failpoints: process.env.ORKESTRA_FAILPOINTS?.split(',').filter(Boolean),
@@ -118,3 +126,11 @@ try {
   }
 }
 process.exit();
+
+/** `NAMESPACE/NAME`, or `NAME` in `namespace`. */
+function namespacedName(value: string, namespace: string): { namespace: string; name: string } {
+  const [first, second] = value.split('/');
+  return second === undefined
+    ? { namespace, name: first as string }
+    : { namespace: first as string, name: second };
+}

@@ -9,7 +9,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', () => terminate.abort());
   const results: RunResult = {};
   try {
-    await buildParser(makeRun(terminate.signal, results)).parseAsync(argv);
+    await buildParser(makeRun(terminate.signal, results), terminate.signal).parseAsync(argv);
   } catch (error) {
     process.stderr.write(
       `${(error as Error).message}\n${error instanceof UsageError ? 'Run orkestra-executor --help for usage.\n' : ''}`,

@@ -53,12 +53,16 @@ export function outcomeOf(action: string, error: unknown): Outcome {
   };
 }
 
-/** A Run that builds the context from the common flags and writes the result file either way. */
-export function makeRun(signal: AbortSignal, results: RunResult): Run {
+/**
+ * A Run that builds the context from the common flags and writes the result file either way (the
+ * plugin, which replies with the outcome instead, writes none).
+ */
+export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = true } = {}): Run {
   return async (action, args, work) => {
     const log = createLogger(args['log-format'], { action });
     const seconds = durationSeconds(args.timeout);
     const writeResult = (outcome: Outcome) => {
+      if (!resultFile) return;
       try {
         writeFileSync(args['result-file'], `${JSON.stringify(outcome)}\n`);
       } catch (error) {

@@ -1,6 +1,8 @@
 import type { ObjectMeta } from './meta.ts';
 
-export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
+export const ARGO_GROUP = 'argoproj.io';
+export const ARGO_VERSION = 'v1alpha1';
+export const ARGO_API_VERSION = `${ARGO_GROUP}/${ARGO_VERSION}` as const;
 
 export interface Parameter {
   name: string;

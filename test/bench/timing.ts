@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { startControlPlane } from '../cluster/control-plane.ts';
+import { type ControlPlane, type StartOptions, startControlPlane } from '../cluster/control-plane.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj } from '../integration/kube.ts';
 
@@ -14,13 +14,21 @@ export interface BenchPlane {
   kube: Kube;
   config: KubeConfig;
   chartsUrl: string;
-  /** `kubectl apply -f` of the object (the real kubectl, run to completion). */
-  kubectlApply: (object: object & { metadata: { name: string; namespace: string } }) => void;
+  /**
+   * `kubectl apply --server-side -f` of the objects, one file (the real kubectl, run to completion);
+   * server-side, since a client-side apply keeps the whole object in an annotation of at most 256 KiB.
+   */
+  kubectlApply: (...objects: object[]) => void;
+  /** The control plane itself (its processes, kubeconfig). */
+  plane: ControlPlane;
 }
 
 /** Runs `bench` on a local control plane with the controller, started for it and stopped after. */
-export async function onBenchPlane(bench: (plane: BenchPlane) => Promise<void>): Promise<void> {
-  const plane = await startControlPlane({ log: () => {} });
+export async function onBenchPlane(
+  bench: (plane: BenchPlane) => Promise<void>,
+  options: StartOptions = {},
+): Promise<void> {
+  const plane = await startControlPlane({ log: () => {}, ...options });
   try {
     const config = new KubeConfig();
     config.loadFromFile(plane.kubeconfig);
@@ -31,12 +39,18 @@ export async function onBenchPlane(bench: (plane: BenchPlane) => Promise<void>):
       kube: connect(plane.kubeconfig),
       config,
       chartsUrl: plane.charts.url,
-      kubectlApply: (object) => {
-        const file = join(dir, `${object.metadata.namespace}-${object.metadata.name}-${++files}.yaml`);
-        writeFileSync(file, stringify(object));
-        const applied = spawnSync(kubectl, ['--kubeconfig', plane.kubeconfig, 'apply', '-f', file], {
-          encoding: 'utf8',
-        });
+      plane,
+      kubectlApply: (...objects) => {
+        const file = join(dir, `apply-${++files}.yaml`);
+        writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+        const applied = spawnSync(
+          kubectl,
+          ['--kubeconfig', plane.kubeconfig, 'apply', '--server-side', '-f', file],
+          {
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        );
         if (applied.status !== 0) throw new Error(`kubectl apply failed: ${applied.stderr}`);
       },
     });

@@ -134,7 +134,14 @@ export function sourceControllerFlags(
   ];
 }
 
-export function helmControllerFlags(ports: { health: number; metrics: number }): string[] {
+/** Flux's label for sharding its controllers: each instance reconciles only the objects it selects. */
+export const FLUX_SHARD_LABEL = 'sharding.fluxcd.io/key';
+
+/**
+ * The harness's helm-controller: dependencies checked every 5 s (Flux's default is 30 s) and short
+ * retries. With `shards`, it leaves the HelmReleases labelled for a shard alone.
+ */
+export function helmControllerFlags(ports: { health: number; metrics: number }, shards = false): string[] {
   return [
     `--health-addr=127.0.0.1:${ports.health}`,
     `--metrics-addr=127.0.0.1:${ports.metrics}`,
@@ -143,7 +150,44 @@ export function helmControllerFlags(ports: { health: number; metrics: number }):
     '--http-retry=1',
     '--max-retry-delay=10s',
     '--log-level=info',
+    ...(shards ? [`--watch-label-selector=!${FLUX_SHARD_LABEL}`] : []),
   ];
+}
+
+/**
+ * A helm-controller shard at Flux's defaults (no tuning flag: `--requeue-dependency` stays 30 s),
+ * reconciling only the HelmReleases labelled `sharding.fluxcd.io/key=<key>`; its leader election
+ * Lease is its own (helm-controller names it after the selector).
+ */
+export function helmControllerShardFlags(key: string, ports: { health: number; metrics: number }): string[] {
+  return [
+    `--health-addr=127.0.0.1:${ports.health}`,
+    `--metrics-addr=127.0.0.1:${ports.metrics}`,
+    '--events-addr=',
+    `--watch-label-selector=${FLUX_SHARD_LABEL}=${key}`,
+  ];
+}
+
+/**
+ * The workflow-controller's environment. Argo, by default, sleeps 1 s after each Workflow update
+ * (so that its informer catches up; INFORMER_WRITE_BACK=true writes the update back to the informer
+ * instead) and rate-limits each Workflow's passes to one per DEFAULT_REQUEUE_TIME (10 s); a DAG
+ * step's successor starts only two passes after it ends. `tuned` is what docs/benchmarks.md
+ * recommends for Orkestra (steps of seconds); `defaults` is Argo as installed.
+ */
+export const WORKFLOW_CONTROLLER_ENV = {
+  tuned: { INFORMER_WRITE_BACK: 'true', DEFAULT_REQUEUE_TIME: '200ms', ARGO_AGENT_PATCH_RATE: '200ms' },
+  defaults: {},
+} as const satisfies Record<string, Record<string, string>>;
+
+export function workflowControllerEnv(settings: keyof typeof WORKFLOW_CONTROLLER_ENV): NodeJS.ProcessEnv {
+  return {
+    ...WORKFLOW_CONTROLLER_ENV[settings],
+    // One workflow-controller: no Lease to wait for at start.
+    LEADER_ELECTION_DISABLE: 'true',
+    // The plugin flavour of the templates runs steps in an executor plugin (off unless enabled).
+    ARGO_EXECUTOR_PLUGINS: 'true',
+  };
 }
 
 export function workflowControllerFlags(kubeconfig: string, node: boolean): string[] {

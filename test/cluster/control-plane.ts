@@ -19,9 +19,12 @@ import {
   controllerManagerFlags,
   etcdFlags,
   helmControllerFlags,
+  helmControllerShardFlags,
   schedulerFlags,
   sourceControllerFlags,
+  type WORKFLOW_CONTROLLER_ENV,
   workflowControllerConfigMap,
+  workflowControllerEnv,
   workflowControllerFlags,
 } from './control-plane-flags.ts';
 import { httpRequest } from './http.ts';
@@ -61,8 +64,11 @@ export interface ControlPlane {
   stop: () => Promise<void>;
   /** Stops one component (e.g. `kube-apiserver`), as an outage would. */
   stopComponent: (name: string) => Promise<void>;
-  /** Starts a stopped component again with the same flags and waits until it is ready. */
-  startComponent: (name: string) => Promise<void>;
+  /**
+   * Starts a stopped component again with the same flags and waits until it is ready; with `env`,
+   * that environment instead of the one it had.
+   */
+  startComponent: (name: string, env?: NodeJS.ProcessEnv) => Promise<void>;
 }
 
 export interface StartOptions {
@@ -76,6 +82,13 @@ export interface StartOptions {
   argo?: boolean;
   /** Also install Orkestra with its chart, the controller a pod on the node (default: with Argo). */
   controller?: boolean;
+  /**
+   * Keys of extra helm-controller shards at Flux's default settings (helm-controller-<key>), each
+   * reconciling the HelmReleases labelled `sharding.fluxcd.io/key=<key>` (benchmarks).
+   */
+  fluxShards?: string[];
+  /** The workflow-controller's settings (control-plane-flags.ts WORKFLOW_CONTROLLER_ENV); default tuned. */
+  argoSettings?: keyof typeof WORKFLOW_CONTROLLER_ENV;
 }
 
 export { ARGO_NAMESPACE };
@@ -87,6 +100,8 @@ export async function startControlPlane({
   keep = false,
   argo = true,
   controller = argo,
+  fluxShards = [],
+  argoSettings = 'tuned',
 }: StartOptions = {}): Promise<ControlPlane> {
   if (controller && !argo) throw new Error('The controller runs as a pod: it needs Argo and the node too.');
   const build = await ensureBinaries(log);
@@ -254,12 +269,23 @@ export async function startControlPlane({
       async () => (await httpRequest(`http://127.0.0.1:${sourceHealth}/readyz`)).status === 200,
       fluxEnv,
     );
+    const helmEnv = { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storagePort}` };
     await launch(
       'helm-controller',
-      helmControllerFlags({ health: helmHealth, metrics: helmMetrics }),
+      helmControllerFlags({ health: helmHealth, metrics: helmMetrics }, fluxShards.length > 0),
       async () => (await httpRequest(`http://127.0.0.1:${helmHealth}/readyz`)).status === 200,
-      { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storagePort}` },
+      helmEnv,
     );
+    for (const key of fluxShards) {
+      const [health, metrics] = await Promise.all([freePort(), freePort()]);
+      await launch(
+        `helm-controller-${key}`,
+        helmControllerShardFlags(key, { health, metrics }),
+        async () => (await httpRequest(`http://127.0.0.1:${health}/readyz`)).status === 200,
+        helmEnv,
+        bin['helm-controller'] as string,
+      );
+    }
 
     if (argo) {
       for (const object of [
@@ -280,9 +306,7 @@ export async function startControlPlane({
         'workflow-controller',
         workflowControllerFlags(kubeconfig, node),
         async () => (await httpRequest('http://127.0.0.1:6060/healthz')).status === 200,
-        // Argo's own knob for how soon a workflow is looked at again after an event (default 10 s;
-        // Argo's docs suggest as low as 2 s for workflows of short steps, its dev setup uses 1 s).
-        { LEADER_ELECTION_DISABLE: 'true', DEFAULT_REQUEUE_TIME: '1s' },
+        workflowControllerEnv(argoSettings),
       );
     }
 
@@ -330,10 +354,10 @@ export async function startControlPlane({
         );
         if (managed) await stopProcess(managed);
       },
-      startComponent: async (name) => {
+      startComponent: async (name, env) => {
         const spec = launched.get(name);
         if (!spec) throw new Error(`no component ${name}`);
-        await launch(name, spec.args, spec.ready, spec.env, spec.command);
+        await launch(name, spec.args, spec.ready, env ?? spec.env, spec.command);
       },
     };
   } catch (error) {

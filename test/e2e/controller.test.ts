@@ -13,7 +13,17 @@ import { waitFor } from '../cluster/wait.ts';
 import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
 import { expectCreatedAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
 import { startOwnController } from './controllers.ts';
-import { AG, type App, group, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
+import {
+  AG,
+  type App,
+  applyMissingVersionGroup,
+  expectMissingVersionReported,
+  group,
+  HR,
+  kubectlApply,
+  kubectlWaitReady,
+  readyCondition,
+} from './groups.ts';
 
 let kube: Kube;
 
@@ -89,40 +99,8 @@ describe('kubectl apply of an ApplicationGroup', () => {
 
   it('a chart version that does not exist → Ready=False naming that application, long before its timeout', async () => {
     const namespace = await kube.createNamespace('e2e-ag-missing');
-    // The step of `missing` may take 30 minutes (its release timeout): the failure must come from
-    // source-controller giving up, not from waiting that out.
-    await kubectlApply(
-      group(
-        namespace,
-        'broken',
-        [
-          { name: 'first' },
-          { name: 'missing', dependencies: ['first'], version: '9.9.9', release: { timeout: '30m' } },
-          { name: 'after', dependencies: ['missing'] },
-        ],
-        // The failure as reported; remediation has cases of its own.
-        { remediation: 'None' },
-      ),
-    );
-    const failed = await waitForObject(
-      kube,
-      [AG, 'ApplicationGroup', namespace, 'broken'],
-      'Ready=False',
-      (g) => readyCondition(g)?.status === 'False',
-    );
-    expect(readyCondition(failed)).toMatchObject({ reason: 'Failed' });
-    expect(readyCondition(failed)?.message).toMatch(
-      /^application missing failed to install or upgrade: InvalidChartReference: HelmChart .*no 'configmap-app' chart with version matching '9\.9\.9' found \(Workflow broken-g1-forward\)$/,
-    );
-    expect(failed.status.applications.map((a: { name: string; phase: string }) => [a.name, a.phase])).toEqual(
-      [
-        ['first', 'Succeeded'],
-        ['missing', 'Failed'],
-        ['after', 'Pending'],
-      ],
-    );
-    // Nothing after it in the DAG was created.
-    expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
+    const failed = await applyMissingVersionGroup(kube, namespace);
+    await expectMissingVersionReported(kube, namespace, failed);
   });
 
   it('a group too large for inline parameters rolls out through release-bundle ConfigMaps', async () => {

@@ -95,3 +95,53 @@ export function groupSettled(kube: Kube, namespace: string, name: string, timeou
     timeoutMs,
   );
 }
+
+/**
+ * The group `broken` (first → missing at chart version 9.9.9 → after) applied in `namespace`, its
+ * failure as reported (remediation None; labels as given), once Ready=False.
+ */
+export async function applyMissingVersionGroup(
+  kube: Kube,
+  namespace: string,
+  labels?: Record<string, string>,
+): Promise<Obj> {
+  // The step of `missing` may take 30 minutes (its release timeout): the failure must come from
+  // source-controller giving up, not from waiting that out.
+  await kubectlApply(
+    group(
+      namespace,
+      'broken',
+      [
+        { name: 'first' },
+        { name: 'missing', dependencies: ['first'], version: '9.9.9', release: { timeout: '30m' } },
+        { name: 'after', dependencies: ['missing'] },
+      ],
+      { remediation: 'None', labels },
+    ),
+  );
+  return waitForObject(
+    kube,
+    [AG, 'ApplicationGroup', namespace, 'broken'],
+    'Ready=False',
+    (g) => (readyCondition(g)?.status as string) === 'False',
+  );
+}
+
+/** What the group of applyMissingVersionGroup says: `missing` failed, named; nothing after it ran. */
+export async function expectMissingVersionReported(
+  kube: Kube,
+  namespace: string,
+  failed: Obj,
+): Promise<void> {
+  expect(readyCondition(failed)).toMatchObject({ reason: 'Failed' });
+  expect(readyCondition(failed)?.message).toMatch(
+    /^application missing failed to install or upgrade: InvalidChartReference: HelmChart .*no 'configmap-app' chart with version matching '9\.9\.9' found \(Workflow broken-g1-forward\)$/,
+  );
+  expect(failed.status.applications.map((a: { name: string; phase: string }) => [a.name, a.phase])).toEqual([
+    ['first', 'Succeeded'],
+    ['missing', 'Failed'],
+    ['after', 'Pending'],
+  ]);
+  // Nothing after it in the DAG was created.
+  expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
+}

@@ -18,7 +18,7 @@ import {
 } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
-import { ExecutorAccessMissingError } from '../reconcile/executor-access.ts';
+import { ExecutorAccessMissingError, executorPluginObjects } from '../reconcile/executor-access.ts';
 import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
 import { RecordTooLargeError, recordConfigMap, recordName, recordOf } from '../reconcile/rollout-record.ts';
 
@@ -34,6 +34,11 @@ export const EXECUTOR_CLUSTER_ROLE = 'orkestra-executor';
 export interface KubeCallsOptions {
   /** Create the executor's ServiceAccount and RoleBinding in each namespace (else only check them). */
   manageExecutorAccess: boolean;
+  /**
+   * The plugin flavour: the executor plugin's ConfigMap installed with the chart, copied with the
+   * plugin's ServiceAccount and token Secrets into each namespace that runs Workflows.
+   */
+  executorPlugin?: { namespace: string; name: string };
   /** Only these namespaces' Workflows (the informer's cache). */
   workflowsIn: ClusterCalls['workflowsIn'];
   log: (message: string, fields: Record<string, unknown>) => void;
@@ -138,6 +143,18 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
           },
           subjects: [{ kind: 'ServiceAccount', name: EXECUTOR_SERVICE_ACCOUNT, namespace }],
         } as KubernetesObject);
+        if (options.executorPlugin) {
+          const source = await core.readNamespacedConfigMap(options.executorPlugin);
+          const plugin = executorPluginObjects(namespace, source, EXECUTOR_CLUSTER_ROLE);
+          for (const object of plugin.apply) await apply(object);
+          for (const secret of plugin.create) {
+            try {
+              await objects.create(secret);
+            } catch (error) {
+              if (statusOf(error) !== 409) throw error;
+            }
+          }
+        }
       } else {
         try {
           await core.readNamespacedServiceAccount({ name: EXECUTOR_SERVICE_ACCOUNT, namespace });

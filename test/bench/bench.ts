@@ -1,0 +1,200 @@
+// `npm run bench`: Orkestra's rollouts beside Flux `dependsOn` and a floor, fan-out/fan-in, scale
+// and the executor, measured in one run on a local cluster this script starts (the real node).
+// Prints a table and the ratios between figures of this run; writes JSON and an SVG chart under
+// bench/results/. Absolute times on a shared machine are context; the ratios are the result.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { REPO_ROOT } from '../cluster/components.ts';
+import { readyToExit, startToFirstRequest } from './executor-figures.ts';
+import { CHAIN, chainRatios, chartSvg, type Figure, TO_READY, table, VARIANTS } from './report.ts';
+import { chainShape, fanShape, rolloutFloor, rolloutFlux, rolloutOrkestra } from './rollouts.ts';
+import { controllerMemoryWithGroups, rolloutAtScale } from './scale.ts';
+import { type BenchPlane, onBenchPlane } from './timing.ts';
+
+const SCENARIOS = ['chain', 'fan', 'scale', 'memory', 'executor'] as const;
+const DEFAULT_SHARD = 'flux-default';
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('npm run bench --')
+  .option('only', {
+    type: 'string',
+    describe: `Comma-separated scenarios to run (${SCENARIOS.join(', ')}); all by default`,
+  })
+  .option('runs', { type: 'number', default: 3, describe: 'Runs of each timed rollout (the median is kept)' })
+  .option('flux-default-runs', {
+    type: 'number',
+    default: 1,
+    describe: 'Runs of the chain with Flux at its default 30 s (minutes each)',
+  })
+  .option('scale', {
+    type: 'string',
+    default: '10,100,1000',
+    describe: 'Comma-separated group sizes for the scale scenario',
+  })
+  .option('groups', { type: 'number', default: 200, describe: 'Small groups for the memory scenario' })
+  .option('out', { type: 'string', default: join(REPO_ROOT, 'bench/results'), describe: 'Results folder' })
+  .strict()
+  .parseSync();
+
+const wanted = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
+for (const scenario of wanted) {
+  if (!(SCENARIOS as readonly string[]).includes(scenario))
+    throw new Error(`--only: unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`);
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function repeat(times: number, what: string, once: () => Promise<number>): Promise<number[]> {
+  const values: number[] = [];
+  for (let run = 1; run <= times; run++) {
+    values.push(await once());
+    say(`  ${what}, run ${run}/${times}: ${(values.at(-1) as number).toFixed(2)}`);
+  }
+  return values;
+}
+
+async function chain(plane: BenchPlane): Promise<Figure[]> {
+  const shape = chainShape(10);
+  const figure = (variant: string, runs: number[]): Figure => ({
+    scenario: CHAIN,
+    variant,
+    metric: TO_READY,
+    unit: 's',
+    runs,
+  });
+  say(`${CHAIN}:`);
+  return [
+    figure(
+      VARIANTS.orkestra,
+      await repeat(argv.runs, VARIANTS.orkestra, async () => (await rolloutOrkestra(plane, shape)).seconds),
+    ),
+    figure(
+      VARIANTS.floor,
+      await repeat(argv.runs, VARIANTS.floor, async () => (await rolloutFloor(plane, shape)).seconds),
+    ),
+    figure(
+      VARIANTS.flux5s,
+      await repeat(argv.runs, VARIANTS.flux5s, async () => (await rolloutFlux(plane, shape)).seconds),
+    ),
+    figure(
+      VARIANTS.fluxDefault,
+      await repeat(
+        argv.fluxDefaultRuns,
+        VARIANTS.fluxDefault,
+        async () => (await rolloutFlux(plane, shape, DEFAULT_SHARD)).seconds,
+      ),
+    ),
+  ];
+}
+
+async function fan(plane: BenchPlane): Promise<Figure[]> {
+  const shape = fanShape(20);
+  const figures: Figure[] = [];
+  say(`${shape.label}:`);
+  for (const parallelism of [undefined, 5]) {
+    const variant = `Orkestra, spec.parallelism ${parallelism ?? 'unset'}`;
+    const peaks: number[] = [];
+    const times = await repeat(argv.runs, variant, async () => {
+      const rollout = await rolloutOrkestra(plane, shape, parallelism);
+      peaks.push(rollout.peakInstalling);
+      return rollout.seconds;
+    });
+    figures.push(
+      { scenario: shape.label, variant, metric: TO_READY, unit: 's', runs: times },
+      { scenario: shape.label, variant, metric: 'peak concurrent installs', unit: 'count', runs: peaks },
+    );
+  }
+  return figures;
+}
+
+async function scale(plane: BenchPlane): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const size of argv.scale.split(',').map(Number)) {
+    const scenario = `${size} applications`;
+    say(`${scenario}:`);
+    const rollout = await rolloutAtScale(plane, size);
+    say(`  ${JSON.stringify(rollout)}`);
+    const { sizes } = rollout;
+    const variant = VARIANTS.orkestra;
+    const kib = (n: number) => [n / 1024];
+    figures.push(
+      { scenario, variant, metric: 'apply → Workflow created', unit: 's', runs: [rollout.workflowSeconds] },
+      { scenario, variant, metric: TO_READY, unit: 's', runs: [rollout.readySeconds] },
+      { scenario, variant, metric: 'Workflow spec', unit: 'KiB', runs: kib(sizes.specBytes) },
+      { scenario, variant, metric: 'status.nodes (decompressed)', unit: 'KiB', runs: kib(sizes.nodesBytes) },
+      {
+        scenario,
+        variant,
+        metric: `Workflow object, largest${sizes.compressed ? ' (nodes compressed)' : ''}`,
+        unit: 'KiB',
+        runs: kib(sizes.objectBytes),
+      },
+    );
+  }
+  return figures;
+}
+
+async function memory(plane: BenchPlane): Promise<Figure[]> {
+  say(`${argv.groups} groups of one application:`);
+  const { before, after, seconds } = await controllerMemoryWithGroups(plane, argv.groups);
+  const scenario = `${argv.groups} groups of one application`;
+  const variant = 'orkestra-controller';
+  return [
+    { scenario, variant, metric: 'RSS before', unit: 'MiB', runs: [before.rssMiB] },
+    { scenario, variant, metric: 'RSS, all Ready', unit: 'MiB', runs: [after.rssMiB] },
+    { scenario, variant, metric: 'RSS peak', unit: 'MiB', runs: [after.peakMiB] },
+    { scenario, variant: VARIANTS.orkestra, metric: TO_READY, unit: 's', runs: [seconds] },
+  ];
+}
+
+async function executor(plane: BenchPlane): Promise<Figure[]> {
+  say('executor:');
+  const scenario = 'executor';
+  const { executor, polling } = await readyToExit(plane.plane, 20);
+  const { warm, cold } = await startToFirstRequest(plane.plane, 20);
+  return [
+    {
+      scenario,
+      variant: 'orkestra-executor (watch)',
+      metric: 'HelmRelease Ready → exit',
+      unit: 'ms',
+      runs: executor,
+    },
+    { scenario, variant: '1 s polling loop', metric: 'HelmRelease Ready → seen', unit: 'ms', runs: polling },
+    {
+      scenario,
+      variant: "with the build's code cache",
+      metric: 'start → first API request',
+      unit: 'ms',
+      runs: warm,
+    },
+    { scenario, variant: 'no code cache', metric: 'start → first API request', unit: 'ms', runs: cold },
+  ];
+}
+
+const started = new Date();
+await onBenchPlane(
+  async (plane) => {
+    const figures: Figure[] = [];
+    if (wanted.has('chain')) figures.push(...(await chain(plane)));
+    if (wanted.has('fan')) figures.push(...(await fan(plane)));
+    if (wanted.has('scale')) figures.push(...(await scale(plane)));
+    if (wanted.has('memory')) figures.push(...(await memory(plane)));
+    if (wanted.has('executor')) figures.push(...(await executor(plane)));
+    const ratios = chainRatios(figures);
+    process.stdout.write(table(figures, ratios));
+    mkdirSync(argv.out, { recursive: true });
+    const stamp = started.toISOString().replace(/[:.]/g, '-');
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30 };
+    const json = join(argv.out, `bench-${stamp}.json`);
+    const svg = join(argv.out, `bench-${stamp}.svg`);
+    writeFileSync(json, `${JSON.stringify({ started, machine, figures, ratios }, null, 2)}\n`);
+    writeFileSync(svg, chartSvg(figures, `Orkestra benchmark, ${started.toISOString().slice(0, 10)}`));
+    process.stdout.write(`\nWrote ${json} and ${svg}\n`);
+  },
+  { fluxShards: [DEFAULT_SHARD], log: (line) => say(`[cluster] ${line}`) },
+);
+process.exit(0);

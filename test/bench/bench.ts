@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { REPO_ROOT } from '../cluster/components.ts';
+import { workflowControllerEnv } from '../cluster/control-plane-flags.ts';
 import { readyToExit, startToFirstRequest } from './executor-figures.ts';
 import { CHAIN, chainRatios, chartSvg, type Figure, TO_READY, table, VARIANTS } from './report.ts';
 import { chainShape, fanShape, rolloutFloor, rolloutFlux, rolloutOrkestra } from './rollouts.ts';
@@ -34,6 +35,16 @@ const argv = yargs(hideBin(process.argv))
     default: '10,100,1000',
     describe: 'Comma-separated group sizes for the scale scenario',
   })
+  .option('flavours', {
+    type: 'string',
+    default: 'plugin,pod',
+    describe: 'Comma-separated ways of running steps to time: plugin (executor plugin), pod (a pod per step)',
+  })
+  .option('argo-defaults', {
+    type: 'boolean',
+    default: true,
+    describe: "Also time the chain with Argo's workflow-controller at its own defaults (minutes)",
+  })
   .option('groups', { type: 'number', default: 200, describe: 'Small groups for the memory scenario' })
   .option('out', { type: 'string', default: join(REPO_ROOT, 'bench/results'), describe: 'Results folder' })
   .strict()
@@ -43,6 +54,12 @@ const wanted = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
 for (const scenario of wanted) {
   if (!(SCENARIOS as readonly string[]).includes(scenario))
     throw new Error(`--only: unknown scenario "${scenario}" (known: ${SCENARIOS.join(', ')})`);
+}
+
+const flavours = new Set(argv.flavours.split(',') as Flavour[]);
+for (const flavour of flavours) {
+  if (flavour !== 'plugin' && flavour !== 'pod')
+    throw new Error(`--flavours: unknown flavour "${flavour}" (known: plugin, pod)`);
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -56,69 +73,92 @@ async function repeat(times: number, what: string, once: () => Promise<number>):
   return values;
 }
 
+type Flavour = 'pod' | 'plugin';
+
+/** Runs `work` with the controller's Workflows running their steps the `flavour` way. */
+async function withFlavour<T>(plane: BenchPlane, flavour: Flavour, work: () => Promise<T>): Promise<T> {
+  await plane.plane.setExecutorFlavour(flavour);
+  return work();
+}
+
+/** Runs `work` with Argo's workflow-controller at its own defaults, then tuned again. */
+async function withArgoDefaults<T>(plane: BenchPlane, work: () => Promise<T>): Promise<T> {
+  const restart = async (settings: 'defaults' | 'tuned') => {
+    await plane.plane.stopComponent('workflow-controller');
+    await plane.plane.startComponent('workflow-controller', workflowControllerEnv(settings));
+  };
+  await restart('defaults');
+  try {
+    return await work();
+  } finally {
+    await restart('tuned');
+  }
+}
+
 async function chain(plane: BenchPlane): Promise<Figure[]> {
   const shape = chainShape(10);
-  const figure = (variant: string, runs: number[]): Figure => ({
+  const timed = async (variant: string, runs: number, once: () => Promise<{ seconds: number }>) => ({
     scenario: CHAIN,
     variant,
     metric: TO_READY,
-    unit: 's',
-    runs,
+    unit: 's' as const,
+    runs: await repeat(runs, variant, async () => (await once()).seconds),
   });
+  const orkestra = (flavour: Flavour, variant: string, runs: number) =>
+    withFlavour(plane, flavour, () => timed(variant, runs, () => rolloutOrkestra(plane, shape)));
   say(`${CHAIN}:`);
-  return [
-    figure(
-      VARIANTS.orkestra,
-      await repeat(argv.runs, VARIANTS.orkestra, async () => (await rolloutOrkestra(plane, shape)).seconds),
-    ),
-    figure(
-      VARIANTS.floor,
-      await repeat(argv.runs, VARIANTS.floor, async () => (await rolloutFloor(plane, shape)).seconds),
-    ),
-    figure(
-      VARIANTS.flux5s,
-      await repeat(argv.runs, VARIANTS.flux5s, async () => (await rolloutFlux(plane, shape)).seconds),
-    ),
-    figure(
-      VARIANTS.fluxDefault,
-      await repeat(
-        argv.fluxDefaultRuns,
-        VARIANTS.fluxDefault,
-        async () => (await rolloutFlux(plane, shape, DEFAULT_SHARD)).seconds,
-      ),
-    ),
-  ];
+  const figures: Figure[] = [await timed(VARIANTS.floor, argv.runs, () => rolloutFloor(plane, shape))];
+  if (flavours.has('plugin')) figures.push(await orkestra('plugin', VARIANTS.plugin, argv.runs));
+  if (flavours.has('pod')) figures.push(await orkestra('pod', VARIANTS.pod, argv.runs));
+  figures.push(await timed(VARIANTS.flux5s, argv.runs, () => rolloutFlux(plane, shape)));
+  if (argv.fluxDefaultRuns > 0) {
+    figures.push(
+      await timed(VARIANTS.fluxDefault, argv.fluxDefaultRuns, () => rolloutFlux(plane, shape, DEFAULT_SHARD)),
+    );
+  }
+  if (argv.argoDefaults) {
+    await withArgoDefaults(plane, async () => {
+      if (flavours.has('plugin')) figures.push(await orkestra('plugin', VARIANTS.pluginArgoDefaults, 1));
+      if (flavours.has('pod')) figures.push(await orkestra('pod', VARIANTS.podArgoDefaults, 1));
+    });
+  }
+  return figures;
 }
 
 async function fan(plane: BenchPlane): Promise<Figure[]> {
   const shape = fanShape(20);
   const figures: Figure[] = [];
   say(`${shape.label}:`);
-  for (const parallelism of [undefined, 5]) {
-    const variant = `Orkestra, spec.parallelism ${parallelism ?? 'unset'}`;
-    const peaks: number[] = [];
-    const times = await repeat(argv.runs, variant, async () => {
-      const rollout = await rolloutOrkestra(plane, shape, parallelism);
-      peaks.push(rollout.peakInstalling);
-      return rollout.seconds;
-    });
-    figures.push(
-      { scenario: shape.label, variant, metric: TO_READY, unit: 's', runs: times },
-      { scenario: shape.label, variant, metric: 'peak concurrent installs', unit: 'count', runs: peaks },
-    );
+  for (const flavour of [...flavours]) {
+    for (const parallelism of [undefined, 5]) {
+      const variant = `${flavour === 'plugin' ? VARIANTS.plugin : VARIANTS.pod}, spec.parallelism ${parallelism ?? 'unset'}`;
+      const peaks: number[] = [];
+      const times = await withFlavour(plane, flavour, () =>
+        repeat(argv.runs, variant, async () => {
+          const rollout = await rolloutOrkestra(plane, shape, parallelism);
+          peaks.push(rollout.peakInstalling);
+          return rollout.seconds;
+        }),
+      );
+      figures.push(
+        { scenario: shape.label, variant, metric: TO_READY, unit: 's', runs: times },
+        { scenario: shape.label, variant, metric: 'peak concurrent installs', unit: 'count', runs: peaks },
+      );
+    }
   }
   return figures;
 }
 
 async function scale(plane: BenchPlane): Promise<Figure[]> {
   const figures: Figure[] = [];
+  await plane.plane.setExecutorFlavour('plugin');
   for (const size of argv.scale.split(',').map(Number)) {
     const scenario = `${size} applications`;
     say(`${scenario}:`);
     const rollout = await rolloutAtScale(plane, size);
     say(`  ${JSON.stringify(rollout)}`);
     const { sizes } = rollout;
-    const variant = VARIANTS.orkestra;
+    const variant = VARIANTS.plugin;
     const kib = (n: number) => [n / 1024];
     figures.push(
       { scenario, variant, metric: 'apply → Workflow created', unit: 's', runs: [rollout.workflowSeconds] },
@@ -138,15 +178,16 @@ async function scale(plane: BenchPlane): Promise<Figure[]> {
 }
 
 async function memory(plane: BenchPlane): Promise<Figure[]> {
-  say(`${argv.groups} groups of one application:`);
-  const { before, after, seconds } = await controllerMemoryWithGroups(plane, argv.groups);
   const scenario = `${argv.groups} groups of one application`;
+  say(`${scenario}:`);
+  await plane.plane.setExecutorFlavour('plugin');
+  const { before, after, seconds } = await controllerMemoryWithGroups(plane, argv.groups);
   const variant = 'orkestra-controller';
   return [
     { scenario, variant, metric: 'RSS before', unit: 'MiB', runs: [before.rssMiB] },
     { scenario, variant, metric: 'RSS, all Ready', unit: 'MiB', runs: [after.rssMiB] },
     { scenario, variant, metric: 'RSS peak', unit: 'MiB', runs: [after.peakMiB] },
-    { scenario, variant: VARIANTS.orkestra, metric: TO_READY, unit: 's', runs: [seconds] },
+    { scenario, variant: VARIANTS.plugin, metric: TO_READY, unit: 's', runs: [seconds] },
   ];
 }
 
@@ -184,7 +225,7 @@ await onBenchPlane(
     if (wanted.has('scale')) figures.push(...(await scale(plane)));
     if (wanted.has('memory')) figures.push(...(await memory(plane)));
     if (wanted.has('executor')) figures.push(...(await executor(plane)));
-    const ratios = chainRatios(figures);
+    const ratios = [...chainRatios(figures, VARIANTS.plugin), ...chainRatios(figures, VARIANTS.pod)];
     process.stdout.write(table(figures, ratios));
     mkdirSync(argv.out, { recursive: true });
     const stamp = started.toISOString().replace(/[:.]/g, '-');

@@ -1,8 +1,9 @@
 // What a benchmark sees of the HelmReleases of a namespace, by watch: when each first reached its
 // verdict, and how many were installing at once (created, no verdict yet) at the peak.
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateRelease } from '../../lib/helm-release/verdict.ts';
 import type { Obj } from '../integration/kube.ts';
+import { follow } from './timing.ts';
 
 export interface ReleaseTracker {
   /** performance.now() when every one of `names` was Ready (resolves once they all are). */
@@ -19,9 +20,9 @@ export async function trackReleases(config: KubeConfig, namespace: string): Prom
   let peak = 0;
   let failure: Error | undefined;
   const waiters = new Set<() => void>();
-  const request = await new Watch(config).watch(
+  const watch = await follow(
+    config,
     `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${namespace}/helmreleases`,
-    {},
     (type, object: Obj) => {
       const name = object.metadata?.name as string;
       const phase = evaluateRelease(object as never).phase;
@@ -30,10 +31,6 @@ export async function trackReleases(config: KubeConfig, namespace: string): Prom
       peak = Math.max(peak, installing.size);
       if (phase === 'Succeeded' && !readyAt.has(name)) readyAt.set(name, performance.now());
       if (phase === 'Failed') failure ??= new Error(`HelmRelease ${namespace}/${name} failed`);
-      for (const wake of waiters) wake();
-    },
-    (error) => {
-      if (error) failure ??= error as Error;
       for (const wake of waiters) wake();
     },
   );
@@ -53,6 +50,6 @@ export async function trackReleases(config: KubeConfig, namespace: string): Prom
         check();
       }),
     peakInstalling: () => peak,
-    stop: () => request.abort(),
+    stop: watch.stop,
   };
 }

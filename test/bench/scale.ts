@@ -2,12 +2,18 @@
 // timed from the apply to the forward Workflow existing and to the group Ready; the Workflow's size
 // followed by watch over the rollout. And the controller's memory with many small groups.
 import { readdirSync, readFileSync } from 'node:fs';
-import { Watch } from '@kubernetes/client-node';
 import { workflowNodes } from '../../controller/src/reconcile/workflow-progress.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
 import type { Obj } from '../integration/kube.ts';
 import { benchGroup, type Shape } from './rollouts.ts';
-import { type BenchPlane, firstEvent, groupsPath, readyAtGeneration, workflowsPath } from './timing.ts';
+import {
+  type BenchPlane,
+  firstEvent,
+  follow,
+  groupsPath,
+  readyAtGeneration,
+  workflowsPath,
+} from './timing.ts';
 
 /** `size` applications in ten layers: each depends on the one at its place in the layer before. */
 export function layeredShape(size: number, layers = 10): Shape {
@@ -42,18 +48,13 @@ const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null
 export async function rolloutAtScale(plane: BenchPlane, size: number): Promise<ScaleRollout> {
   const namespace = await plane.kube.createNamespace(`bench-scale-${size}`);
   const sizes: WorkflowSizes = { objectBytes: 0, specBytes: 0, nodesBytes: 0, compressed: false };
-  const workflowWatch = await new Watch(plane.config).watch(
-    workflowsPath(namespace),
-    {},
-    (_type, workflow: Obj) => {
-      if (workflow.metadata?.labels?.['orkestra.azure.microsoft.com/workflow-type'] !== 'forward') return;
-      sizes.objectBytes = Math.max(sizes.objectBytes, bytes(workflow));
-      sizes.specBytes = Math.max(sizes.specBytes, bytes(workflow.spec));
-      sizes.nodesBytes = Math.max(sizes.nodesBytes, bytes(workflowNodes(workflow as Workflow)));
-      sizes.compressed ||= Boolean(workflow.status?.compressedNodes);
-    },
-    () => {},
-  );
+  const workflowWatch = await follow(plane.config, workflowsPath(namespace), (_type, workflow: Obj) => {
+    if (workflow.metadata?.labels?.['orkestra.azure.microsoft.com/workflow-type'] !== 'forward') return;
+    sizes.objectBytes = Math.max(sizes.objectBytes, bytes(workflow));
+    sizes.specBytes = Math.max(sizes.specBytes, bytes(workflow.spec));
+    sizes.nodesBytes = Math.max(sizes.nodesBytes, bytes(workflowNodes(workflow as Workflow)));
+    sizes.compressed ||= Boolean(workflow.status?.compressedNodes);
+  });
   const workflow = await firstEvent(plane.config, workflowsPath(namespace), (type) => type === 'ADDED');
   const ready = await firstEvent(plane.config, groupsPath(namespace), (_t, g) =>
     readyAtGeneration(g, 'True'),
@@ -68,7 +69,7 @@ export async function rolloutAtScale(plane: BenchPlane, size: number): Promise<S
       sizes,
     };
   } finally {
-    workflowWatch.abort();
+    workflowWatch.stop();
     workflow.stop();
     ready.stop();
   }
@@ -103,15 +104,10 @@ export async function controllerMemoryWithGroups(plane: BenchPlane, count: numbe
   const done = new Promise<void>((resolve) => {
     allReady = resolve;
   });
-  const watch = await new Watch(plane.config).watch(
-    groupsPath(namespace),
-    {},
-    (_type, group: Obj) => {
-      if (readyAtGeneration(group, 'True')) ready.add(group.metadata?.name as string);
-      if (ready.size === count) allReady();
-    },
-    () => {},
-  );
+  const watch = await follow(plane.config, groupsPath(namespace), (_type, group: Obj) => {
+    if (readyAtGeneration(group, 'True')) ready.add(group.metadata?.name as string);
+    if (ready.size === count) allReady();
+  });
   try {
     const groups = Array.from({ length: count }, (_, i) => {
       const group = benchGroup(namespace, plane.chartsUrl, { label: '', releases: [{ name: `app-${i}` }] });
@@ -126,6 +122,6 @@ export async function controllerMemoryWithGroups(plane: BenchPlane, count: numbe
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    watch.abort();
+    watch.stop();
   }
 }

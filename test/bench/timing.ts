@@ -67,28 +67,46 @@ export const median = (values: number[]) => {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
+/**
+ * Follows the watch events of `path` until stopped: when the API server ends a watch (as it does
+ * after a while) or it fails, a new one starts, which lists every object again as ADDED; so
+ * `onEvent` must not mind seeing an object twice.
+ */
+export async function follow(
+  config: KubeConfig,
+  path: string,
+  onEvent: (type: string, object: Obj) => void,
+): Promise<{ stop: () => void }> {
+  let stopped = false;
+  let request: { abort: () => void } | undefined;
+  const start = async (): Promise<void> => {
+    request = await new Watch(config).watch(path, {}, onEvent, () => {
+      if (!stopped) setTimeout(() => void start().catch(() => setTimeout(start, 1000)), 100);
+    });
+  };
+  await start();
+  return {
+    stop: () => {
+      stopped = true;
+      request?.abort();
+    },
+  };
+}
+
 /** Resolves with the time (performance.now()) `seen` first holds for an event on `path`. */
 export async function firstEvent(
   config: KubeConfig,
   path: string,
   seen: (type: string, object: Obj) => boolean,
 ) {
-  let request: { abort: () => void } | undefined;
-  const at = new Promise<number>((resolve, reject) => {
-    new Watch(config)
-      .watch(
-        path,
-        {},
-        (type, object) => {
-          if (seen(type, object)) resolve(performance.now());
-        },
-        (error) => error && reject(error),
-      )
-      .then((r) => {
-        request = r;
-      }, reject);
+  let resolveAt!: (at: number) => void;
+  const at = new Promise<number>((resolve) => {
+    resolveAt = resolve;
   });
-  return { at, stop: () => request?.abort() };
+  const watch = await follow(config, path, (type, object) => {
+    if (seen(type, object)) resolveAt(performance.now());
+  });
+  return { at, stop: watch.stop };
 }
 
 /** A group's watch path in `namespace`. */

@@ -176,7 +176,7 @@ export function helmControllerShardFlags(key: string, ports: { health: number; m
  * recommends for Orkestra (steps of seconds); `defaults` is Argo as installed.
  */
 export const WORKFLOW_CONTROLLER_ENV = {
-  tuned: { INFORMER_WRITE_BACK: 'true', DEFAULT_REQUEUE_TIME: '200ms', ARGO_AGENT_PATCH_RATE: '200ms' },
+  tuned: { INFORMER_WRITE_BACK: 'true', DEFAULT_REQUEUE_TIME: '100ms', ARGO_AGENT_PATCH_RATE: '100ms' },
   defaults: {},
 } as const satisfies Record<string, Record<string, string>>;
 

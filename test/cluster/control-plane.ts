@@ -64,6 +64,8 @@ export interface ControlPlane {
   stop: () => Promise<void>;
   /** Stops one component (e.g. `kube-apiserver`), as an outage would. */
   stopComponent: (name: string) => Promise<void>;
+  /** helm upgrade of Orkestra with its controller's Workflows running steps as pods or in the plugin. */
+  setExecutorFlavour: (flavour: 'pod' | 'plugin') => Promise<void>;
   /**
    * Starts a stopped component again with the same flags and waits until it is ready; with `env`,
    * that environment instead of the one it had.
@@ -310,13 +312,11 @@ export async function startControlPlane({
       );
     }
 
+    const install = { stagingUrl: `${registry}/staging`, testControllerLabel: TEST_CONTROLLER_LABEL };
     if (controller) {
       // As users install it: the chart, the controller a pod on the node (orkestra-install.ts).
       const installed = performance.now();
-      await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, {
-        stagingUrl: `${registry}/staging`,
-        testControllerLabel: TEST_CONTROLLER_LABEL,
-      });
+      await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, install);
       log(
         `helm install orkestra: controller Ready in ${((performance.now() - installed) / 1000).toFixed(1)} s`,
       );
@@ -348,6 +348,10 @@ export async function startControlPlane({
       build,
       startSeconds: (performance.now() - started) / 1000,
       stop,
+      setExecutorFlavour: async (flavour) => {
+        if (!controller) throw new Error('Orkestra is not installed in this control plane');
+        await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, { ...install, flavour });
+      },
       stopComponent: async (name) => {
         const managed = processes.find(
           (p) => p.name === name && p.child.exitCode === null && p.child.signalCode === null,

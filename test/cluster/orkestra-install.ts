@@ -18,11 +18,14 @@ export interface OrkestraInstall {
   stagingUrl: string;
   /** Groups with this label are left to a controller the test started itself. */
   testControllerLabel: string;
+  /** How steps run (the chart's executor.flavour); default pod. */
+  flavour?: 'pod' | 'plugin';
 }
 
 /** The `--set` values of the test install. */
-export function testValues({ stagingUrl, testControllerLabel }: OrkestraInstall): string[] {
+export function testValues({ stagingUrl, testControllerLabel, flavour = 'pod' }: OrkestraInstall): string[] {
   return [
+    `executor.flavour=${flavour}`,
     `staging.url=${stagingUrl}`,
     'staging.plainHttp=true',
     'staging.registry.enabled=false',

@@ -22,3 +22,18 @@ export function loadKubeConfig(path?: string, env: NodeJS.ProcessEnv = process.e
 export function defaultNamespace(config: KubeConfig): string {
   return config.getContextObject(config.getCurrentContext())?.namespace ?? 'default';
 }
+
+/** What the API server said, from a client-node error's body (a Status object, usually as text). */
+export function serverMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(parsed ?? '');
+}

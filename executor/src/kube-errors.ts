@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import { serverMessage } from '../../lib/kube.ts';
 import type { Logger } from '../../lib/log.ts';
 import { ClusterUnreachableError, PermissionDeniedError, TerminatedError } from './errors.ts';
 
@@ -74,20 +75,7 @@ export function isTransient(error: unknown): boolean {
   return status === 429 || status >= 500;
 }
 
-/** What the API server said, from a client-node error's body (a Status object, usually as text). */
-export function serverMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  let parsed = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body;
-    }
-  }
-  const message = (parsed as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : JSON.stringify(parsed ?? '');
-}
+export { serverMessage };
 
 export function unreachable(action: string, error: unknown): ClusterUnreachableError {
   const status = statusOf(error);

@@ -11,6 +11,12 @@ import {
 export class ExecutorAccessMissingError extends Error {}
 
 /**
+ * The API server refused an object the controller rendered as invalid (HTTP 422): e.g. a Workflow
+ * over what the cluster's Argo CRDs allow. Creating it again would fail the same way.
+ */
+export class ObjectRefusedError extends Error {}
+
+/**
  * What a namespace needs for the plugin flavour, beside the executor's ServiceAccount and
  * RoleBinding: the plugin's ConfigMap (a copy of the one installed with the chart), the plugin's
  * ServiceAccount bound to the executor's rights, and the token Secrets Argo mounts into the agent pod

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { createLogger } from '../../../lib/log.ts';
-import { ExecutorAccessMissingError } from './executor-access.ts';
+import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
 import { chain, NOW } from './reconcile-fixtures.ts';
 import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
 import { RecordTooLargeError } from './rollout-record.ts';
@@ -117,6 +117,22 @@ describe('reconcileGroup', () => {
     expect(status()?.conditions?.[0]?.message).toMatch(
       /would take 1500000 bytes gzipped, more than a ConfigMap holds/,
     );
+  });
+
+  it('a Workflow the API server refuses as invalid → Stalled with its message, not retried at once', async () => {
+    const refused =
+      'the API server refused Workflow chain-g1-forward: Workflow.argoproj.io "chain-g1-forward" is invalid: spec.templates[0].dag.tasks: Too many: 1000: must have at most 200 items';
+    const { calls: c, status } = calls({
+      createObject: async (object) => {
+        if (object.kind === 'Workflow') throw new ObjectRefusedError(refused);
+        return 'created';
+      },
+    });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
+    expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason, x.message])).toEqual([
+      ['Ready', 'False', 'WorkflowRefused', refused],
+      ['Stalled', 'True', 'WorkflowRefused', refused],
+    ]);
   });
 
   it('a group that is gone needs nothing', async () => {

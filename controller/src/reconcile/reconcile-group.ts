@@ -13,7 +13,7 @@ import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
 import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
 import type { Processed } from '../runtime/work-queue.ts';
-import { ExecutorAccessMissingError } from './executor-access.ts';
+import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
 import {
   forwardStarting,
@@ -262,6 +262,8 @@ export async function reconcileGroup(
       blocked = { reason: 'ExecutorMissing', message: error.message };
     else if (error instanceof RecordTooLargeError)
       blocked = { reason: 'SpecTooLarge', message: error.message };
+    else if (error instanceof ObjectRefusedError)
+      blocked = { reason: 'WorkflowRefused', message: error.message };
     else throw error;
     log.warn('Cannot start the Workflow', { why: error.message });
   }

@@ -18,6 +18,7 @@ export type ConditionReason =
   | 'DeletionFailed'
   | 'ExecutorMissing'
   | 'SpecTooLarge'
+  | 'WorkflowRefused'
   | 'Remediating'
   | 'RolledBack'
   | 'Uninstalled'

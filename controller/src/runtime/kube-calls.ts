@@ -17,8 +17,13 @@ import {
   ORKESTRA_GROUP,
 } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
+import { serverMessage } from '../../../lib/kube.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
-import { ExecutorAccessMissingError, executorPluginObjects } from '../reconcile/executor-access.ts';
+import {
+  ExecutorAccessMissingError,
+  executorPluginObjects,
+  ObjectRefusedError,
+} from '../reconcile/executor-access.ts';
 import type { ClusterCalls } from '../reconcile/reconcile-group.ts';
 import { RecordTooLargeError, recordConfigMap, recordName, recordOf } from '../reconcile/rollout-record.ts';
 
@@ -92,6 +97,11 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
         await objects.create(object as KubernetesObject);
         return 'created';
       } catch (error) {
+        if (statusOf(error) === 422) {
+          throw new ObjectRefusedError(
+            `the API server refused ${object.kind} ${object.metadata.name}: ${serverMessage(error)}`,
+          );
+        }
         if (statusOf(error) !== 409) throw error;
       }
       const existing = await objects.read(object as never);

@@ -83,6 +83,16 @@ describe('ApplicationGroup CRD', () => {
   it.each<[string, unknown]>([
     ['129 applications (the old limit was 128)', chain(129)],
     [`${LIMITS.applications} applications`, chain(LIMITS.applications)],
+    [
+      'a fan-in of 20 (one application depending on twenty)',
+      group([
+        ...Array.from({ length: 20 }, (_, i) => app(`m${i}`)),
+        app(
+          'last',
+          Array.from({ length: 20 }, (_, i) => `m${i}`),
+        ),
+      ]),
+    ],
     // Too costly for CEL at this size: the controller reports it (Stalled, InvalidSpec).
     ['a dependency on an unknown application', group([app('a', ['ghost'])])],
   ])('accepts %s', (_name, object) => {

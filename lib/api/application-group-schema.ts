@@ -9,6 +9,9 @@
  */
 export const LIMITS = {
   applications: 1000,
+  /** Of an application: a fan-in may wait on many (only the linear self-dependency rule is CEL). */
+  applicationDependencies: 256,
+  /** Of a subchart (or an original executor), within one application. */
   dependencies: 16,
   subcharts: 32,
   nameLength: 63,
@@ -53,10 +56,10 @@ export const STAGE_PARAMETER_PATTERNS = {
   secretName: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
 } as const;
 
-const dependencies = (of: string): Schema =>
+const dependencies = (of: string, maxItems: number = LIMITS.dependencies): Schema =>
   describe(`Names of other ${of} that must be released before this one.`, {
     type: 'array',
-    maxItems: LIMITS.dependencies,
+    maxItems,
     items: { type: 'string', maxLength: LIMITS.nameLength },
   });
 
@@ -243,7 +246,7 @@ const executor: Schema = object(
 const application: Schema = object(
   {
     name: describe('Application name; names its HelmRelease.', NAME),
-    dependencies: dependencies('applications of the group'),
+    dependencies: dependencies('applications of the group', LIMITS.applicationDependencies),
     spec: object(
       {
         chart,

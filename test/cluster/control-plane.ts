@@ -313,6 +313,7 @@ export async function startControlPlane({
     }
 
     const install = { stagingUrl: `${registry}/staging`, testControllerLabel: TEST_CONTROLLER_LABEL };
+    let installedFlavour: 'pod' | 'plugin' = 'pod';
     if (controller) {
       // As users install it: the chart, the controller a pod on the node (orkestra-install.ts).
       const installed = performance.now();
@@ -350,7 +351,10 @@ export async function startControlPlane({
       stop,
       setExecutorFlavour: async (flavour) => {
         if (!controller) throw new Error('Orkestra is not installed in this control plane');
+        // A helm upgrade rolls the controller's pod: only when the flavour changes.
+        if (flavour === installedFlavour) return;
         await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, { ...install, flavour });
+        installedFlavour = flavour;
       },
       stopComponent: async (name) => {
         const managed = processes.find(

@@ -31,6 +31,12 @@ beforeAll(() => {
   kube = connect(inject('kubeconfig'));
 });
 
+/** The group once its Stalled condition is set. */
+const stalledGroup = (namespace: string, name: string) =>
+  waitForObject(kube, [AG, 'ApplicationGroup', namespace, name], 'Stalled', (g) =>
+    Boolean(condition(g, 'Stalled')),
+  );
+
 describe('kubectl apply of an ApplicationGroup', () => {
   it('rolls out four applications (a chain and a fan-in) in dependency order, then Ready=True', async () => {
     const namespace = await kube.createNamespace('e2e-ag');
@@ -134,9 +140,7 @@ describe('kubectl apply of an ApplicationGroup', () => {
         { name: 'c', dependencies: ['b'] },
       ]),
     );
-    const stalled = await waitForObject(kube, [AG, 'ApplicationGroup', namespace, 'loop'], 'Stalled', (g) =>
-      Boolean(condition(g, 'Stalled')),
-    );
+    const stalled = await stalledGroup(namespace, 'loop');
     expect(condition(stalled, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'InvalidSpec',
@@ -152,9 +156,7 @@ describe('kubectl apply of an ApplicationGroup', () => {
     await kubectlApply(
       group(namespace, 'orphan', [{ name: 'a' }, { name: 'b', dependencies: ['a', 'ghost'] }]),
     );
-    const stalled = await waitForObject(kube, [AG, 'ApplicationGroup', namespace, 'orphan'], 'Stalled', (g) =>
-      Boolean(condition(g, 'Stalled')),
-    );
+    const stalled = await stalledGroup(namespace, 'orphan');
     expect(condition(stalled, 'Stalled')).toMatchObject({
       status: 'True',
       reason: 'InvalidSpec',

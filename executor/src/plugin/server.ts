@@ -2,7 +2,7 @@
 // each step of our plugin templates in-process, exactly as the container flavour's command line
 // would (the same parser, actions, watches and outcome), instead of a pod per step.
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { ARGO_GROUP, ARGO_VERSION } from '../../../lib/api/argo.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
@@ -84,7 +84,7 @@ export async function startPlugin(options: PluginOptions): Promise<{ server: Ser
     },
   });
 
-  const reply = (response: import('node:http').ServerResponse, status: number, body: NodeReply | object) => {
+  const reply = (response: ServerResponse, status: number, body: NodeReply | object) => {
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   };

@@ -41,4 +41,6 @@ export const Labels = {
   recordOf: 'orkestra.azure.microsoft.com/helmrelease',
   /** On a rollback Workflow that returns to the last successful spec: that spec's generation. */
   restores: 'orkestra.azure.microsoft.com/restores-generation',
+  /** On a part of a DAG template split to fit Argo's task limit: the template it is a part of. */
+  dagPartOf: 'orkestra.azure.microsoft.com/dag-part-of',
 } as const;

@@ -8,6 +8,7 @@ import { parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
 import { parseOciUrl } from '../../lib/staging.ts';
 import { EXECUTOR_PLUGIN, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
+import { ARGO_DAG_TASK_LIMIT } from './expand/chunks.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
 
 export interface ControllerArgs {
@@ -31,6 +32,7 @@ export interface ControllerArgs {
   'leader-election-namespace'?: string;
   'leader-election-id': string;
   'watch-label-selector': string;
+  'dag-task-limit': number;
 }
 
 /** The parser; `start` runs the controller with the parsed flags. */
@@ -78,6 +80,12 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
     .option('staging-plain-http', {
       type: 'boolean',
       describe: 'the staging registry speaks plain HTTP (default: only for the default --staging-url)',
+    })
+    .option('dag-task-limit', {
+      type: 'number',
+      default: ARGO_DAG_TASK_LIMIT,
+      describe:
+        "most tasks in one DAG template: a larger group's DAG is split into parts that wait on each other's nodes (Argo's full CRDs allow 200)",
     })
     .option('manage-executor-rbac', {
       type: 'boolean',
@@ -138,6 +146,9 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       if (!(durationSeconds(args.resync as string) > 0))
         throw new UsageError(`--resync: "${args.resync}" is not a duration such as 90s or 5m`);
       if (!(Number(args.concurrency) >= 1)) throw new UsageError('--concurrency must be 1 or more');
+      const limit = Number(args['dag-task-limit']);
+      if (!(Number.isInteger(limit) && limit >= 2 && limit <= ARGO_DAG_TASK_LIMIT))
+        throw new UsageError(`--dag-task-limit must be a whole number from 2 to ${ARGO_DAG_TASK_LIMIT}`);
       const selector = parseSelector(String(args['watch-label-selector']));
       if ('problem' in selector) throw new UsageError(`--watch-label-selector: ${selector.problem}`);
       const staging = parseOciUrl(String(args['staging-url']));

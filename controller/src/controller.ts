@@ -24,11 +24,18 @@ export interface ControllerConfig {
   namespaces?: readonly string[];
   render: Pick<
     RenderOptions,
-    'templateName' | 'clusterScope' | 'stagingUrl' | 'stagingPlainHttp' | 'serviceAccountName'
+    | 'templateName'
+    | 'clusterScope'
+    | 'stagingUrl'
+    | 'stagingPlainHttp'
+    | 'serviceAccountName'
+    | 'dagTaskLimit'
   >;
   manageExecutorAccess: boolean;
   /** The plugin flavour: the executor plugin's ConfigMap to copy into each group's namespace. */
   executorPlugin?: { namespace: string; name: string };
+  /** The pod flavour: every step, waits too, is a pod Argo counts against spec.parallelism. */
+  stepsArePods?: boolean;
   /** A failed rollout's remediation when its group sets none (default Rollback). */
   defaultRemediation?: RemediationStrategy;
   /** Only groups whose labels match (equality-based); all when empty. */
@@ -87,6 +94,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   const failpoints = new Set(config.failpoints ?? []);
   const settings: ReconcileSettings = {
     render: config.render,
+    stepsArePods: config.stepsArePods,
     resyncMs: config.resyncMs,
     defaultRemediation: config.defaultRemediation,
     onWorkflowCreated: metrics.workflowCreated,

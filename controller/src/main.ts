@@ -81,7 +81,9 @@ async function run(args: ControllerArgs): Promise<void> {
       stagingUrl: args['staging-url'],
       stagingPlainHttp: args['staging-plain-http'],
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
+      dagTaskLimit: args['dag-task-limit'],
     },
+    stepsArePods: args.executor === 'pod',
     manageExecutorAccess: args['manage-executor-rbac'],
     executorPlugin:
       args.executor === 'plugin'

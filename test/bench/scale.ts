@@ -2,8 +2,8 @@
 // timed from the apply to the forward Workflow existing and to the group Ready; the Workflow's size
 // followed by watch over the rollout. And the controller's memory with many small groups.
 import { readdirSync, readFileSync } from 'node:fs';
-import { workflowNodes } from '../../controller/src/reconcile/workflow-progress.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
+import { workflowNodes } from '../../lib/workflow-nodes.ts';
 import type { Obj } from '../integration/kube.ts';
 import { benchGroup, type Shape } from './rollouts.ts';
 import {

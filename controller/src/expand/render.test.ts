@@ -222,7 +222,7 @@ describe('renderForwardWorkflow', () => {
     const { workflow, configMaps } = renderForwardWorkflow(groupOf(apps));
     expect(configMaps.length).toBeGreaterThan(1);
     for (const cm of configMaps) expect(JSON.stringify(cm).length).toBeLessThan(1024 * 1024);
-    const task = tasksOf(workflow).get('forward/app-599');
+    const task = [...tasksOf(workflow)].find(([key]) => key.endsWith('/app-599'))?.[1];
     const ref = parameter(task, 'helmrelease') as string;
     const { namespace, name, key } = parseBundleReference(ref) ?? {};
     expect(namespace).toBe('apps');

@@ -4,6 +4,7 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, TEMPLATE_NAME } from '../../../lib/wire-names.ts';
+import { ARGO_DAG_TASK_LIMIT } from './chunks.ts';
 
 export type WorkflowType = 'forward' | 'reverse' | 'rollback';
 export type BundleMode = 'auto' | 'always' | 'never';
@@ -25,6 +26,8 @@ export interface RenderOptions {
   bundles?: BundleMode;
   /** Which attempt at the generation (0: the first); names and labels the Workflow. */
   attempt?: number;
+  /** Most tasks in one DAG template; larger DAGs are split into parts (default: Argo's 200). */
+  dagTaskLimit?: number;
 }
 
 /** A Workflow and the ConfigMaps it reads its HelmReleases from (none when they are inline). */
@@ -42,6 +45,7 @@ export interface Settings {
   templateRef: { name: string; clusterScope?: boolean };
   serviceAccountName: string;
   attempt: number;
+  dagTaskLimit: number;
 }
 
 export function settingsFor(group: ApplicationGroup, options: RenderOptions): Settings {
@@ -57,6 +61,7 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
     },
     serviceAccountName: options.serviceAccountName ?? EXECUTOR_SERVICE_ACCOUNT,
     attempt: options.attempt ?? 0,
+    dagTaskLimit: options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT,
   };
 }
 

@@ -25,7 +25,7 @@ export function dagTemplate(name: string, tasks: DagTask[]): Template {
 function leafTask(
   settings: Settings,
   name: string,
-  template: 'apply' | 'delete' | 'stage',
+  template: 'apply' | 'delete' | 'stage' | 'wait',
   dependencies: string[],
   args: Record<string, string>,
 ): DagTask {
@@ -60,6 +60,17 @@ export function deleteTask(
   timeout: string,
 ): DagTask {
   return leafTask(settings, name, 'delete', deps, { name: release, namespace: settings.namespace, timeout });
+}
+
+/** A task of a split DAG that waits until node `node` of Workflow `workflow` (inside DAG node `scope`) succeeded. */
+export function waitTask(
+  settings: Settings,
+  workflow: string,
+  name: string,
+  node: string,
+  scope: string,
+): DagTask {
+  return leafTask(settings, name, 'wait', [], { workflow, namespace: settings.namespace, node, scope });
 }
 
 /** Tasks of the forward DAG of `apps`, plus the nested DAG templates of applications with subcharts. */

@@ -15,6 +15,8 @@ import {
   type WorkflowType,
   workflowName,
 } from './settings.ts';
+import { splitLargeDags } from './split-dags.ts';
+import { waitTask } from './tasks.ts';
 
 function objectLabels(
   group: ApplicationGroup,
@@ -37,11 +39,12 @@ export function workflowShell(
   templates: Template[],
 ): Workflow {
   const uid = group.metadata.uid;
-  return prune({
+  const name = workflowName(group, settings.generation, type, settings.attempt);
+  const workflow: Workflow = prune({
     apiVersion: ARGO_API_VERSION,
     kind: 'Workflow',
     metadata: {
-      name: workflowName(group, settings.generation, type, settings.attempt),
+      name,
       namespace: settings.namespace,
       labels: objectLabels(group, settings, type),
       ownerReferences: uid
@@ -64,6 +67,11 @@ export function workflowShell(
       templates,
     },
   });
+  return splitLargeDags(
+    workflow,
+    (task, node, scope) => waitTask(settings, name, task, node, scope),
+    settings.dagTaskLimit,
+  );
 }
 
 /**
@@ -85,13 +93,12 @@ export function withBundles(
       return { workflow, configMaps: [] };
     }
   }
-  const workflow = workflowShell(group, settings, type, []);
   const { encode, configMaps } = bundler(
-    toDnsLabel([workflow.metadata.name as string, 'releases']),
+    toDnsLabel([workflowName(group, settings.generation, type, settings.attempt), 'releases']),
     settings.namespace,
     objectLabels(group, settings, type),
   );
-  workflow.spec.templates = build(encode);
+  const workflow = workflowShell(group, settings, type, build(encode));
   const owners = workflow.metadata.ownerReferences;
   for (const configMap of configMaps) if (owners) configMap.metadata.ownerReferences = owners;
   return { workflow, configMaps };

@@ -135,6 +135,24 @@ describe('reconcileGroup', () => {
     ]);
   });
 
+  it('with a pod per step, a split DAG and spec.parallelism → Stalled, WorkflowRefused, before anything is created', async () => {
+    const group = chain({ generation: 1 });
+    group.spec.parallelism = 1;
+    const { calls: c, did, status } = calls({ readGroup: async () => group });
+    const split = { ...settings, render: { ...settings.render, dagTaskLimit: 1 } };
+    await reconcileGroup('orkestra', 'chain', c, { ...split, stepsArePods: true }, quiet);
+    expect(did.filter((d) => d.startsWith('create'))).toEqual([]);
+    expect(status()?.conditions?.find((x) => x.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'WorkflowRefused',
+      message: expect.stringContaining('spec.parallelism needs the executor plugin flavour'),
+    });
+    // The plugin does not count waits: the same group rolls out there.
+    const plugin = calls({ readGroup: async () => group });
+    await reconcileGroup('orkestra', 'chain', plugin.calls, split, quiet);
+    expect(plugin.did).toContain('create Workflow chain-g1-forward');
+  });
+
   it('a group that is gone needs nothing', async () => {
     const { calls: c, did } = calls({ readGroup: async () => undefined });
     expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toBeUndefined();

@@ -8,6 +8,7 @@ import { durationSeconds } from '../../../lib/duration.ts';
 import type { Logger } from '../../../lib/log.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import { canonicalJson } from '../../../lib/yaml.ts';
+import { ARGO_DAG_TASK_LIMIT } from '../expand/chunks.ts';
 import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
 import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
@@ -59,6 +60,8 @@ export interface ClusterCalls {
 
 export interface ReconcileSettings {
   render: RenderOptions;
+  /** The pod flavour: every step, waits too, is a pod Argo counts against spec.parallelism. */
+  stepsArePods?: boolean;
   /** How often a group that needs nothing is looked at again (its spec.interval overrides it). */
   resyncMs: number;
   /** A failed rollout's remediation when the group sets none (its spec.remediation.strategy); Rollback when absent. */
@@ -134,6 +137,17 @@ async function perform(
     case 'CreateWorkflow': {
       const options = { ...settings.render, namespace, bundles: 'auto' as const, attempt: state.attempt };
       const rendered = renderFor(action.workflow, state, options);
+      // Only a rollout is refused: uninstalling must stay possible.
+      if (
+        action.workflow === 'forward' &&
+        settings.stepsArePods &&
+        group.spec.parallelism !== undefined &&
+        isSplit(rendered.workflow)
+      ) {
+        throw new ObjectRefusedError(
+          `spec.parallelism needs the executor plugin flavour (--executor plugin) for a group this large: its DAG of more than ${options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT} tasks is split into parts that wait on each other, and with a pod per step Argo counts those waits against spec.parallelism, so they could take every slot`,
+        );
+      }
       await calls.ensureExecutorAccess(namespace);
       // What a forward Workflow may install is on record before it can install anything.
       if (action.workflow === 'forward')
@@ -178,6 +192,11 @@ async function perform(
     case 'Wait':
       return;
   }
+}
+
+/** Whether a DAG of the Workflow was split into parts (split-dags.ts). */
+function isSplit(workflow: Workflow): boolean {
+  return workflow.spec.templates.some((t) => t.metadata?.labels?.[Labels.dagPartOf] !== undefined);
 }
 
 /** The Workflow of that type for the state: what it renders from depends on what is installed. */

@@ -1,8 +1,13 @@
 // Read from Workflows recorded from the real workflow-controller (test/fixtures/argo/workflows/).
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
+import type { Workflow } from '../../../lib/api/argo.ts';
+import { workflowNodes } from '../../../lib/workflow-nodes.ts';
 import { chainGroup, recordedWorkflow, shapesGroup } from '../../../test/support/recorded-workflows.ts';
-import { workflowNodes, workflowProgress } from './workflow-progress.ts';
+import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
+import { partsOf } from '../expand/split-dags.ts';
+import { workflowProgress } from './workflow-progress.ts';
 
 const recorded = (name: string) => recordedWorkflow(name.replace(/\.yaml$/, ''));
 const chain = chainGroup();
@@ -26,7 +31,38 @@ describe('workflowNodes', () => {
   });
 });
 
+/** The recorded Workflow (spec left out) as rendered with DAGs split into parts of `limit` tasks: each task's nodes one level down. */
+function splitRecorded(group: ApplicationGroup, workflow: Workflow, limit: number): Workflow {
+  const name = workflow.metadata.name as string;
+  const { spec } = renderForwardWorkflow(group, { dagTaskLimit: limit }).workflow;
+  const parts = partsOf({ ...workflow, spec }, spec.entrypoint);
+  const moved = (node: string) => {
+    const task = node.slice(name.length + 1).split('.')[0] as string;
+    const part = parts.get(task);
+    return part && node.startsWith(`${name}.${task}`)
+      ? `${name}.${part}.${node.slice(name.length + 1)}`
+      : node;
+  };
+  const nodes = Object.fromEntries(
+    Object.entries(workflowNodes(workflow)).map(([id, node]) => [id, { ...node, name: moved(node.name) }]),
+  );
+  return { ...workflow, spec, status: { ...workflow.status, nodes } };
+}
+
 describe('workflowProgress', () => {
+  it('a Workflow whose DAG was split into parts reads as the same Workflow unsplit', () => {
+    for (const [group, file] of [
+      [chain, 'forward-running.yaml'],
+      [chain, 'forward-succeeded.yaml'],
+      [shapes, 'forward-failed.yaml'],
+    ] as const) {
+      const plain = recorded(file);
+      const split = splitRecorded(group, plain, 1);
+      expect(partsOf(split, split.spec.entrypoint).size).toBeGreaterThan(1);
+      expect(workflowProgress(group, split, 'apply')).toEqual(workflowProgress(group, plain, 'apply'));
+    }
+  });
+
   it('a running Workflow: first installed at 1.0.0, second in progress, no failure', () => {
     const progress = workflowProgress(chain, recorded('forward-running.yaml'), 'apply');
     expect(progress).toEqual({

@@ -3,9 +3,9 @@
 // `Retry` node named `<workflow>.<task>` carrying the executor's `result` output; an application
 // with subcharts is a `DAG` node whose tasks are `<workflow>.<task>.<subtask>`; a deleting Workflow
 // (reverse, uninstalling rollback) is one flat DAG of tasks named after the HelmReleases; a task
-// Argo never reached is `Skipped`/`Omitted` or absent.
+// Argo never reached is `Skipped`/`Omitted` or absent. A DAG of more than 200 tasks is split into
+// parts (split-dags.ts): its tasks are then `<workflow>.<part>.<task>`.
 
-import { gunzipSync } from 'node:zlib';
 import type {
   Application,
   ApplicationGroup,
@@ -15,21 +15,12 @@ import type {
 } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
+import { type WorkflowNode, workflowNodes } from '../../../lib/workflow-nodes.ts';
 import { topologicalOrder } from '../expand/graph.ts';
 import { releaseName } from '../expand/helm-release.ts';
 import { AFTER_REMOVAL } from '../expand/removal.ts';
+import { partsOf } from '../expand/split-dags.ts';
 import { nestedTaskNames } from '../expand/tasks.ts';
-
-export interface WorkflowNode {
-  id?: string;
-  name: string;
-  children?: string[];
-  displayName?: string;
-  type: string;
-  phase?: string;
-  message?: string;
-  outputs?: { parameters?: Array<{ name: string; value?: string }> };
-}
 
 /** The first release that failed, in dependency order, and why. */
 export interface Failure {
@@ -146,18 +137,6 @@ function deletion(
   };
 }
 
-/**
- * The Workflow's nodes, wherever Argo keeps them: in status.nodes, or, once the Workflow is larger
- * than the workflow-controller's MAX_WORKFLOW_SIZE (1 MiB by default), gzipped and base64-encoded in
- * status.compressedNodes.
- */
-export function workflowNodes(workflow: Workflow): Record<string, WorkflowNode> {
-  const { nodes, compressedNodes } = workflow.status ?? {};
-  if (nodes) return nodes as Record<string, WorkflowNode>;
-  if (!compressedNodes) return {};
-  return JSON.parse(gunzipSync(Buffer.from(compressedNodes, 'base64')).toString('utf8'));
-}
-
 /** Per-application (and per-subchart) status from the Workflow's nodes, and the first failure. */
 export function workflowProgress(
   group: ApplicationGroup,
@@ -174,7 +153,12 @@ export function workflowProgress(
   const name = workflow.metadata.name as string;
   const after = afterRemovalDag(workflow);
   const prefix = after ? `${name}.${after}` : name;
-  const node = (...tasks: string[]) => byNodeName.get([prefix, ...tasks].join('.'));
+  // A DAG split to fit Argo's task limit runs each task one level down, in its part.
+  const parts = partsOf(workflow, after ?? workflow.spec?.entrypoint);
+  const node = (...tasks: string[]) => {
+    const part = parts.get(tasks[0] as string);
+    return byNodeName.get([prefix, ...(part ? [part] : []), ...tasks].join('.'));
+  };
   const step = (...tasks: string[]) => {
     const found = node(...tasks);
     return stepStatus(found, byId.get(found?.children?.at(-1)), reverse);

@@ -2,7 +2,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { ANY_STRING } from '../../../lib/cli.ts';
+import { InvalidInputError } from '../../../lib/errors.ts';
 import type { LogFormat } from '../../../lib/log.ts';
+import type { ActionContext } from '../context.ts';
 
 export interface CommonArgs {
   timeout: string;
@@ -37,4 +39,17 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
       ...ANY_STRING,
       describe: 'kubeconfig file (default: KUBECONFIG, else in-cluster)',
     }) as Argv<T & CommonArgs>;
+}
+
+/** Refuses a --namespace outside --namespace-allow. */
+export function requireAllowedNamespace(context: ActionContext, namespace: string): void {
+  const allowed = context.rules.allowedNamespaces;
+  if (allowed && !allowed.includes(namespace)) {
+    throw new InvalidInputError(`--namespace ${namespace}`, [
+      {
+        path: '--namespace',
+        message: `namespace "${namespace}" is not allowed (--namespace-allow ${allowed.join(',')})`,
+      },
+    ]);
+  }
 }

@@ -9,6 +9,8 @@ export interface PluginArgs {
   'token-file': string;
   hold: string;
   requeue: string;
+  'max-held': number;
+  'busy-requeue': string;
   'log-format': LogFormat;
   kubeconfig?: string;
 }
@@ -49,16 +51,29 @@ export const pluginCommand = (stopped: AbortSignal): CommandModule<object, Plugi
         default: '100ms',
         describe: 'when the agent asks again after a Running answer',
       })
+      .option('max-held', {
+        type: 'number',
+        default: 12,
+        describe:
+          "at most this many requests wait for an outcome at once (each takes one of the agent's task workers, ARGO_AGENT_TASK_WORKERS, 16 by default)",
+      })
+      .option('busy-requeue', {
+        ...ANY_STRING,
+        default: '1s',
+        describe: 'when the agent asks again about a step while --max-held requests are waiting',
+      })
       .option('log-format', { choices: ['json', 'text'] as const, nargs: 1, default: 'json' as const })
       .option('kubeconfig', {
         ...ANY_STRING,
         describe: 'kubeconfig file (default: KUBECONFIG, else in-cluster)',
       })
       .check((args) => {
-        for (const flag of ['hold', 'requeue'] as const) {
+        for (const flag of ['hold', 'requeue', 'busy-requeue'] as const) {
           if (!(durationSeconds(args[flag]) > 0))
             throw new Error(`--${flag} "${args[flag]}" is not a duration such as 10s`);
         }
+        if (!(Number.isInteger(args['max-held']) && args['max-held'] >= 0))
+          throw new Error(`--max-held ${args['max-held']} is not a whole number`);
         if (durationSeconds(args.hold) >= 30)
           throw new Error('--hold must be under 30s: the agent gives up on a request after 30 s');
         return true;
@@ -72,6 +87,8 @@ export const pluginCommand = (stopped: AbortSignal): CommandModule<object, Plugi
       tokenFile: args['token-file'],
       holdMs: durationSeconds(args.hold) * 1000,
       requeue: args.requeue,
+      maxHeld: args['max-held'],
+      busyRequeue: args['busy-requeue'],
       kubeconfig: args.kubeconfig,
       log,
     });

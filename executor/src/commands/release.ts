@@ -1,9 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { ANY_STRING } from '../../../lib/cli.ts';
-import { InvalidInputError } from '../../../lib/errors.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import type { Run } from '../run.ts';
-import { type CommonArgs, withCommonOptions } from './common.ts';
+import { type CommonArgs, requireAllowedNamespace, withCommonOptions } from './common.ts';
 
 export interface ReleaseArgs extends CommonArgs {
   name: string;
@@ -29,15 +28,7 @@ export function releaseCommand(
       ),
     handler: (args) =>
       run(command, args, async (context) => {
-        const allowed = context.rules.allowedNamespaces;
-        if (allowed && !allowed.includes(args.namespace)) {
-          throw new InvalidInputError(`--namespace ${args.namespace}`, [
-            {
-              path: '--namespace',
-              message: `namespace "${args.namespace}" is not allowed (--namespace-allow ${allowed.join(',')})`,
-            },
-          ]);
-        }
+        requireAllowedNamespace(context, args.namespace);
         return (await load())(context, args.namespace, args.name);
       }),
   });

@@ -71,4 +71,23 @@ describe('Jobs', () => {
     await settle();
     expect(started).toEqual(['a', 'b', 'c']);
   });
+
+  it('waits do not count against spec.parallelism: with 1 slot, two waits and an install all start', async () => {
+    const { jobs, started, settle } = controlledSteps(1);
+    const wait = (key: string): Task => ({ workflow, args: ['wait', key], key });
+    for (const t of [wait('w1'), wait('w2'), task('a'), task('b')]) await jobs.ask(t, 0);
+    await settle();
+    expect(started).toEqual(['w1', 'w2', 'a']);
+  });
+
+  it('counts the asks it holds while they wait for an outcome', async () => {
+    const { jobs, finish, settle } = controlledSteps();
+    await jobs.ask(task('a'), 0);
+    await settle();
+    const answer = jobs.ask(task('a'), 60_000);
+    expect(jobs.held).toBe(1);
+    finish('a');
+    await answer;
+    expect(jobs.held).toBe(0);
+  });
 });

@@ -1,6 +1,8 @@
 // The plugin's steps in flight. The agent asks about a step many times (again after each Running
 // reply, again after a lost reply); the first ask starts it, later ones wait a while for its outcome.
 // Steps of one Workflow run at most `spec.parallelism` at once: Argo counts only pods against it.
+// Waits (dependencies across the parts of a split DAG) are not installs and do not count: counted,
+// waits holding every slot would deadlock the installs they wait for.
 import type { Outcome } from '../context.ts';
 import type { Task } from './protocol.ts';
 
@@ -28,6 +30,7 @@ export class Jobs {
   readonly #workflows = new Map<string, WorkflowSlots>();
   readonly #abort = new AbortController();
   readonly #dependencies: JobDependencies;
+  #held = 0;
 
   constructor(dependencies: JobDependencies) {
     this.#dependencies = dependencies;
@@ -45,6 +48,7 @@ export class Jobs {
       return undefined;
     }
     let timer: NodeJS.Timeout | undefined;
+    this.#held++;
     const outcome = await Promise.race([
       existing.outcome,
       new Promise<undefined>((resolve) => {
@@ -52,9 +56,15 @@ export class Jobs {
       }),
     ]);
     clearTimeout(timer);
+    this.#held--;
     // Told once: the next ask with the same args is a retry, a new run.
     if (outcome) this.#jobs.delete(task.key);
     return outcome;
+  }
+
+  /** Asks waiting for an outcome now: each holds one of the agent's task workers. */
+  get held(): number {
+    return this.#held;
   }
 
   /** Steps started and not yet reported. */
@@ -68,6 +78,10 @@ export class Jobs {
   }
 
   #create(task: Task): Job {
+    if (task.args[0] === 'wait') {
+      const outcome = this.#dependencies.run(task, this.#abort.signal);
+      return { outcome, start: () => {} };
+    }
     const slots = this.#slotsOf(task.workflow);
     let start!: () => void;
     const started = new Promise<void>((resolve) => {

@@ -32,6 +32,13 @@ export interface PluginOptions {
   holdMs: number;
   /** When the agent asks again after a Running answer (a Go duration). */
   requeue: string;
+  /**
+   * At most this many asks are held at once; beyond, an ask is answered at once and asked again
+   * after `busyRequeue`. Each held ask takes one of the agent's task workers (16 by default), so
+   * holding them all would leave no worker to start or report other steps.
+   */
+  maxHeld: number;
+  busyRequeue: string;
   kubeconfig?: string;
   log: Logger;
 }
@@ -106,13 +113,17 @@ export async function startPlugin(options: PluginOptions): Promise<{ server: Ser
         node: { phase: 'Failed', message: `Invalid: ${asked.invalid}` },
       } satisfies NodeReply);
     }
-    const outcome = await jobs.ask(asked.task, options.holdMs);
+    const busy = jobs.held >= options.maxHeld;
+    const outcome = await jobs.ask(asked.task, busy ? 0 : options.holdMs);
     reply(
       response,
       200,
       outcome
         ? outcomeReply(outcome)
-        : runningReply(`orkestra-executor ${asked.task.args[0] ?? ''} in progress`, options.requeue),
+        : runningReply(
+            `orkestra-executor ${asked.task.args[0] ?? ''} in progress`,
+            busy ? options.busyRequeue : options.requeue,
+          ),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -9,8 +9,12 @@
  */
 export const LIMITS = {
   applications: 1000,
-  /** Of an application: a fan-in may wait on many (only the linear self-dependency rule is CEL). */
-  applicationDependencies: 256,
+  /**
+   * Of an application: a fan-in may wait on many (only the linear self-dependency rule is CEL), as
+   * many as one part of a split DAG holds beside it (Argo's 200 tasks per template: the application
+   * and a wait for each dependency in another part).
+   */
+  applicationDependencies: 199,
   /** Of a subchart (or an original executor), within one application. */
   dependencies: 16,
   subcharts: 32,

@@ -64,4 +64,14 @@ describe('chunkDag', () => {
       }
     }
   });
+
+  it('an application with as many dependencies as the schema allows (199), all in earlier chunks, fits one chunk', () => {
+    const nodes: DagNode[] = [
+      ...chain(399),
+      { name: 'last', dependencies: Array.from({ length: 199 }, (_, i) => `a${i * 2}`) },
+    ];
+    const chunks = chunkDag(nodes);
+    for (const c of chunks) expect(c.members.length + c.waits.length).toBeLessThanOrEqual(200);
+    expect(chunks.at(-1)?.members).toContain('last');
+  });
 });

@@ -1,6 +1,6 @@
 import type { Workflow } from '../../../lib/api/argo.ts';
 import { ExitCode, OrkestraError } from '../../../lib/errors.ts';
-import { workflowNodes } from '../../../lib/workflow-nodes.ts';
+import { type WorkflowNode, workflowNodes } from '../../../lib/workflow-nodes.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { untilWorkflow } from '../workflow-watch.ts';
 
@@ -11,6 +11,19 @@ export interface DependencyVerdict {
 }
 
 const DONE = ['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted'];
+
+// Every wait on a Workflow sees the same object from the shared watch: its nodes are decoded and
+// indexed once, not once per wait (hundreds, over thousands of nodes).
+const indexed = new WeakMap<Workflow, Map<string, WorkflowNode>>();
+
+function nodesByName(workflow: Workflow): Map<string, WorkflowNode> {
+  let index = indexed.get(workflow);
+  if (!index) {
+    index = new Map(Object.values(workflowNodes(workflow)).map((n) => [n.name, n]));
+    indexed.set(workflow, index);
+  }
+  return index;
+}
 
 /**
  * PURE: what Workflow `workflow` says about node `node`, a dependency in another part of a split
@@ -24,8 +37,8 @@ export function dependencyVerdict(
   scope: string,
 ): DependencyVerdict | undefined {
   if (!workflow) return { phase: 'Failed', reason: 'WorkflowNotFound', message: 'the Workflow is gone' };
-  const nodes = Object.values(workflowNodes(workflow));
-  const find = (name: string) => nodes.find((n) => n.name === name);
+  const nodes = nodesByName(workflow);
+  const find = (name: string) => nodes.get(name);
   const dependency = find(node);
   switch (dependency?.phase) {
     case 'Succeeded':

@@ -103,6 +103,24 @@ describe('orkestra CLI', () => {
     expect(stderr).toContain('--staging-url: "http://charts.example" is not an oci://HOST[:PORT][/PATH] URL');
   });
 
+  it('render --dag-task-limit 3 splits the demo DAG of 4 into parts, frontend waiting on the node of api; 1 is refused (exit 2)', () => {
+    const { code, stdout } = orkestra(['render', 'examples/demo.yaml', '--dag-task-limit', '3']);
+    expect(code).toBe(0);
+    const [workflow] = parseAllDocuments(stdout).map((d) => d.toJS());
+    const templates = workflow.spec.templates as Array<{ name: string; dag?: { tasks: unknown[] } }>;
+    expect(templates.find((t) => t.name === 'forward')?.dag?.tasks).toEqual([
+      { name: 'part-1', template: 'forward-part-1' },
+      { name: 'part-2', template: 'forward-part-2' },
+    ]);
+    expect(templates.find((t) => t.name === 'forward-part-2')?.dag?.tasks).toEqual([
+      expect.objectContaining({ name: 'wait-api' }),
+      expect.objectContaining({ name: 'frontend', dependencies: ['wait-api'] }),
+    ]);
+    const refused = orkestra(['render', 'examples/bookinfo.yaml', '--dag-task-limit', '1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--dag-task-limit must be a whole number from 2 to 200 (got 1)');
+  });
+
   it('render reads standard input for - and handles several documents', () => {
     const text = `${readFileSync(join(root, 'examples/bookinfo.yaml'), 'utf8')}\n---\n`;
     const second = text.replace('name: bookinfo\nspec', 'name: bookinfo-2\nspec');

@@ -23,6 +23,7 @@ describe('orkestra-controller flags', () => {
     [['--watch-label-selector=env in (a,b)'], '--watch-label-selector: "env in (a' /* split on commas */],
     [['--resync=soon'], '--resync: "soon" is not a duration'],
     [['--concurrency=0'], '--concurrency must be 1 or more'],
+    [['--dag-task-limit=201'], '--dag-task-limit must be a whole number from 2 to 200 (got 201)'],
   ])('%j is refused: %s', async (argv, message) => {
     const refused = parse(...argv);
     await expect(refused).rejects.toBeInstanceOf(UsageError);

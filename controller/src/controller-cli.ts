@@ -8,7 +8,7 @@ import { parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
 import { parseOciUrl } from '../../lib/staging.ts';
 import { EXECUTOR_PLUGIN, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
-import { ARGO_DAG_TASK_LIMIT } from './expand/chunks.ts';
+import { ARGO_DAG_TASK_LIMIT, dagTaskLimitProblem } from './expand/chunks.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
 
 export interface ControllerArgs {
@@ -146,9 +146,8 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       if (!(durationSeconds(args.resync as string) > 0))
         throw new UsageError(`--resync: "${args.resync}" is not a duration such as 90s or 5m`);
       if (!(Number(args.concurrency) >= 1)) throw new UsageError('--concurrency must be 1 or more');
-      const limit = Number(args['dag-task-limit']);
-      if (!(Number.isInteger(limit) && limit >= 2 && limit <= ARGO_DAG_TASK_LIMIT))
-        throw new UsageError(`--dag-task-limit must be a whole number from 2 to ${ARGO_DAG_TASK_LIMIT}`);
+      const limitProblem = dagTaskLimitProblem(args['dag-task-limit']);
+      if (limitProblem) throw new UsageError(limitProblem);
       const selector = parseSelector(String(args['watch-label-selector']));
       if ('problem' in selector) throw new UsageError(`--watch-label-selector: ${selector.problem}`);
       const staging = parseOciUrl(String(args['staging-url']));

@@ -22,6 +22,7 @@ export async function runRender(args: RenderArgs, io: Io): Promise<void> {
     templateName: args['template-name'],
     clusterScope: args['cluster-scope'],
     bundles: args.bundles,
+    dagTaskLimit: args['dag-task-limit'],
   };
   let lastSucceeded: ApplicationGroup | undefined;
   if (args.type === 'rollback' && args['last-succeeded']) {

@@ -9,6 +9,14 @@ import { topologicalOrder } from './graph.ts';
 /** Argo's full CRDs: `maxItems: 200` on a DAG template's tasks (and on a Workflow's templates). */
 export const ARGO_DAG_TASK_LIMIT = 200;
 
+/** What is wrong with `value` as a DAG task limit (a part holds a task and its wait): undefined if nothing. */
+export function dagTaskLimitProblem(value: unknown): string | undefined {
+  const limit = Number(value);
+  return Number.isInteger(limit) && limit >= 2 && limit <= ARGO_DAG_TASK_LIMIT
+    ? undefined
+    : `--dag-task-limit must be a whole number from 2 to ${ARGO_DAG_TASK_LIMIT} (got ${String(value)})`;
+}
+
 export interface Chunk {
   /** The nodes this chunk runs, in topological order. */
   members: string[];

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ANY_STRING, UsageError } from '../../../../lib/cli.ts';
 import { parseOciUrl } from '../../../../lib/staging.ts';
+import { ARGO_DAG_TASK_LIMIT, dagTaskLimitProblem } from '../../expand/chunks.ts';
 import type { BundleMode, WorkflowType } from '../../expand/settings.ts';
 import type { Io } from '../io.ts';
 import { FILE_ARGUMENT } from './file-argument.ts';
@@ -16,6 +17,7 @@ export interface RenderArgs {
   'template-name'?: string;
   'cluster-scope': boolean;
   bundles: BundleMode;
+  'dag-task-limit': number;
 }
 
 export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
@@ -63,7 +65,14 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
         describe:
           'pass HelmReleases by reference to ConfigMaps: when the Workflow would be too large, always, or never',
       })
+      .option('dag-task-limit', {
+        type: 'number',
+        default: ARGO_DAG_TASK_LIMIT,
+        describe: 'most tasks in one DAG template; larger DAGs are split into parts (as the controller does)',
+      })
       .check((args) => {
+        const limitProblem = dagTaskLimitProblem(args['dag-task-limit']);
+        if (limitProblem) throw new UsageError(limitProblem);
         const url = args['staging-url'];
         const staging = url === undefined ? undefined : parseOciUrl(url);
         if (staging && 'problem' in staging) throw new UsageError(`--staging-url: ${staging.problem}`);

@@ -190,11 +190,18 @@ export function workflowControllerEnv(settings: keyof typeof WORKFLOW_CONTROLLER
   };
 }
 
+/**
+ * The workflow-controller's flags. `--qps`/`--burst` (Argo: 20/30) bound its API client: it
+ * validates a new Workflow once, reading the (Cluster)WorkflowTemplate of every `templateRef` task
+ * from the API server, one request each, so a 1,000-application group waited ~90 s at Argo's 20/s.
+ */
 export function workflowControllerFlags(kubeconfig: string, node: boolean): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--namespace=${ARGO_NAMESPACE}`,
     '--configmap=workflow-controller-configmap',
+    '--qps=200',
+    '--burst=400',
     ...(node ? [`--executor-image=${ARGOEXEC_IMAGE}`] : []),
     '--loglevel=info',
   ];

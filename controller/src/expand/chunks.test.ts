@@ -74,4 +74,28 @@ describe('chunkDag', () => {
     for (const c of chunks) expect(c.members.length + c.waits.length).toBeLessThanOrEqual(200);
     expect(chunks.at(-1)?.members).toContain('last');
   });
+
+  it('independent chains are never cut: 100 chains of 10 fill chunks of 20 whole chains, with no wait', () => {
+    const nodes: DagNode[] = Array.from({ length: 1000 }, (_, i) => ({
+      name: `app-${i}`,
+      dependencies: i >= 100 ? [`app-${i - 100}`] : [],
+    }));
+    const chunks = chunkDag(nodes);
+    expect(chunks.map((c) => [c.members.length, c.waits.length])).toEqual(Array(5).fill([200, 0]));
+  });
+
+  it('a root everything depends on is waited on once per later chunk', () => {
+    const nodes: DagNode[] = [
+      { name: 'root' },
+      ...Array.from({ length: 999 }, (_, i) => ({ name: `app-${i}`, dependencies: ['root'] })),
+    ];
+    expect(chunkDag(nodes).map((c) => c.waits)).toEqual([
+      [],
+      ['root'],
+      ['root'],
+      ['root'],
+      ['root'],
+      ['root'],
+    ]);
+  });
 });

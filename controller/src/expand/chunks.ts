@@ -2,9 +2,10 @@
 // Argo v4's full CRDs (its default install) refuse a DAG of more than 200 tasks. Each chunk is a
 // nested DAG template; a dependency on a node of another chunk becomes a wait task inside the
 // dependent's chunk (one per dependency and chunk), so that no node waits on anything but its own
-// dependencies. Chunks follow topological order, so a chunk's waits point at earlier chunks only.
+// dependencies. Chunks follow a depth-first topological order (what depends on each other stays
+// together, so few dependencies cross chunks), so a chunk's waits point at earlier chunks only.
 import type { DagNode } from '../../../lib/api/application-group.ts';
-import { topologicalOrder } from './graph.ts';
+import { depthFirstOrder } from './graph.ts';
 
 /** Argo's full CRDs: `maxItems: 200` on a DAG template's tasks (and on a Workflow's templates). */
 export const ARGO_DAG_TASK_LIMIT = 200;
@@ -34,7 +35,7 @@ export function chunkDag(nodes: readonly DagNode[], limit = ARGO_DAG_TASK_LIMIT)
   let current: Chunk = { members: [], waits: [] };
   let inCurrent = new Set<string>();
   let waited = new Set<string>();
-  for (const name of topologicalOrder(nodes)) {
+  for (const name of depthFirstOrder(nodes)) {
     const outside = (byName.get(name)?.dependencies ?? []).filter(
       (d) => byName.has(d) && !inCurrent.has(d) && !waited.has(d),
     );

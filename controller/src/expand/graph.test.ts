@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCycles, sinks, topologicalOrder } from './graph.ts';
+import { depthFirstOrder, findCycles, sinks, topologicalOrder } from './graph.ts';
 
 const nodes = (spec: Record<string, string[]>) =>
   Object.entries(spec).map(([name, dependencies]) => ({ name, dependencies }));
@@ -41,5 +41,24 @@ describe('topologicalOrder', () => {
 describe('sinks', () => {
   it('are the nodes nothing depends on', () => {
     expect(sinks(nodes({ a: [], b: ['a'], c: ['a'] }))).toEqual(['b', 'c']);
+  });
+});
+
+describe('depthFirstOrder', () => {
+  it.each<[string, Record<string, string[]>, string[]]>([
+    ['a chain: dependencies first', { c: ['b'], b: ['a'], a: [] }, ['a', 'b', 'c']],
+    [
+      'two chains listed layer by layer come out chain by chain',
+      { a1: [], b1: [], a2: ['a1'], b2: ['b1'] },
+      ['a1', 'a2', 'b1', 'b2'],
+    ],
+    [
+      'a shared dependency is placed once, before its first dependent',
+      { r: [], x: ['r'], y: ['r'] },
+      ['r', 'x', 'y'],
+    ],
+    ['a diamond', { a: [], b: ['a'], c: ['a'], d: ['b', 'c'] }, ['a', 'b', 'c', 'd']],
+  ])('%s', (_, spec, order) => {
+    expect(depthFirstOrder(nodes(spec))).toEqual(order);
   });
 });

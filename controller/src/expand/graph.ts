@@ -124,6 +124,40 @@ export function topologicalOrder(nodes: readonly DagNode[]): string[] {
   return order;
 }
 
+/**
+ * Names in an order where every node comes after its dependencies, each sink (in the order of
+ * `nodes`) right after those of its ancestors not placed yet: a depth-first walk of dependencies.
+ * What depends on each other stays close, so cutting the order into pieces cuts few dependencies
+ * (independent chains are never cut between pieces when they fit). Assumes no cycles.
+ */
+export function depthFirstOrder(nodes: readonly DagNode[]): string[] {
+  const deps = new Map(nodes.map((n) => [n.name, n.dependencies ?? []]));
+  const placed = new Set<string>();
+  const order: string[] = [];
+  const roots = [...sinks(nodes), ...nodes.map((n) => n.name)];
+  for (const root of roots) {
+    // Iterative post-order: a node is placed once every dependency is.
+    const stack: Array<{ name: string; next: number }> = [{ name: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { name: string; next: number };
+      if (placed.has(top.name)) {
+        stack.pop();
+        continue;
+      }
+      const list = deps.get(top.name) ?? [];
+      const dep = list[top.next++];
+      if (dep === undefined) {
+        placed.add(top.name);
+        order.push(top.name);
+        stack.pop();
+      } else if (deps.has(dep) && !placed.has(dep)) {
+        stack.push({ name: dep, next: 0 });
+      }
+    }
+  }
+  return order;
+}
+
 /** Nodes nothing else in `nodes` depends on. */
 export function sinks(nodes: readonly DagNode[]): string[] {
   const dependedOn = new Set(nodes.flatMap((n) => n.dependencies ?? []));

@@ -72,8 +72,8 @@ describe('splitLargeDags', () => {
   });
 
   it('a wait never takes the name of a task of its part', () => {
-    const tasks = [task('a'), task('x'), task('y'), task('wait-a'), task('b', ['a'])];
-    const split = splitLargeDags(workflowOf([{ name: 'main', dag: { tasks } }]), wait, 3);
+    const tasks = [task('a'), task('c', ['a']), task('x'), task('y'), task('wait-a'), task('b', ['a'])];
+    const split = splitLargeDags(workflowOf([{ name: 'main', dag: { tasks } }]), wait, 4);
     expect(template(split, 'main-part-2')?.dag?.tasks).toEqual([
       wait('wait-a-2', 'wf.part-1.a', 'wf.part-1'),
       task('wait-a'),

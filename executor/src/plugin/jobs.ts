@@ -62,6 +62,11 @@ export class Jobs {
     return outcome;
   }
 
+  /** Whether the step with this key has been started and its outcome not yet told. */
+  has(key: string): boolean {
+    return this.#jobs.has(key);
+  }
+
   /** Asks waiting for an outcome now: each holds one of the agent's task workers. */
   get held(): number {
     return this.#held;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../context.ts';
-import { outcomeReply, parseExecuteRequest, runningReply } from './protocol.ts';
+import { outcomeReply, parseExecuteRequest, runningReply, unchangedReply } from './protocol.ts';
 
 const workflow = { metadata: { name: 'shop-g1-forward', namespace: 'shop', uid: 'u-1' } };
 const template = (plugin: unknown) => ({ name: 'apply', plugin });
@@ -88,5 +88,9 @@ describe('replies', () => {
       node: { phase: 'Running', message: 'busy' },
       requeue: '100ms',
     });
+  });
+
+  it('still at work, as already told: a node without a phase (the agent passes nothing on) and when to ask again', () => {
+    expect(unchangedReply('1s')).toEqual({ node: {}, requeue: '1s' });
   });
 });

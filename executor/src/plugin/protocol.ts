@@ -44,8 +44,9 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
 
 export interface NodeReply {
   node?: {
-    phase: 'Running' | 'Succeeded' | 'Failed';
-    message: string;
+    /** None: nothing new, and Argo's agent reports nothing (see unchangedReply). */
+    phase?: 'Running' | 'Succeeded' | 'Failed';
+    message?: string;
     outputs?: { parameters: Array<{ name: string; value: string }> };
   };
   /** A Go duration: when the agent asks again (a Running node is never asked again without it). */
@@ -57,6 +58,14 @@ export const runningReply = (message: string, requeue: string): NodeReply => ({
   node: { phase: 'Running', message },
   requeue,
 });
+
+/**
+ * Still at work, as already reported: ask again after `requeue`. A node without a phase is not
+ * passed on by Argo's agent, where every `Running` it is told goes into its next task-set patch:
+ * re-telling `Running` to hundreds of steps in flight would patch a task set of hundreds of
+ * templates every ARGO_AGENT_PATCH_RATE, each patch costing the API server a validation of it all.
+ */
+export const unchangedReply = (requeue: string): NodeReply => ({ node: {}, requeue });
 
 /**
  * The outcome as the node's result: Succeeded, or Failed with `<phase>: <message>` (so a

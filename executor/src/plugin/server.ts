@@ -19,6 +19,7 @@ import {
   parseExecuteRequest,
   runningReply,
   type Task,
+  unchangedReply,
 } from './protocol.ts';
 
 /** Template bodies carry inline HelmReleases (at most 128 KiB each); anything far larger is not ours. */
@@ -113,17 +114,18 @@ export async function startPlugin(options: PluginOptions): Promise<{ server: Ser
         node: { phase: 'Failed', message: `Invalid: ${asked.invalid}` },
       } satisfies NodeReply);
     }
+    const first = !jobs.has(asked.task.key);
     const busy = jobs.held >= options.maxHeld;
     const outcome = await jobs.ask(asked.task, busy ? 0 : options.holdMs);
+    const requeue = busy ? options.busyRequeue : options.requeue;
     reply(
       response,
       200,
       outcome
         ? outcomeReply(outcome)
-        : runningReply(
-            `orkestra-executor ${asked.task.args[0] ?? ''} in progress`,
-            busy ? options.busyRequeue : options.requeue,
-          ),
+        : first
+          ? runningReply(`orkestra-executor ${asked.task.args[0] ?? ''} in progress`, requeue)
+          : unchangedReply(requeue),
     );
   });
   await new Promise<void>((resolve, reject) => {

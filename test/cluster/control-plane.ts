@@ -11,33 +11,28 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
-import { crdFiles, installCrds, kubeconfigYaml, serverSideApply, serviceAccountToken } from './bootstrap.ts';
+import { crdFiles, installCrds, kubeconfigYaml, serviceAccountToken } from './bootstrap.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
 import {
   ARGO_NAMESPACE,
   apiServerFlags,
   controllerManagerFlags,
   etcdFlags,
-  helmControllerFlags,
-  helmControllerShardFlags,
   schedulerFlags,
-  sourceControllerFlags,
   type WORKFLOW_CONTROLLER_ENV,
-  workflowControllerConfigMap,
-  workflowControllerEnv,
-  workflowControllerFlags,
 } from './control-plane-flags.ts';
 import { httpRequest } from './http.ts';
+import { createLauncher } from './launcher.ts';
 import { cleanHost, ensureHostPackages, lockHost, prepareHost, unlockHost } from './node/host.ts';
 import { type BuiltImage, ensureImages } from './node/images.ts';
 import { nodeTokenLines, startNode } from './node/node.ts';
 import { NODE_IP } from './node/node-config.ts';
 import { controllerMetricsUrl, helmInstallOrkestra } from './orkestra-install.ts';
 import { freePort } from './ports.ts';
-import { type Managed, releaseFolder, removeOnExit, startProcess, stopProcess } from './processes.ts';
+import { type Managed, releaseFolder, removeOnExit, stopProcess } from './processes.ts';
 import { registryConfigYaml, registryReady, registryServe } from './registry.ts';
-import { clusterTemplateObjects, namespacedTemplateObjects, TEMPLATES_NAMESPACE } from './templates.ts';
-import { waitFor } from './wait.ts';
+import { TEMPLATES_NAMESPACE } from './templates.ts';
+import { launchArgo, launchFlux } from './workloads.ts';
 
 export interface ControlPlane {
   dir: string;
@@ -126,7 +121,7 @@ export async function startControlPlane({
   const nodeDir = node ? join(dir, 'node') : undefined;
   for (const sub of [logDir, pki, join(dir, 'etcd'), join(dir, 'artifacts')])
     mkdirSync(sub, { recursive: true });
-  const processes: Managed[] = [];
+  const { launch, processes, stopOne, relaunch } = createLauncher({ logDir, bin, started, log });
   let charts: ChartRepository | undefined;
   let controllerMetrics: string | undefined;
 
@@ -143,48 +138,8 @@ export async function startControlPlane({
     }
   };
 
-  /** Starts a process and waits until `ready` holds; on failure prints its log tail. */
-  const launched = new Map<
-    string,
-    { args: string[]; ready: () => Promise<boolean>; env?: NodeJS.ProcessEnv; command?: string }
-  >();
-  const launch = async (
-    name: string,
-    args: string[],
-    ready: () => Promise<boolean>,
-    env?: NodeJS.ProcessEnv,
-    command = bin[name] as string,
-  ): Promise<void> => {
-    launched.set(name, { args, ready, env, command });
-    const managed = startProcess(name, command, args, { logDir, env });
-    processes.push(managed);
-    try {
-      await Promise.race([
-        waitFor(`${name} to become ready`, ready, { timeoutMs: 90_000, intervalMs: 100 }),
-        managed.exited.then((code) => {
-          throw new Error(`${name} exited with code ${code} while starting`);
-        }),
-      ]);
-      log(`${name} ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    } catch (error) {
-      throw new Error(
-        `${(error as Error).message}\n--- last lines of ${managed.logFile} ---\n${managed.tail()}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  };
-
   try {
     const [etcdClient, etcdPeer, apiPort, kcmPort, schedulerPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const [storagePort, sourceHealth, sourceMetrics, helmHealth, helmMetrics] = await Promise.all([
       freePort(),
       freePort(),
       freePort(),
@@ -260,57 +215,14 @@ export async function startControlPlane({
     writeFileSync(registryConfig, registryConfigYaml(join(dir, 'registry'), registryPort, { host: address }));
     const registry = `oci://${address}:${registryPort}`;
     await launch('registry', registryServe(registryConfig), () => registryReady(registryPort, address));
-    const fluxEnv = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
-    await launch(
-      'source-controller',
-      sourceControllerFlags(join(dir, 'artifacts'), {
-        storage: storagePort,
-        health: sourceHealth,
-        metrics: sourceMetrics,
-      }),
-      async () => (await httpRequest(`http://127.0.0.1:${sourceHealth}/readyz`)).status === 200,
-      fluxEnv,
-    );
-    const helmEnv = { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storagePort}` };
-    await launch(
-      'helm-controller',
-      helmControllerFlags({ health: helmHealth, metrics: helmMetrics }, fluxShards.length > 0),
-      async () => (await httpRequest(`http://127.0.0.1:${helmHealth}/readyz`)).status === 200,
-      helmEnv,
-    );
-    for (const key of fluxShards) {
-      const [health, metrics] = await Promise.all([freePort(), freePort()]);
-      await launch(
-        `helm-controller-${key}`,
-        helmControllerShardFlags(key, { health, metrics }),
-        async () => (await httpRequest(`http://127.0.0.1:${health}/readyz`)).status === 200,
-        helmEnv,
-        bin['helm-controller'] as string,
-      );
-    }
-
-    if (argo) {
-      for (const object of [
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGO_NAMESPACE } },
-        workflowControllerConfigMap(node),
-        // Without the chart (no controller), the templates and the executor's RBAC as it installs them.
-        ...(controller
-          ? []
-          : [
-              { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEMPLATES_NAMESPACE } },
-              ...namespacedTemplateObjects(TEMPLATES_NAMESPACE),
-              ...clusterTemplateObjects(),
-            ]),
-      ]) {
-        await serverSideApply(server, token, object);
-      }
-      await launch(
-        'workflow-controller',
-        workflowControllerFlags(kubeconfig, node),
-        async () => (await httpRequest('http://127.0.0.1:6060/healthz')).status === 200,
-        workflowControllerEnv(argoSettings),
-      );
-    }
+    await launchFlux(launch, {
+      kubeconfig,
+      artifacts: join(dir, 'artifacts'),
+      fluxShards,
+      helmController: bin['helm-controller'] as string,
+    });
+    if (argo)
+      await launchArgo(launch, { server, token, kubeconfig, node, withTemplates: !controller, argoSettings });
 
     const install = { stagingUrl: `${registry}/staging`, testControllerLabel: TEST_CONTROLLER_LABEL };
     let installedFlavour: 'pod' | 'plugin' = 'pod';
@@ -356,17 +268,8 @@ export async function startControlPlane({
         await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, { ...install, flavour });
         installedFlavour = flavour;
       },
-      stopComponent: async (name) => {
-        const managed = processes.find(
-          (p) => p.name === name && p.child.exitCode === null && p.child.signalCode === null,
-        );
-        if (managed) await stopProcess(managed);
-      },
-      startComponent: async (name, env) => {
-        const spec = launched.get(name);
-        if (!spec) throw new Error(`no component ${name}`);
-        await launch(name, spec.args, spec.ready, env ?? spec.env, spec.command);
-      },
+      stopComponent: stopOne,
+      startComponent: relaunch,
     };
   } catch (error) {
     await stop();

@@ -1,8 +1,7 @@
 // orkestra-controller on the real control plane: `kubectl apply` of an ApplicationGroup rolls it out
 // through Argo and Flux, deletion uninstalls it in reverse, and status says what happened. The
 // controller runs as the chart runs it: the built bundle, its own ServiceAccount, every namespace.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
@@ -10,12 +9,11 @@ import { REPO_ROOT } from '../cluster/components.ts';
 import { httpRequest } from '../cluster/http.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
+import { connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
 import { expectCreatedAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
 import { startOwnController } from './controllers.ts';
 import {
   AG,
-  type App,
   applyMissingVersionGroup,
   expectMissingVersionReported,
   group,
@@ -30,12 +28,6 @@ let kube: Kube;
 beforeAll(() => {
   kube = connect(inject('kubeconfig'));
 });
-
-/** The group once its Stalled condition is set. */
-const stalledGroup = (namespace: string, name: string) =>
-  waitForObject(kube, [AG, 'ApplicationGroup', namespace, name], 'Stalled', (g) =>
-    Boolean(condition(g, 'Stalled')),
-  );
 
 describe('kubectl apply of an ApplicationGroup', () => {
   it('rolls out four applications (a chain and a fan-in) in dependency order, then Ready=True', async () => {
@@ -129,72 +121,6 @@ describe('kubectl apply of an ApplicationGroup', () => {
     expect((await kube.get(HR, 'HelmRelease', namespace, 'second'))?.spec?.values?.blob).toHaveLength(
       150_000,
     );
-  });
-
-  it('a cycle (which the CRD cannot see) → Stalled=True naming the cycle, and no Workflow', async () => {
-    const namespace = await kube.createNamespace('e2e-ag-cycle');
-    await kubectlApply(
-      group(namespace, 'loop', [
-        { name: 'a', dependencies: ['c'] },
-        { name: 'b', dependencies: ['a'] },
-        { name: 'c', dependencies: ['b'] },
-      ]),
-    );
-    const stalled = await stalledGroup(namespace, 'loop');
-    expect(condition(stalled, 'Stalled')).toMatchObject({
-      status: 'True',
-      reason: 'InvalidSpec',
-      message: 'The spec is invalid: spec.applications: dependency cycle: a → c → b → a',
-    });
-    expect(readyCondition(stalled)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
-    expect((await kube.objects.list(WORKFLOW, 'Workflow', namespace)).items).toEqual([]);
-    expect(stalled.metadata?.finalizers ?? []).toEqual([]);
-  });
-
-  it('an unknown dependency (which the CRD no longer checks: too costly at 1,000 applications) → Stalled=True naming it', async () => {
-    const namespace = await kube.createNamespace('e2e-ag-unknown');
-    await kubectlApply(
-      group(namespace, 'orphan', [{ name: 'a' }, { name: 'b', dependencies: ['a', 'ghost'] }]),
-    );
-    const stalled = await stalledGroup(namespace, 'orphan');
-    expect(condition(stalled, 'Stalled')).toMatchObject({
-      status: 'True',
-      reason: 'InvalidSpec',
-      message: 'The spec is invalid: spec.applications[1].dependencies[1]: unknown application "ghost"',
-    });
-    expect((await kube.objects.list(WORKFLOW, 'Workflow', namespace)).items).toEqual([]);
-  });
-
-  it('the API server takes groups of 129 and 1,000 applications and a fan-in of 199, and refuses a repeated name, naming it', async () => {
-    const namespace = await kube.createNamespace('e2e-ag-sizes');
-    const chain = (name: string, size: number, extra: App[] = []) =>
-      group(namespace, name, [
-        ...Array.from({ length: size }, (_, i) => ({
-          name: `app-${i}`,
-          dependencies: i > 0 ? [`app-${i - 1}`] : [],
-        })),
-        ...extra,
-      ]);
-    const serverDryRun = async (object: Obj) => {
-      const file = join(mkdtempSync(join(tmpdir(), 'orkestra-sizes-')), 'group.json');
-      writeFileSync(file, JSON.stringify(object));
-      return run(ensureTools().kubectl, ['create', '--dry-run=server', '-f', file]);
-    };
-    expect(await serverDryRun(chain('g129', 129))).toMatchObject({ code: 0 });
-    expect(await serverDryRun(chain('g1000', 1000))).toMatchObject({ code: 0 });
-    // A fan-in as wide as the schema allows: one application waiting on 199 others.
-    const fanIn = (name: string, width: number) =>
-      chain(name, width, [
-        { name: 'last', dependencies: Array.from({ length: width }, (_, i) => `app-${i}`) },
-      ]);
-    expect(await serverDryRun(fanIn('fan199', 199))).toMatchObject({ code: 0 });
-    expect((await serverDryRun(fanIn('fan200', 200))).stderr).toContain(
-      'spec.applications[200].dependencies: Too many: 200: must have at most 199 items',
-    );
-    const tooMany = await serverDryRun(chain('g1001', 1001));
-    expect(tooMany.stderr).toContain('spec.applications: Too many: 1001: must have at most 1000 items');
-    const repeated = await serverDryRun(chain('again', 3, [{ name: 'app-1' }]));
-    expect(repeated.stderr).toContain('spec.applications[3]: Duplicate value: {"name":"app-1"}');
   });
 
   it('rolls out the original Orkestra bookinfo sample (subcharts removed, charts from the fixture repository)', async () => {

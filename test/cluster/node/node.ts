@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubeconfigYaml } from '../bootstrap.ts';
 import { httpRequest } from '../http.ts';
+import type { Launcher } from '../launcher.ts';
 import { freePort } from '../ports.ts';
 import { type BuiltImage, importImages, PAUSE_IMAGE } from './images.ts';
 import {
@@ -18,14 +19,8 @@ import {
   nodePaths,
 } from './node-config.ts';
 
-/** Starts a named process and resolves once `ready` holds (control-plane.ts's launch). */
-export type Launch = (
-  name: string,
-  args: string[],
-  ready: () => Promise<boolean>,
-  env?: NodeJS.ProcessEnv,
-  command?: string,
-) => Promise<void>;
+/** Starts a named process and resolves once `ready` holds (launcher.ts). */
+export type Launch = Launcher['launch'];
 
 export interface NodeOptions {
   /** The node's folder (created). */

@@ -44,3 +44,19 @@ it('the WorkflowTemplate runs the executor image with its ENTRYPOINT as command 
   for (const t of template.spec.templates)
     expect([t.name, t.container.command]).toEqual([t.name, entrypoint]);
 });
+
+it('the executor plugin sidecar runs the image’s node, and its postStart hook probes the port it listens on', () => {
+  const { entrypoint } = dockerfile('Dockerfile.executor');
+  const configMap = parse(
+    readFileSync(join(root, 'workflow-templates/orkestra-executor-plugin.yaml'), 'utf8').split(
+      /^---$/m,
+    )[0] as string,
+  );
+  const sidecar = parse(configMap.data['sidecar.container']);
+  expect(sidecar.command.slice(0, 2)).toEqual(entrypoint);
+  const port = sidecar.command[sidecar.command.indexOf('--port') + 1];
+  expect(sidecar.ports).toEqual([{ containerPort: Number(port) }]);
+  const hook = sidecar.lifecycle.postStart.exec.command as string[];
+  expect(hook[0]).toBe(entrypoint[0]);
+  expect(hook[2]).toContain(`net.connect(${port}, '127.0.0.1')`);
+});

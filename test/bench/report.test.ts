@@ -78,6 +78,8 @@ describe('chartSvg', () => {
     expect(svg).toContain('width="370.0"');
     expect(svg).toContain('a &lt; b');
     expect(svg).toContain('T &amp; co');
+    // Titled, for screen readers (and linters).
+    expect(svg).toContain('<title>T &amp; co</title>');
   });
 });
 

@@ -53,6 +53,16 @@ export function group(
 }
 
 /** `kubectl apply -f FILE` with the real kubectl, as a user would (`--server-side` when asked). */
+/** The group `chain`: a → b → c, c at chart version 2.0.0. */
+export function abcChain(namespace: string, labels: Record<string, string>): Obj {
+  return group(
+    namespace,
+    'chain',
+    [{ name: 'a' }, { name: 'b', dependencies: ['a'] }, { name: 'c', dependencies: ['b'], version: '2.0.0' }],
+    { labels },
+  );
+}
+
 export async function kubectlApply(object: Obj, { serverSide = false } = {}): Promise<void> {
   const file = join(
     mkdtempSync(join(tmpdir(), 'orkestra-apply-')),

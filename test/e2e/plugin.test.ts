@@ -9,9 +9,9 @@ import { expectCreatedAfterReady, nodes, recordHelmReleaseEvents, WORKFLOW } fro
 import { type OwnController, startOwnController } from './controllers.ts';
 import {
   AG,
+  abcChain,
   applyMissingVersionGroup,
   expectMissingVersionReported,
-  group,
   HR,
   kubectlApply,
   kubectlWaitReady,
@@ -47,18 +47,7 @@ describe('--executor plugin', () => {
       for (const pod of await podsOf(namespace).catch(() => [])) pods.add(pod);
     }, 200);
     try {
-      await kubectlApply(
-        group(
-          namespace,
-          'chain',
-          [
-            { name: 'a' },
-            { name: 'b', dependencies: ['a'] },
-            { name: 'c', dependencies: ['b'], version: '2.0.0' },
-          ],
-          { labels },
-        ),
-      );
+      await kubectlApply(abcChain(namespace, labels));
       const waited = await kubectlWaitReady(namespace, 'chain');
       expect(waited.code, waited.stderr).toBe(0);
       expectCreatedAfterReady(recorder.events, [

@@ -9,9 +9,9 @@ import { expectCreatedAfterReady, nodes, recordHelmReleaseEvents, WORKFLOW } fro
 import { type OwnController, startOwnController } from './controllers.ts';
 import {
   AG,
+  abcChain,
   applyMissingVersionGroup,
   expectMissingVersionReported,
-  group,
   kubectlApply,
   kubectlWaitReady,
   readyCondition,
@@ -46,18 +46,7 @@ async function rollOutChain(flavour: keyof typeof flavours): Promise<Obj> {
   const namespace = await kube.createNamespace(`e2e-split-${flavour}`);
   const recorder = await recordHelmReleaseEvents(namespace);
   try {
-    await kubectlApply(
-      group(
-        namespace,
-        'chain',
-        [
-          { name: 'a' },
-          { name: 'b', dependencies: ['a'] },
-          { name: 'c', dependencies: ['b'], version: '2.0.0' },
-        ],
-        { labels: { [TEST_CONTROLLER_LABEL]: flavours[flavour] } },
-      ),
-    );
+    await kubectlApply(abcChain(namespace, { [TEST_CONTROLLER_LABEL]: flavours[flavour] }));
     const waited = await kubectlWaitReady(namespace, 'chain', '240s');
     expect(waited.code, waited.stderr).toBe(0);
     expectCreatedAfterReady(recorder.events, [

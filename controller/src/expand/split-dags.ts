@@ -111,3 +111,8 @@ export function partsOf(workflow: Workflow, template: string): Map<string, strin
   }
   return parts;
 }
+
+/** Whether a DAG of the Workflow was split into parts. */
+export function isSplit(workflow: Workflow): boolean {
+  return workflow.spec.templates.some((t) => t.metadata?.labels?.[Labels.dagPartOf] !== undefined);
+}

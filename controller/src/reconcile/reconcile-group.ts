@@ -13,6 +13,7 @@ import { renderForwardWorkflow } from '../expand/forward-workflow.ts';
 import { renderReverseWorkflow } from '../expand/reverse-workflow.ts';
 import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
+import { isSplit } from '../expand/split-dags.ts';
 import type { Processed } from '../runtime/work-queue.ts';
 import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
@@ -192,11 +193,6 @@ async function perform(
     case 'Wait':
       return;
   }
-}
-
-/** Whether a DAG of the Workflow was split into parts (split-dags.ts). */
-function isSplit(workflow: Workflow): boolean {
-  return workflow.spec.templates.some((t) => t.metadata?.labels?.[Labels.dagPartOf] !== undefined);
 }
 
 /** The Workflow of that type for the state: what it renders from depends on what is installed. */

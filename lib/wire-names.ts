@@ -8,6 +8,13 @@ export const TEMPLATE_NAME = 'orkestra-helmrelease';
 /** The ServiceAccount step pods run as, in every namespace that runs them. */
 export const EXECUTOR_SERVICE_ACCOUNT = 'orkestra-executor';
 
+/**
+ * The ServiceAccount of a group's namespace that helm-controller impersonates for its releases
+ * (HelmRelease spec.serviceAccountName) unless a ReleasePolicy names another; the controller
+ * creates it with the release ClusterRole (namespace admin) bound in that namespace only.
+ */
+export const RELEASE_SERVICE_ACCOUNT = 'orkestra-release';
+
 /** The plugin flavour: the WorkflowTemplate whose steps run in the executor plugin. */
 export const PLUGIN_TEMPLATE_NAME = 'orkestra-helmrelease-plugin';
 /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ORKESTRA_GROUP } from '../lib/api/application-group.ts';
 import { applicationGroupSchema } from '../lib/api/application-group-schema.ts';
+import { RELEASE_POLICIES, RELEASE_POLICY_KIND, releasePolicySchema } from '../lib/api/release-policy.ts';
 import { PLUGIN_TEMPLATE_NAME } from '../lib/wire-names.ts';
 import { toYaml, toYamlStream } from '../lib/yaml.ts';
 
@@ -38,6 +39,10 @@ export function generatedFiles(root: string): Map<string, string> {
     [
       'chart/orkestra/crds/orkestra.azure.microsoft.com_applicationgroups.yaml',
       `${HEADER} lib/api/application-group-schema.ts. ${DO_NOT_EDIT}\n${toYaml(applicationGroupCrd())}`,
+    ],
+    [
+      'chart/orkestra/crds/orkestra.azure.microsoft.com_releasepolicies.yaml',
+      `${HEADER} lib/api/release-policy.ts. ${DO_NOT_EDIT}\n${toYaml(releasePolicyCrd())}`,
     ],
     [
       'workflow-templates/generated/orkestra-helmrelease.cluster.yaml',
@@ -197,6 +202,39 @@ export function applicationGroupCrd() {
             readyColumn('Message', 'message', 1),
           ],
           schema: { openAPIV3Schema: applicationGroupSchema },
+        },
+      ],
+    },
+  };
+}
+
+export function releasePolicyCrd() {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${RELEASE_POLICIES.plural}.${ORKESTRA_GROUP}` },
+    spec: {
+      group: ORKESTRA_GROUP,
+      names: {
+        kind: RELEASE_POLICY_KIND,
+        listKind: `${RELEASE_POLICY_KIND}List`,
+        plural: RELEASE_POLICIES.plural,
+        singular: 'releasepolicy',
+        categories: ['orkestra'],
+      },
+      scope: 'Cluster',
+      versions: [
+        {
+          name: RELEASE_POLICIES.version,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: 'Namespaces', type: 'string', jsonPath: '.spec.namespaces' },
+            { name: 'Targets', type: 'string', jsonPath: '.spec.targetNamespaces' },
+            { name: 'ServiceAccount', type: 'string', jsonPath: '.spec.serviceAccountName' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: { openAPIV3Schema: releasePolicySchema },
         },
       ],
     },

@@ -82,9 +82,11 @@ describe('chart/orkestra', () => {
       .map((d) => d.toJS())
       .find((o) => o?.kind === 'ClusterRoleBinding');
     source.subjects[0].namespace = 'platform';
-    expect(clusterWide.find((o) => o.kind === 'ClusterRoleBinding')).toEqual(source);
+    const controllerBinding = (objects: Obj[]) =>
+      objects.find((o) => o.kind === 'ClusterRoleBinding' && o.metadata?.name === 'orkestra-controller');
+    expect(controllerBinding(clusterWide)).toEqual(source);
     const limited = render('controller.namespaces={team-a,team-b}');
-    expect(limited.find((o) => o.kind === 'ClusterRoleBinding')).toBeUndefined();
+    expect(controllerBinding(limited)).toBeUndefined();
     const bindings = limited.filter(
       (o) => o.kind === 'RoleBinding' && o.metadata?.name === 'orkestra-controller',
     );
@@ -186,7 +188,9 @@ describe('chart/orkestra', () => {
     const pod = deployment?.spec.template.spec;
     expect(deployment?.metadata?.namespace).toBe('platform');
     expect(pod.serviceAccountName).toBe('orkestra-controller');
-    const binding = objects.find((o) => o.kind === 'ClusterRoleBinding') as Obj & { subjects?: unknown };
+    const binding = objects.find(
+      (o) => o.kind === 'ClusterRoleBinding' && o.metadata?.name === 'orkestra-controller',
+    ) as Obj & { subjects?: unknown };
     expect(binding?.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'orkestra-controller', namespace: 'platform' },
     ]);
@@ -199,6 +203,7 @@ describe('chart/orkestra', () => {
       '--default-remediation=Rollback',
       '--resync=5m',
       '--executor=pod',
+      '--release-cluster-role=admin',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
     ]);
@@ -227,9 +232,74 @@ describe('chart/orkestra', () => {
       '--executor=pod',
       '--namespaces=team-a,team-b',
       '--watch-label-selector=shard=blue,!canary',
+      '--release-cluster-role=admin',
       '--no-manage-executor-rbac',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
     ]);
+  });
+
+  it('reads policies, nodes and the API server’s addresses cluster-wide, and may bind only the release ClusterRole', () => {
+    const objects = render('controller.namespaces={team-a}');
+    const role = objects.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata?.name === 'orkestra-controller-cluster',
+    ) as (Obj & { rules?: unknown }) | undefined;
+    expect(role?.rules).toEqual([
+      {
+        apiGroups: ['orkestra.azure.microsoft.com'],
+        resources: ['releasepolicies'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
+      {
+        apiGroups: ['rbac.authorization.k8s.io'],
+        resources: ['clusterroles'],
+        verbs: ['bind'],
+        resourceNames: ['admin'],
+      },
+    ]);
+    expect(
+      objects.find(
+        (o) => o.kind === 'ClusterRoleBinding' && o.metadata?.name === 'orkestra-controller-cluster',
+      ),
+    ).toBeDefined();
+    const none = render('policy.releaseClusterRole=');
+    const noBind = none.find(
+      (o) => o.metadata?.name === 'orkestra-controller-cluster' && o.kind === 'ClusterRole',
+    ) as (Obj & { rules?: Array<{ verbs: string[] }> }) | undefined;
+    expect(noBind?.rules?.flatMap((r) => r.verbs)).not.toContain('bind');
+    expect(none.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].args).toContain(
+      '--release-cluster-role=',
+    );
+  });
+
+  it('policy.platform: a ReleasePolicy for those namespaces, and their ServiceAccount bound cluster-wide; none by default', () => {
+    expect(render().filter((o) => o.kind === 'ReleasePolicy')).toEqual([]);
+    const objects = render('policy.platform.namespaces={ops,platform}');
+    expect(objects.find((o) => o.kind === 'ReleasePolicy')).toMatchObject({
+      apiVersion: 'orkestra.azure.microsoft.com/v1alpha1',
+      metadata: { name: 'orkestra-platform' },
+      spec: {
+        namespaces: ['ops', 'platform'],
+        targetNamespaces: ['*'],
+        createNamespace: true,
+        serviceAccountName: 'orkestra-platform',
+      },
+    });
+    const bindings = objects.filter(
+      (o) => o.kind === 'ClusterRoleBinding' && o.metadata?.name?.startsWith('orkestra-platform-'),
+    );
+    expect(
+      bindings.map((b) => [b.metadata?.name, (b as Obj & { roleRef?: { name: string } }).roleRef?.name]),
+    ).toEqual([
+      ['orkestra-platform-ops', 'cluster-admin'],
+      ['orkestra-platform-platform', 'cluster-admin'],
+    ]);
+    const helmControllerOwn = render(
+      'policy.platform.namespaces={ops}',
+      'policy.platform.serviceAccount.name=',
+    );
+    expect(helmControllerOwn.find((o) => o.kind === 'ReleasePolicy')?.spec.serviceAccountName).toBe('');
+    expect(helmControllerOwn.filter((o) => o.metadata?.name?.startsWith('orkestra-platform-'))).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ export interface ControllerArgs {
   'staging-url': string;
   'staging-plain-http'?: boolean;
   'manage-executor-rbac': boolean;
+  'release-cluster-role': string;
   'default-remediation': RemediationStrategy;
   concurrency: number;
   resync: string;
@@ -92,6 +93,12 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       default: true,
       describe:
         'create the executor’s ServiceAccount and RoleBinding in each group’s namespace (--no-manage-executor-rbac: expect them)',
+    })
+    .option('release-cluster-role', {
+      ...ANY_STRING,
+      default: 'admin',
+      describe:
+        'ClusterRole bound (RoleBinding, that namespace only) to the orkestra-release ServiceAccount the controller creates in each group’s namespace whose policy runs releases as it; "" creates neither (the platform provides them)',
     })
     .option('default-remediation', {
       choices: ['Rollback', 'Uninstall', 'None'] as const,

@@ -8,6 +8,7 @@ import {
   type RemediationStrategy,
 } from '../../lib/api/application-group.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
+import { RELEASE_POLICIES, type ReleasePolicy } from '../../lib/api/release-policy.ts';
 import { matchesSelector, parseSelector } from '../../lib/label-selector.ts';
 import type { Logger } from '../../lib/log.ts';
 import { Labels, MANAGED_BY } from '../../lib/wire-names.ts';
@@ -32,6 +33,8 @@ export interface ControllerConfig {
     | 'dagTaskLimit'
   >;
   manageExecutorAccess: boolean;
+  /** The ClusterRole the controller binds to orkestra-release in groups' namespaces; none: it creates neither. */
+  releaseClusterRole?: string;
   /** The plugin flavour: the executor plugin's ConfigMap to copy into each group's namespace. */
   executorPlugin?: { namespace: string; name: string };
   /** The pod flavour: every step, waits too, is a pod Argo counts against spec.parallelism. */
@@ -82,8 +85,17 @@ export async function startController(config: ControllerConfig): Promise<Running
       log: warn,
     },
   );
+  // Cluster-scoped, written by administrators: a change may allow (or refuse) any group again.
+  const policies = watchCustomKind(kube, RELEASE_POLICIES, {
+    onChange: () => {
+      for (const group of groups.all()) queue.add(keyOf(group.metadata?.namespace, group.metadata?.name));
+    },
+    log: warn,
+  });
   const calls = kubeCalls(kube, {
     manageExecutorAccess: config.manageExecutorAccess,
+    releaseClusterRole: config.releaseClusterRole,
+    policies: () => policies.all() as unknown as ReleasePolicy[],
     executorPlugin: config.executorPlugin,
     workflowsIn: (namespace) => workflows.list(namespace) as unknown as Workflow[],
     log: warn,
@@ -148,6 +160,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   // The Workflow cache must be complete before the first decision: a group whose running Workflow
   // is not in the cache yet would look as if it had none.
   await workflows.start();
+  await policies.start();
   await groups.start();
   synced = true;
   log.info('Controller started', {
@@ -160,6 +173,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     groups: () => groups.all() as unknown as ApplicationGroup[],
     stop: async () => {
       await groups.stop();
+      await policies.stop();
       await workflows.stop();
       await queue.stop();
     },

@@ -85,6 +85,7 @@ async function run(args: ControllerArgs): Promise<void> {
     },
     stepsArePods: args.executor === 'pod',
     manageExecutorAccess: args['manage-executor-rbac'],
+    releaseClusterRole: args['release-cluster-role'] || undefined,
     executorPlugin:
       args.executor === 'plugin'
         ? namespacedName(

@@ -102,12 +102,17 @@ export interface HelmReleaseSpec {
   chartRef?: CrossNamespaceObjectReference;
   interval: string;
   releaseName?: string;
+  /** The ServiceAccount (of the HelmRelease's namespace) helm-controller impersonates. */
+  serviceAccountName?: string;
+  /** A Secret with a kubeconfig: the release acts on whatever cluster and identity it names. */
+  kubeConfig?: { secretRef: { name: string; key?: string } };
   targetNamespace?: string;
   storageNamespace?: string;
   timeout?: string;
   suspend?: boolean;
   values?: Values;
   valuesFrom?: ValuesReference[];
+  dependsOn?: Array<{ name: string; namespace?: string }>;
   install?: HelmReleaseInstall;
   upgrade?: HelmReleaseUpgrade;
   rollback?: HelmReleaseRollback;

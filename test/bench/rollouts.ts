@@ -82,7 +82,9 @@ export function benchGroup(
 
 /** What Orkestra's steps would apply for the group: per release its chart source and HelmRelease. */
 function releaseObjects(group: ApplicationGroup, namespace: string) {
-  const context = { group, namespace, stagingUrl: 'oci://unused', stagingPlainHttp: true };
+  // helm-controller's own rights, as a Flux user's HelmReleases without a ServiceAccount have.
+  const policy = { serviceAccountName: '', createNamespace: true };
+  const context = { group, namespace, stagingUrl: 'oci://unused', stagingPlainHttp: true, policy };
   return group.spec.applications.map((app) => renderApplicationRelease(context, app));
 }
 

@@ -26,6 +26,7 @@ export function expandApplications(group: ApplicationGroup, settings: Settings):
     namespace: settings.namespace,
     stagingUrl: settings.stagingUrl,
     stagingPlainHttp: settings.stagingPlainHttp,
+    policy: settings.policy,
   };
   const apps = group.spec.applications;
   const byName = new Map(apps.map((app) => [app.name, app]));

@@ -9,6 +9,7 @@ import {
 import type { Values } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import { HELM_RELEASE_NAME_MAX, toDnsLabel } from '../../../lib/names.ts';
+import type { EffectivePolicy } from '../../../lib/policy/policy.ts';
 import { stagedChart } from '../../../lib/staging.ts';
 import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import type { Json } from '../../../lib/yaml.ts';
@@ -40,6 +41,8 @@ export interface ReleaseContext {
   stagingUrl: string;
   /** The staging registry speaks plain HTTP (HelmRepository `insecure: true`). */
   stagingPlainHttp: boolean;
+  /** Who the releases run as, and whether they may create their target namespace. */
+  policy: Pick<EffectivePolicy, 'serviceAccountName' | 'createNamespace'>;
 }
 
 export interface RenderedRelease {
@@ -131,6 +134,12 @@ function renderRelease(
       };
 
   const targetNamespace = release.targetNamespace;
+  // Namespaces are created only where the policy lets releases create them (then by default, as
+  // the original Orkestra did); the group's own setting is checked against the policy beforehand.
+  const install = {
+    ...(context.policy.createNamespace ? { createNamespace: true } : {}),
+    ...release.install,
+  };
   const spec: HelmReleaseSpec = {
     ...(isOci
       ? { chartRef: { kind: 'OCIRepository', name } }
@@ -145,11 +154,13 @@ function renderRelease(
         }),
     interval,
     releaseName: helmReleaseName(app.name, subchart),
+    // helm-controller impersonates it: the release can do what that ServiceAccount may, no more.
+    serviceAccountName: context.policy.serviceAccountName || undefined,
     targetNamespace,
     // Helm keeps its release records beside the release, as `helm install -n <target>` would.
     storageNamespace: targetNamespace,
     timeout: release.timeout,
-    install: { createNamespace: true, ...release.install },
+    install: Object.keys(install).length > 0 ? install : undefined,
     upgrade: release.upgrade,
     rollback: release.rollback,
     uninstall: release.uninstall,

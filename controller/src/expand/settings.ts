@@ -3,6 +3,7 @@ import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
+import { DEFAULT_POLICY, type EffectivePolicy } from '../../../lib/policy/policy.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, TEMPLATE_NAME } from '../../../lib/wire-names.ts';
 import { ARGO_DAG_TASK_LIMIT } from './chunks.ts';
 
@@ -28,6 +29,8 @@ export interface RenderOptions {
   attempt?: number;
   /** Most tasks in one DAG template; larger DAGs are split into parts (default: Argo's 200). */
   dagTaskLimit?: number;
+  /** The group's namespace's policy: who releases run as, whether they create namespaces (default: DEFAULT_POLICY). */
+  policy?: EffectivePolicy;
 }
 
 /** A Workflow and the ConfigMaps it reads its HelmReleases from (none when they are inline). */
@@ -46,6 +49,7 @@ export interface Settings {
   serviceAccountName: string;
   attempt: number;
   dagTaskLimit: number;
+  policy: EffectivePolicy;
 }
 
 export function settingsFor(group: ApplicationGroup, options: RenderOptions): Settings {
@@ -62,6 +66,7 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
     serviceAccountName: options.serviceAccountName ?? EXECUTOR_SERVICE_ACCOUNT,
     attempt: options.attempt ?? 0,
     dagTaskLimit: options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT,
+    policy: options.policy ?? DEFAULT_POLICY,
   };
 }
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
+import { DEFAULT_POLICY } from '../../../lib/policy/policy.ts';
 import { type Action, nextAction } from './next-action.ts';
 import { chain, pendingAt, succeededAt, workflow } from './reconcile-fixtures.ts';
 import { type RolloutRecord, remediated } from './rollout-record.ts';
@@ -420,5 +421,55 @@ describe('nextAction', () => {
           ? 'rollback'
           : 'uninstall',
     );
+  });
+});
+
+describe('nextAction under the namespace’s policy', () => {
+  const view = { policy: DEFAULT_POLICY, cluster: { nodes: [], apiServer: [] }, resolved: new Map() };
+  const targeting = (namespace: string, generation: number) => {
+    const group = chain({ generation });
+    for (const app of group.spec.applications) app.spec.release = { targetNamespace: namespace };
+    return group;
+  };
+
+  it('a spec the policy refuses → no Workflow and no finalizer, whatever else holds', () => {
+    const state = observeGroup(targeting('kube-system', 1), [], undefined, 'Rollback', view);
+    expect(state.policyProblems.map((p) => p.path)).toHaveLength(chain().spec.applications.length);
+    expect(
+      nextAction(
+        observeGroup(
+          { ...targeting('kube-system', 1), metadata: { ...chain().metadata, finalizers: [] } },
+          [],
+          undefined,
+          'Rollback',
+          view,
+        ),
+      ),
+    ).toEqual({
+      type: 'Wait',
+      why: 'the policy refuses the spec',
+    });
+  });
+
+  it.each<[string, string, RegExp | 'rollback']>([
+    [
+      'a failed rollout whose last successful spec (the record, a ConfigMap) the policy refuses → not rolled back to it',
+      'kube-system',
+      /not remediated: the policy refuses the spec of generation 1, the last that rolled out successfully: spec\.applications\[".*"\]\.spec\.release\.targetNamespace: "kube-system" is not a namespace/,
+    ],
+    ['the same record within the policy → rolled back to it', 'orkestra', 'rollback'],
+  ])('%s', (_row, target, expected) => {
+    const succeeded = { generation: 1, spec: targeting(target, 1).spec };
+    const record = pendingAt(2, { ...succeededAt(1), succeeded });
+    const state = observeGroup(
+      chain({ generation: 2 }),
+      [workflow('forward', 2, 'failed')],
+      record,
+      'Rollback',
+      view,
+    );
+    const action = nextAction(state);
+    if (expected === 'rollback') expect(action).toEqual({ type: 'CreateWorkflow', workflow: 'rollback' });
+    else expect(action.type === 'Wait' && action.why).toMatch(expected);
   });
 });

@@ -57,6 +57,8 @@ function nextRolloutAction(state: GroupState): Action {
   if (state.successToRecord) return { type: 'RecordSucceeded', success: state.successToRecord };
   if (state.remediationToRecord) return { type: 'RecordRemediated' };
   if (state.problems.length > 0) return { type: 'Wait', why: 'the spec is invalid' };
+  // Nothing of a spec the namespace's policy refuses is applied, not even a finalizer.
+  if (state.policyProblems.length > 0) return { type: 'Wait', why: 'the policy refuses the spec' };
   if (!state.hasFinalizer) return { type: 'AddFinalizer' };
   // A Workflow of an older generation or attempt still running is stopped before this one starts.
   const older = state.others.filter(running);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { createLogger } from '../../../lib/log.ts';
+import { DEFAULT_POLICY } from '../../../lib/policy/policy.ts';
 import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
 import { chain, NOW } from './reconcile-fixtures.ts';
 import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
@@ -16,6 +17,8 @@ describe('resyncDelay', () => {
     expect(resyncDelay(ms)).toBe(delay);
   });
 });
+
+const NO_ADDRESSES = { nodes: [], apiServer: [] };
 
 describe('reconcileGroup', () => {
   const quiet = createLogger('json');
@@ -53,6 +56,7 @@ describe('reconcileGroup', () => {
         did.push(`event ${type} ${reason}`);
       },
       now: () => NOW,
+      policyView: async () => ({ policy: DEFAULT_POLICY, cluster: NO_ADDRESSES, resolved: new Map() }),
       ...overrides,
     };
     return { calls: base, did, status: () => written };
@@ -151,6 +155,38 @@ describe('reconcileGroup', () => {
     const plugin = calls({ readGroup: async () => group });
     await reconcileGroup('orkestra', 'chain', plugin.calls, split, quiet);
     expect(plugin.did).toContain('create Workflow chain-g1-forward');
+  });
+
+  it('a spec the policy refuses → Stalled, PolicyDenied, naming application, field and rule; nothing done, not even a finalizer', async () => {
+    const group = chain({ generation: 1 });
+    group.metadata.finalizers = [];
+    const app = group.spec.applications[1] as (typeof group.spec.applications)[number];
+    app.spec.release = { targetNamespace: 'kube-system' };
+    const { calls: c, did, status } = calls({ readGroup: async () => group });
+    await reconcileGroup('orkestra', 'chain', c, settings, quiet);
+    expect(did).toEqual(['event Warning PolicyDenied']);
+    const stalled = status()?.conditions?.find((x) => x.type === 'Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'PolicyDenied' });
+    expect(stalled?.message).toBe(
+      `The policy refuses the spec, and nothing of it is applied: spec.applications["${app.name}"].spec.release.targetNamespace: "kube-system" is not a namespace this group may release into: the default policy (no ReleasePolicy selects this namespace) allows only the group's own namespace "orkestra"`,
+    );
+  });
+
+  it('the policy of the namespace goes into the Workflow: releases run as its ServiceAccount', async () => {
+    const seen: string[] = [];
+    const { calls: c } = calls({
+      ensureExecutorAccess: async (_ns, policy) => {
+        seen.push(`access for ${policy.serviceAccountName}`);
+      },
+      createObject: async (object) => {
+        // Each apply task's HelmRelease parameter is JSON (Argo-escaped) in the Workflow.
+        const accounts = JSON.stringify(object).match(/serviceAccountName\\":\\"[-a-z]*/g) ?? [];
+        if (object.kind === 'Workflow') seen.push(...new Set(accounts.map((a) => a.split('"').pop() ?? '')));
+        return 'created';
+      },
+    });
+    await reconcileGroup('orkestra', 'chain', c, settings, quiet);
+    expect(seen).toEqual(['access for orkestra-release', 'orkestra-release']);
   });
 
   it('a group that is gone needs nothing', async () => {

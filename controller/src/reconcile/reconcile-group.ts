@@ -6,6 +6,8 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import type { Logger } from '../../../lib/log.ts';
+import { chartHosts, type PolicyView } from '../../../lib/policy/check-group.ts';
+import { DEFAULT_POLICY, type EffectivePolicy } from '../../../lib/policy/policy.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import { canonicalJson } from '../../../lib/yaml.ts';
 import { ARGO_DAG_TASK_LIMIT } from '../expand/chunks.ts';
@@ -44,8 +46,16 @@ export interface ClusterCalls {
   createObject: (object: Workflow | ConfigMap) => Promise<'created' | 'exists'>;
   stopWorkflow: (namespace: string, name: string) => Promise<void>;
   writeStatus: (group: ApplicationGroup, status: NonNullable<ApplicationGroup['status']>) => Promise<void>;
-  /** Makes the namespace able to run executor steps (ServiceAccount, RoleBinding), or says what is missing. */
-  ensureExecutorAccess: (namespace: string) => Promise<void>;
+  /**
+   * Makes the namespace able to run executor steps (ServiceAccount, RoleBinding) and, where the
+   * policy names the default release ServiceAccount, releases; or says what is missing.
+   */
+  ensureExecutorAccess: (namespace: string, policy: EffectivePolicy) => Promise<void>;
+  /**
+   * The namespace's policy (the ReleasePolicy that selects it, or the defaults), the cluster's own
+   * addresses, and what each of `hosts` (chart URL hosts) resolves to.
+   */
+  policyView: (namespace: string, hosts: readonly string[]) => Promise<PolicyView>;
   recordEvent: (
     group: ApplicationGroup,
     type: 'Normal' | 'Warning',
@@ -136,7 +146,14 @@ async function perform(
       await calls.recordEvent(group, 'Normal', 'Stopping', `Stopping Workflow ${action.name}: ${action.why}`);
       return;
     case 'CreateWorkflow': {
-      const options = { ...settings.render, namespace, bundles: 'auto' as const, attempt: state.attempt };
+      const policy = state.policy?.policy;
+      const options = {
+        ...settings.render,
+        namespace,
+        bundles: 'auto' as const,
+        attempt: state.attempt,
+        ...(policy ? { policy } : {}),
+      };
       const rendered = renderFor(action.workflow, state, options);
       // Only a rollout is refused: uninstalling must stay possible.
       if (
@@ -149,7 +166,7 @@ async function perform(
           `spec.parallelism needs the executor plugin flavour (--executor plugin) for a group this large: its DAG of more than ${options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT} tasks is split into parts that wait on each other, and with a pod per step Argo counts those waits against spec.parallelism, so they could take every slot`,
         );
       }
-      await calls.ensureExecutorAccess(namespace);
+      await calls.ensureExecutorAccess(namespace, options.policy ?? DEFAULT_POLICY);
       // What a forward Workflow may install is on record before it can install anything.
       if (action.workflow === 'forward')
         await calls.saveRecord(group, forwardStarting(state.record, group, state.attempt));
@@ -239,14 +256,19 @@ export async function reconcileGroup(
   if (!group || settings.owns?.(group) === false) return undefined;
   const log = baseLog.child({ namespace, name, generation: group.metadata.generation });
   const record = await calls.readRecord(group);
+  // The chart hosts of the spec and of the one a rollback would return to, resolved for the check.
+  const hosts = [...chartHosts(group.spec), ...(record?.succeeded ? chartHosts(record.succeeded.spec) : [])];
+  const policy = await calls.policyView(namespace, [...new Set(hosts)]);
+  const observe = (workflows: readonly Workflow[], current: RolloutRecord | undefined) =>
+    observeGroup(group, workflows, current, settings.defaultRemediation, policy);
   let workflows = calls.workflowsIn(namespace);
-  let state = observeGroup(group, workflows, record, settings.defaultRemediation);
+  let state = observe(workflows, record);
   let action = nextAction(state);
   if (action.type === 'CreateWorkflow') {
     // Decide again on what the API server has, not the cache: a forward Workflow created a moment
     // ago and not cached yet must not be run beside a reverse one, nor twice.
     workflows = await calls.listWorkflows(namespace);
-    state = observeGroup(group, workflows, record, settings.defaultRemediation);
+    state = observe(workflows, record);
     action = nextAction(state);
   }
   log.debug('Decided', { action: action.type, ...(action.type === 'Wait' ? { why: action.why } : {}) });
@@ -258,7 +280,7 @@ export async function reconcileGroup(
     const changed = await perform(action, state, calls, settings, log);
     // Status says what the record says now; and the next action follows at once (no event will
     // announce it: the controller does not watch ConfigMaps).
-    if (changed) state = observeGroup(group, workflows, changed, settings.defaultRemediation);
+    if (changed) state = observe(workflows, changed);
     recorded = Boolean(changed);
     await settings.failpoint?.(`after:${step}`);
   } catch (error) {

@@ -10,6 +10,7 @@ import {
 } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
 import type { Problem } from '../../../lib/errors.ts';
+import { checkGroupPolicy, type PolicyView } from '../../../lib/policy/check-group.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import { type WorkflowType, workflowName } from '../expand/settings.ts';
 import { validateApplicationGroup } from '../expand/validate.ts';
@@ -45,6 +46,10 @@ export interface GroupState {
   hasFinalizer: boolean;
   /** What is wrong with the spec (the CRD cannot see cycles); empty when it is valid. */
   problems: Problem[];
+  /** What of the spec its namespace's policy refuses; empty when it allows all of it. */
+  policyProblems: Problem[];
+  /** The namespace's policy and what the check knows of the world; none: nothing is checked (tests). */
+  policy?: PolicyView;
   strategy: RemediationStrategy;
   /** This generation and attempt's forward Workflow. */
   forward?: OwnedWorkflow;
@@ -86,7 +91,7 @@ export type Remediation =
  * is lost, nor "rolls back" to the very generation that failed (a retry after it had succeeded).
  */
 export function remediationOf(
-  state: Pick<GroupState, 'strategy' | 'record' | 'generation' | 'group' | 'rollback'>,
+  state: Pick<GroupState, 'strategy' | 'record' | 'generation' | 'group' | 'rollback' | 'policy'>,
 ): Remediation {
   const rollback = state.rollback;
   if (rollback) {
@@ -103,7 +108,20 @@ export function remediationOf(
   if (state.strategy === 'None') return { how: 'none' };
   if (state.strategy === 'Uninstall') return { how: 'uninstall' };
   const succeeded = state.record.succeeded;
-  if (succeeded && succeeded.generation !== state.generation) return { how: 'rollback', to: succeeded };
+  if (succeeded && succeeded.generation !== state.generation) {
+    // The record is a ConfigMap others may write, and the policy may have changed since: what a
+    // rollback would apply passes the policy as a new spec would.
+    const refused = state.policy
+      ? checkGroupPolicy(succeeded.spec, state.group.metadata.namespace as string, state.policy)
+      : [];
+    if (refused.length > 0) {
+      return {
+        how: 'none',
+        why: `the policy refuses the spec of generation ${succeeded.generation}, the last that rolled out successfully: ${refused.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      };
+    }
+    return { how: 'rollback', to: succeeded };
+  }
   if (succeeded) {
     return {
       how: 'none',
@@ -212,6 +230,7 @@ export function observeGroup(
   workflows: readonly Workflow[],
   record: RolloutRecord = EMPTY_RECORD,
   defaultStrategy: RemediationStrategy = 'Rollback',
+  policy?: PolicyView,
 ): GroupState {
   const generation = group.metadata.generation ?? 1;
   const recordedAttempt = group.status?.attempt;
@@ -231,6 +250,9 @@ export function observeGroup(
     deleting: Boolean(group.metadata.deletionTimestamp),
     hasFinalizer: group.metadata.finalizers?.includes(FINALIZER) ?? false,
     problems: validation.ok ? [] : validation.problems,
+    policyProblems:
+      validation.ok && policy ? checkGroupPolicy(group.spec, group.metadata.namespace as string, policy) : [],
+    ...(policy ? { policy } : {}),
     strategy: group.spec.remediation?.strategy ?? defaultStrategy,
     forward,
     rollback,

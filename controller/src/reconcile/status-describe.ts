@@ -150,6 +150,11 @@ export function describe(state: GroupState): Described {
     };
   }
 
+  if (state.policyProblems.length > 0) {
+    const message = `The policy refuses the spec, and nothing of it is applied: ${state.policyProblems.map(formatProblem).join('; ')}`;
+    return { wanted: stalled('PolicyDenied', message) };
+  }
+
   const forward = state.forward;
   if (!forward) {
     const stopping = state.others.find((w) => w.outcome === 'Running');

@@ -13,6 +13,7 @@ export type ConditionReason =
   | 'Succeeded'
   | 'Failed'
   | 'InvalidSpec'
+  | 'PolicyDenied'
   | 'Stopping'
   | 'Deleting'
   | 'DeletionFailed'
@@ -127,6 +128,7 @@ function statusNow(state: GroupState, now: string, blocked?: Blocked): Applicati
   if (
     !state.deleting &&
     state.problems.length === 0 &&
+    state.policyProblems.length === 0 &&
     ((!state.forward && !state.rollback && state.forwardGone) ||
       (state.forward?.outcome === 'Failed' && !state.rollback && state.rollbackFinishedAndGone))
   ) {

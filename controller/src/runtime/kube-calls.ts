@@ -17,8 +17,17 @@ import {
   ORKESTRA_GROUP,
 } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
+import type { ReleasePolicy } from '../../../lib/api/release-policy.ts';
 import { serverMessage } from '../../../lib/kube.ts';
-import { EXECUTOR_SERVICE_ACCOUNT, FieldManager, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
+import { cached, readClusterAddresses, resolveHost } from '../../../lib/policy/cluster-view.ts';
+import { policyFor } from '../../../lib/policy/policy.ts';
+import {
+  EXECUTOR_SERVICE_ACCOUNT,
+  FieldManager,
+  Labels,
+  MANAGED_BY,
+  RELEASE_SERVICE_ACCOUNT,
+} from '../../../lib/wire-names.ts';
 import {
   ExecutorAccessMissingError,
   executorPluginObjects,
@@ -36,6 +45,10 @@ const statusOf = (error: unknown) => (error as { code?: unknown })?.code;
 /** The ClusterRole (installed with the chart) that the executor's RoleBinding in each namespace refers to. */
 export const EXECUTOR_CLUSTER_ROLE = 'orkestra-executor';
 
+/** How long the cluster's addresses and a chart host's resolution are kept. */
+const ADDRESSES_TTL_MS = 60_000;
+const RESOLVE_TTL_MS = 30_000;
+
 export interface KubeCallsOptions {
   /** Create the executor's ServiceAccount and RoleBinding in each namespace (else only check them). */
   manageExecutorAccess: boolean;
@@ -46,7 +59,30 @@ export interface KubeCallsOptions {
   executorPlugin?: { namespace: string; name: string };
   /** Only these namespaces' Workflows (the informer's cache). */
   workflowsIn: ClusterCalls['workflowsIn'];
+  /** Every ReleasePolicy (the informer's cache). */
+  policies: () => readonly ReleasePolicy[];
+  /**
+   * The ClusterRole the default release ServiceAccount (orkestra-release) is bound to in each
+   * group's namespace that uses it (a RoleBinding: its rights stay in that namespace); none: the
+   * controller creates neither (the platform provides them).
+   */
+  releaseClusterRole?: string;
   log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** A ServiceAccount of Orkestra's, and a RoleBinding giving it `clusterRole` in its namespace only. */
+function accountWithRole(name: string, namespace: string, clusterRole: string): KubernetesObject[] {
+  const labels = { [Labels.managedBy]: MANAGED_BY };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    } as KubernetesObject,
+  ];
 }
 
 export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterCalls {
@@ -56,6 +92,8 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
 
   const apply = (object: KubernetesObject) =>
     objects.patch(object, undefined, undefined, FieldManager.controller, true, PatchStrategy.ServerSideApply);
+  const clusterAddresses = cached(() => readClusterAddresses(kube), ADDRESSES_TTL_MS);
+  const resolve = cached((host: string) => resolveHost(host), RESOLVE_TTL_MS);
 
   return {
     readGroup: async (namespace, name) => {
@@ -134,25 +172,24 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
 
     // Applied each time a Workflow is created (seldom): one deleted since, or a namespace made anew
     // under the same name, is repaired rather than remembered as ready.
-    ensureExecutorAccess: async (namespace) => {
-      const labels = { [Labels.managedBy]: MANAGED_BY };
+    policyView: async (namespace, hosts) => {
+      const resolved = await Promise.all(hosts.map(async (host) => [host, await resolve(host)] as const));
+      return {
+        policy: policyFor(namespace, options.policies()),
+        cluster: await clusterAddresses(undefined),
+        resolved: new Map(resolved),
+      };
+    },
+
+    ensureExecutorAccess: async (namespace, policy) => {
+      // The release ServiceAccount helm-controller impersonates: the release role there, no more.
+      if (options.releaseClusterRole && policy.serviceAccountName === RELEASE_SERVICE_ACCOUNT) {
+        for (const object of accountWithRole(RELEASE_SERVICE_ACCOUNT, namespace, options.releaseClusterRole))
+          await apply(object);
+      }
       if (options.manageExecutorAccess) {
-        await apply({
-          apiVersion: 'v1',
-          kind: 'ServiceAccount',
-          metadata: { name: EXECUTOR_SERVICE_ACCOUNT, namespace, labels },
-        });
-        await apply({
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: EXECUTOR_SERVICE_ACCOUNT, namespace, labels },
-          roleRef: {
-            apiGroup: 'rbac.authorization.k8s.io',
-            kind: 'ClusterRole',
-            name: EXECUTOR_CLUSTER_ROLE,
-          },
-          subjects: [{ kind: 'ServiceAccount', name: EXECUTOR_SERVICE_ACCOUNT, namespace }],
-        } as KubernetesObject);
+        for (const object of accountWithRole(EXECUTOR_SERVICE_ACCOUNT, namespace, EXECUTOR_CLUSTER_ROLE))
+          await apply(object);
         if (options.executorPlugin) {
           const source = await core.readNamespacedConfigMap(options.executorPlugin);
           const plugin = executorPluginObjects(namespace, source, EXECUTOR_CLUSTER_ROLE);

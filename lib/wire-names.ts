@@ -38,6 +38,8 @@ export const MANAGED_BY = 'orkestra';
 export const Labels = {
   managedBy: 'app.kubernetes.io/managed-by',
   applicationGroup: 'orkestra.azure.microsoft.com/application-group',
+  /** On every HelmRelease and source object a group's steps write: the group's uid (lib/ownership.ts). */
+  ownerUid: 'orkestra.azure.microsoft.com/group-uid',
   application: 'orkestra.azure.microsoft.com/application',
   subchart: 'orkestra.azure.microsoft.com/subchart',
   generation: 'orkestra.azure.microsoft.com/generation',

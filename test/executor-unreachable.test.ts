@@ -36,7 +36,7 @@ describe('orkestra-executor against a cluster that never answers', () => {
     );
     expect(result.status).toBe(4);
     expect(result.stderr).toMatch(
-      new RegExp(`Deleting HelmRelease y/x failed: .*connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`),
+      new RegExp(`Reading HelmRelease y/x failed: .*connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`),
     );
     expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))).toMatchObject({
       phase: 'Unreachable',

@@ -42,3 +42,13 @@ export class TerminatedError extends OrkestraError {
     super('Terminated', 'Stopped by SIGTERM', ExitCode.Terminated);
   }
 }
+
+/**
+ * What the step would write over belongs to someone else (another group, or not Orkestra): exit 1,
+ * not retried, and nothing of it changed.
+ */
+export class ConflictError extends OrkestraError {
+  constructor(message: string) {
+    super('Conflict', message, ExitCode.ReleaseFailed);
+  }
+}

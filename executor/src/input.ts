@@ -24,6 +24,12 @@ export interface InputRules {
   defaultNamespace: string;
   /** Namespaces the executor may touch; undefined: any. */
   allowedNamespaces?: readonly string[];
+  /**
+   * In a pod, the pod's own namespace (the Workflow's): every object the executor reads or writes
+   * lives there, whatever a parameter says. Undefined at a terminal, where the user's own rights
+   * are the limit.
+   */
+  home?: string;
 }
 
 type Parsed = { value?: Record<string, unknown>; problems: Problem[] };
@@ -115,13 +121,30 @@ function checkMetadata(
   checkAllowed(metadata.namespace, `${what}.metadata.namespace`, rules, problems);
 }
 
-function checkAllowed(namespace: unknown, path: string, rules: InputRules, problems: Problem[]) {
-  if (rules.allowedNamespaces && !rules.allowedNamespaces.includes(String(namespace))) {
-    problems.push({
-      path,
-      message: `namespace ${quoted(namespace)} is not allowed (--namespace-allow ${rules.allowedNamespaces.join(',')})`,
-    });
+function checkAllowed(
+  namespace: unknown,
+  path: string,
+  rules: InputRules,
+  problems: Problem[],
+  options?: { home: boolean },
+) {
+  const outside = namespaceOutside(namespace, rules, options);
+  if (outside) problems.push({ path, message: outside });
+}
+
+/** Why the executor may not touch `namespace` under `rules`, or undefined when it may. */
+export function namespaceOutside(
+  namespace: unknown,
+  rules: InputRules,
+  { home = true } = {},
+): string | undefined {
+  if (home && rules.home !== undefined && namespace !== rules.home) {
+    return `namespace ${quoted(namespace)} is not the Workflow's own namespace "${rules.home}" (read from the pod): the executor touches nothing elsewhere`;
   }
+  if (rules.allowedNamespaces && !rules.allowedNamespaces.includes(String(namespace))) {
+    return `namespace ${quoted(namespace)} is not allowed (--namespace-allow ${rules.allowedNamespaces.join(',')})`;
+  }
+  return undefined;
 }
 
 function checkSize(object: unknown, what: string, problems: Problem[]) {
@@ -180,7 +203,10 @@ export function checkApplyRequest(
         if (!spec.chart && !spec.chartRef)
           problems.push({ path: 'helmrelease.spec', message: 'needs chart or chartRef' });
         if (spec.targetNamespace !== undefined)
-          checkAllowed(spec.targetNamespace, 'helmrelease.spec.targetNamespace', rules, problems);
+          // Where releases may go beyond their own namespace is the policy's to say (check-release.ts).
+          checkAllowed(spec.targetNamespace, 'helmrelease.spec.targetNamespace', rules, problems, {
+            home: false,
+          });
       }
       checkSize(hr, 'helmrelease', problems);
     }

@@ -97,6 +97,7 @@ export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = 
           });
         }
       };
+      const inPod = runsInPod(process.env, args.kubeconfig);
       const context: ActionContext = {
         get kube() {
           return loadKube();
@@ -104,11 +105,15 @@ export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = 
         log,
         signal,
         deadline: Date.now() + seconds * 1000,
-        inPod: runsInPod(process.env, args.kubeconfig),
+        inPod,
         get rules() {
+          // In a pod the context's namespace is the pod's own (client-node reads it from the
+          // ServiceAccount's mount): the Workflow's, which no parameter can change.
+          const namespace = defaultNamespace(loadKube());
           return {
-            defaultNamespace: defaultNamespace(loadKube()),
+            defaultNamespace: namespace,
             allowedNamespaces: allowed?.length ? allowed : undefined,
+            ...(inPod ? { home: namespace } : {}),
           };
         },
       };

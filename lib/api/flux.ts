@@ -2,6 +2,12 @@ import type { LocalObjectReference, ObjectMeta, Values } from './meta.ts';
 
 export const HELM_RELEASE_API_VERSION = 'helm.toolkit.fluxcd.io/v2';
 export const SOURCE_API_VERSION = 'source.toolkit.fluxcd.io/v1';
+/** The resources of the kinds Orkestra writes, for the API's collection paths. */
+export const FLUX_PLURALS: Readonly<Record<string, string>> = {
+  HelmRelease: 'helmreleases',
+  HelmRepository: 'helmrepositories',
+  OCIRepository: 'ocirepositories',
+};
 
 export interface Remediation {
   retries?: number;

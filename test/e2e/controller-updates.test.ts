@@ -283,6 +283,14 @@ describe('recovery by the user', () => {
   it('the reconcile annotation retries the same generation once what made it fail is fixed', async () => {
     const namespace = await kube.createNamespace('e2e-retry');
     const target = await kube.createNamespace('e2e-retry-target');
+    // A policy lets the group release into the quota's namespace (the group's own needs ConfigMaps
+    // for its rollout record), with helm-controller's own rights there.
+    await kube.objects.create({
+      apiVersion: AG,
+      kind: 'ReleasePolicy',
+      metadata: { name: namespace },
+      spec: { namespaces: [namespace], targetNamespaces: [target], serviceAccountName: '' },
+    } as Obj);
     // A quota in the release's namespace that its ConfigMap exceeds: the install fails until the
     // quota goes (enforced once kube-controller-manager has counted what is used).
     await kube.objects.create({

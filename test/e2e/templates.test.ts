@@ -10,15 +10,7 @@ import { REPO_ROOT } from '../cluster/components.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
-import {
-  condition,
-  connect,
-  fixtureHelmRelease,
-  type Kube,
-  type Obj,
-  waitForGone,
-  waitForObject,
-} from '../integration/kube.ts';
+import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
 import {
   argoSubmitApply,
   attempts,
@@ -33,6 +25,7 @@ import {
   result,
   run,
   runWorkflow,
+  stepHelmRelease,
   submit,
   taskNode,
   templatesNamespace,
@@ -50,7 +43,7 @@ beforeAll(() => {
 });
 
 const helmRelease = (namespace: string, name: string, chart: string, version: string) =>
-  stringify(fixtureHelmRelease(namespace, name, chart, version));
+  stringify(stepHelmRelease(namespace, name, chart, version));
 
 /** Parameters of the apply template for a fixture chart. */
 const applying = (namespace: string, name: string, chart: string, version: string) => ({
@@ -341,7 +334,7 @@ describe('the argo CLI', () => {
         templateTask('big', 'apply', {
           ...applying(namespace, 'big', 'configmap-app', '1.0.0'),
           helmrelease: stringify(
-            fixtureHelmRelease(namespace, 'big', 'configmap-app', '1.0.0', { values: { blob } }),
+            stepHelmRelease(namespace, 'big', 'configmap-app', '1.0.0', { values: { blob } }),
           ),
         }),
       ]),

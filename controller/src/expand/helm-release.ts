@@ -105,6 +105,8 @@ function renderRelease(
     labels: {
       [Labels.managedBy]: MANAGED_BY,
       [Labels.applicationGroup]: labelValue(context.group.metadata.name ?? ''),
+      // Whose it is: the executor changes or removes only what carries its group's uid.
+      ...(context.group.metadata.uid ? { [Labels.ownerUid]: context.group.metadata.uid } : {}),
       [Labels.application]: labelValue(app.name),
       ...(subchart === undefined ? {} : { [Labels.subchart]: labelValue(subchart) }),
     },

@@ -32,5 +32,6 @@ export function renderReverseWorkflow(
       uninstallTemplate('reverse', group, settings, installed),
     ]),
     configMaps: [],
+    applies: [],
   };
 }

@@ -32,6 +32,7 @@ export function renderRollbackWorkflow(
         uninstallTemplate('rollback', failed, settings, installed),
       ]),
       configMaps: [],
+      applies: [],
     };
   }
   const restoreApps = expandApplications({ ...lastSucceeded, metadata: failed.metadata }, settings);

@@ -1,6 +1,7 @@
 // What every rendered Workflow shares: the options it is rendered with and its deterministic name.
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
+import type { ChartSource, HelmRelease } from '../../../lib/api/flux.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import { DEFAULT_POLICY, type EffectivePolicy } from '../../../lib/policy/policy.ts';
@@ -37,6 +38,8 @@ export interface RenderOptions {
 export interface RenderedWorkflow {
   workflow: Workflow;
   configMaps: ConfigMap[];
+  /** The HelmReleases and source objects its steps apply (checked for ownership before it is created). */
+  applies: Array<HelmRelease | ChartSource>;
 }
 
 /** RenderOptions with the group's own values and the defaults filled in. */
@@ -50,6 +53,8 @@ export interface Settings {
   attempt: number;
   dagTaskLimit: number;
   policy: EffectivePolicy;
+  /** The group's uid: its steps change and remove only what carries it ("" offline: none known). */
+  owner: string;
 }
 
 export function settingsFor(group: ApplicationGroup, options: RenderOptions): Settings {
@@ -67,6 +72,7 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
     attempt: options.attempt ?? 0,
     dagTaskLimit: options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT,
     policy: options.policy ?? DEFAULT_POLICY,
+    owner: group.metadata.uid ?? '',
   };
 }
 

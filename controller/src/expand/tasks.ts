@@ -59,7 +59,12 @@ export function deleteTask(
   release: string,
   timeout: string,
 ): DagTask {
-  return leafTask(settings, name, 'delete', deps, { name: release, namespace: settings.namespace, timeout });
+  return leafTask(settings, name, 'delete', deps, {
+    name: release,
+    namespace: settings.namespace,
+    ...(settings.owner ? { owner: settings.owner } : {}),
+    timeout,
+  });
 }
 
 /** A task of a split DAG that waits until node `node` of Workflow `workflow` (inside DAG node `scope`) succeeded. */

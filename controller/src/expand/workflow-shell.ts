@@ -87,10 +87,11 @@ export function withBundles(
   releases: readonly RenderedRelease[],
   build: (encode: Encode) => Template[],
 ): RenderedWorkflow {
+  const applies = releases.flatMap((r) => [r.helmRelease, r.source]);
   if (mode === 'never' || (mode === 'auto' && payloadsFit(releases))) {
     const workflow = workflowShell(group, settings, type, build(inline));
     if (mode === 'never' || JSON.stringify(workflow).length <= INLINE_WORKFLOW_LIMIT) {
-      return { workflow, configMaps: [] };
+      return { workflow, configMaps: [], applies };
     }
   }
   const { encode, configMaps } = bundler(
@@ -101,5 +102,5 @@ export function withBundles(
   const workflow = workflowShell(group, settings, type, build(encode));
   const owners = workflow.metadata.ownerReferences;
   for (const configMap of configMaps) if (owners) configMap.metadata.ownerReferences = owners;
-  return { workflow, configMaps };
+  return { workflow, configMaps, applies };
 }

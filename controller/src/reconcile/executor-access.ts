@@ -16,6 +16,9 @@ export class ExecutorAccessMissingError extends Error {}
  */
 export class ObjectRefusedError extends Error {}
 
+/** Objects the group would write belong to someone else (lib/ownership.ts): nothing is created. */
+export class OwnershipConflictError extends Error {}
+
 /**
  * What a namespace needs for the plugin flavour, beside the executor's ServiceAccount and
  * RoleBinding: the plugin's ConfigMap (a copy of the one installed with the chart), the plugin's

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { DEFAULT_POLICY } from '../../../lib/policy/policy.ts';
+import { Labels } from '../../../lib/wire-names.ts';
 import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
 import { chain, NOW } from './reconcile-fixtures.ts';
 import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
@@ -57,6 +58,7 @@ describe('reconcileGroup', () => {
       },
       now: () => NOW,
       policyView: async () => ({ policy: DEFAULT_POLICY, cluster: NO_ADDRESSES, resolved: new Map() }),
+      liveReleaseObjects: async () => [],
       ...overrides,
     };
     return { calls: base, did, status: () => written };
@@ -187,6 +189,38 @@ describe('reconcileGroup', () => {
     });
     await reconcileGroup('orkestra', 'chain', c, settings, quiet);
     expect(seen).toEqual(['access for orkestra-release', 'orkestra-release']);
+  });
+
+  it("a HelmRelease of the group's name that another group owns → Stalled, Conflict, naming it and its owner; nothing created", async () => {
+    const group = chain({ generation: 1 });
+    const app = group.spec.applications[0]?.name as string;
+    const other = {
+      kind: 'HelmRelease',
+      metadata: {
+        name: app,
+        namespace: 'orkestra',
+        labels: { [Labels.ownerUid]: 'uid-of-first', [Labels.applicationGroup]: 'first' },
+      },
+    };
+    const { calls: c, did, status } = calls({ liveReleaseObjects: async () => [other] });
+    expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
+    expect(
+      did.filter((d) => d.startsWith('create') || d === 'saveRecord' || d === 'ensureExecutorAccess'),
+    ).toEqual([]);
+    expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason, x.message])).toEqual([
+      [
+        'Ready',
+        'False',
+        'Conflict',
+        `Not applied, to leave what others own alone: HelmRelease orkestra/${app} belongs to ApplicationGroup first (uid uid-of-first)`,
+      ],
+      [
+        'Stalled',
+        'True',
+        'Conflict',
+        `Not applied, to leave what others own alone: HelmRelease orkestra/${app} belongs to ApplicationGroup first (uid uid-of-first)`,
+      ],
+    ]);
   });
 
   it('a group that is gone needs nothing', async () => {

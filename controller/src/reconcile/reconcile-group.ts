@@ -6,6 +6,7 @@ import type { Workflow } from '../../../lib/api/argo.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { durationSeconds } from '../../../lib/duration.ts';
 import type { Logger } from '../../../lib/log.ts';
+import { conflictsAmong, type Owned } from '../../../lib/ownership.ts';
 import { chartHosts, type PolicyView } from '../../../lib/policy/check-group.ts';
 import { DEFAULT_POLICY, type EffectivePolicy } from '../../../lib/policy/policy.ts';
 import { Labels } from '../../../lib/wire-names.ts';
@@ -17,7 +18,7 @@ import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
 import { isSplit } from '../expand/split-dags.ts';
 import type { Processed } from '../runtime/work-queue.ts';
-import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
+import { ExecutorAccessMissingError, ObjectRefusedError, OwnershipConflictError } from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
 import {
   forwardStarting,
@@ -46,6 +47,11 @@ export interface ClusterCalls {
   createObject: (object: Workflow | ConfigMap) => Promise<'created' | 'exists'>;
   stopWorkflow: (namespace: string, name: string) => Promise<void>;
   writeStatus: (group: ApplicationGroup, status: NonNullable<ApplicationGroup['status']>) => Promise<void>;
+  /**
+   * The HelmReleases and source objects of `namespace` that have the kind and name of one in
+   * `wanted` (whoever owns them).
+   */
+  liveReleaseObjects: (namespace: string, wanted: readonly Owned[]) => Promise<Owned[]>;
   /**
    * Makes the namespace able to run executor steps (ServiceAccount, RoleBinding) and, where the
    * policy names the default release ServiceAccount, releases; or says what is missing.
@@ -165,6 +171,16 @@ async function perform(
         throw new ObjectRefusedError(
           `spec.parallelism needs the executor plugin flavour (--executor plugin) for a group this large: its DAG of more than ${options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT} tasks is split into parts that wait on each other, and with a pod per step Argo counts those waits against spec.parallelism, so they could take every slot`,
         );
+      }
+      // What the Workflow would apply must be the group's own (or nothing yet): a HelmRelease or
+      // source of another group, or of something other than Orkestra, is not taken over.
+      if (rendered.applies.length > 0) {
+        const live = await calls.liveReleaseObjects(namespace, rendered.applies);
+        const conflicts = conflictsAmong(rendered.applies, live);
+        if (conflicts.length > 0)
+          throw new OwnershipConflictError(
+            `Not applied, to leave what others own alone: ${conflicts.join('; ')}`,
+          );
       }
       await calls.ensureExecutorAccess(namespace, options.policy ?? DEFAULT_POLICY);
       // What a forward Workflow may install is on record before it can install anything.
@@ -301,6 +317,8 @@ export async function reconcileGroup(
       blocked = { reason: 'SpecTooLarge', message: error.message };
     else if (error instanceof ObjectRefusedError)
       blocked = { reason: 'WorkflowRefused', message: error.message };
+    else if (error instanceof OwnershipConflictError)
+      blocked = { reason: 'Conflict', message: error.message };
     else throw error;
     log.warn('Cannot start the Workflow', { why: error.message });
   }

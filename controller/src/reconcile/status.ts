@@ -14,6 +14,7 @@ export type ConditionReason =
   | 'Failed'
   | 'InvalidSpec'
   | 'PolicyDenied'
+  | 'Conflict'
   | 'Stopping'
   | 'Deleting'
   | 'DeletionFailed'

@@ -17,8 +17,10 @@ import {
   ORKESTRA_GROUP,
 } from '../../../lib/api/application-group.ts';
 import type { Workflow } from '../../../lib/api/argo.ts';
+import { FLUX_PLURALS } from '../../../lib/api/flux.ts';
 import type { ReleasePolicy } from '../../../lib/api/release-policy.ts';
 import { serverMessage } from '../../../lib/kube.ts';
+import type { Owned } from '../../../lib/ownership.ts';
 import { cached, readClusterAddresses, resolveHost } from '../../../lib/policy/cluster-view.ts';
 import { policyFor } from '../../../lib/policy/policy.ts';
 import {
@@ -179,6 +181,28 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
         cluster: await clusterAddresses(undefined),
         resolved: new Map(resolved),
       };
+    },
+
+    // One list per kind the group would write, not one read per object (a group may have 1,000).
+    liveReleaseObjects: async (namespace, wanted) => {
+      const kinds = new Map<string, { group: string; version: string; plural: string }>();
+      for (const object of wanted) {
+        const apiVersion = (object as { apiVersion?: string }).apiVersion ?? '';
+        const [group = '', version = ''] = apiVersion.split('/');
+        const kind = object.kind ?? '';
+        const plural = FLUX_PLURALS[kind];
+        if (plural) kinds.set(kind, { group, version, plural });
+      }
+      const names = new Set(wanted.map((o) => `${o.kind}/${o.metadata?.name}`));
+      const live: Owned[] = [];
+      for (const [kind, resource] of kinds) {
+        const list = (await custom.listNamespacedCustomObject({ ...resource, namespace })) as {
+          items: Owned[];
+        };
+        for (const item of list.items)
+          if (names.has(`${kind}/${item.metadata?.name}`)) live.push({ ...item, kind });
+      }
+      return live;
     },
 
     ensureExecutorAccess: async (namespace, policy) => {

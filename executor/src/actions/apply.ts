@@ -8,11 +8,14 @@ import {
 } from '@kubernetes/client-node';
 import type { HelmRelease } from '../../../lib/api/flux.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
+import { type Owned, ownershipConflict } from '../../../lib/ownership.ts';
 import { FieldManager } from '../../../lib/wire-names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
-import { checkApplyRequest } from '../input.ts';
+import { ConflictError } from '../errors.ts';
+import { checkApplyRequest, namespaceOutside } from '../input.ts';
 import { callCluster, serverMessage, statusOf } from '../kube-errors.ts';
 import { parameterForm } from '../parameter.ts';
+import { enforcePolicy } from '../policy.ts';
 import { previousRecord } from '../previous-record.ts';
 import { probeHelmRelease } from './probe.ts';
 
@@ -78,10 +81,8 @@ export async function readParameter(value: string, context: ActionContext, what:
       }
     case 'configmap': {
       const { namespace, name, key } = form;
-      const allowed = context.rules.allowedNamespaces;
-      if (allowed && !allowed.includes(namespace)) {
-        throw invalid(`namespace "${namespace}" is not allowed (--namespace-allow ${allowed.join(',')})`);
-      }
+      const outside = namespaceOutside(namespace, context.rules);
+      if (outside) throw invalid(outside);
       const api = context.kube.makeApiClient(CoreV1Api);
       const configMap = await callCluster(context, `Reading ConfigMap ${namespace}/${name}`, () =>
         api.readNamespacedConfigMap({ name, namespace }),
@@ -111,6 +112,7 @@ export async function applyHelmRelease(
   const { request, problems } = checkApplyRequest(helmReleaseText, sourceText, context.rules);
   if (!request) throw new InvalidInputError('The HelmRelease to apply', problems);
   const { helmRelease, source } = request;
+  await enforcePolicy(context, helmRelease, source, 'The HelmRelease to apply');
   const namespace = helmRelease.metadata.namespace as string;
   const name = helmRelease.metadata.name as string;
   const log = context.log.child({ helmRelease: `${namespace}/${name}` });
@@ -118,6 +120,7 @@ export async function applyHelmRelease(
   const apply: Apply = (object, dryRun) => serverSideApply(context, object, dryRun);
 
   try {
+    await requireOwnership(context, objects, [helmRelease, ...(source ? [source] : [])]);
     await recordPrevious(context, objects, helmRelease, apply);
     if (source) {
       await apply(source);
@@ -143,6 +146,37 @@ export async function applyHelmRelease(
       ]);
     }
     throw error;
+  }
+}
+
+/** The live object of `object`'s kind and name, or undefined when there is none. */
+async function readLive(
+  context: ActionContext,
+  objects: KubernetesObjectApi,
+  object: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } },
+): Promise<KubernetesObject | undefined> {
+  const { name, namespace } = object.metadata;
+  try {
+    return await callCluster(context, `Reading ${object.kind} ${namespace}/${name}`, () =>
+      objects.read({ apiVersion: object.apiVersion, kind: object.kind, metadata: { name, namespace } }),
+    );
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+    return undefined;
+  }
+}
+
+/** Refuses (ConflictError, before anything is written) to write over objects someone else owns. */
+export async function requireOwnership(
+  context: ActionContext,
+  objects: KubernetesObjectApi,
+  wanted: ReadonlyArray<{ apiVersion: string; kind: string; metadata: NonNullable<Owned['metadata']> }>,
+): Promise<void> {
+  for (const object of wanted) {
+    const { name = '', namespace = '' } = object.metadata;
+    const live = await readLive(context, objects, { ...object, metadata: { name, namespace } });
+    const conflict = ownershipConflict(live as Owned | undefined, object);
+    if (conflict) throw new ConflictError(`${conflict}: left unchanged`);
   }
 }
 

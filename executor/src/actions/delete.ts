@@ -1,5 +1,7 @@
 import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { HELM_RELEASE_API_VERSION } from '../../../lib/api/flux.ts';
+import { type Owned, ownershipConflict } from '../../../lib/ownership.ts';
+import { Labels } from '../../../lib/wire-names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { TimedOutError } from '../errors.ts';
 import { helmReleaseFeed } from '../helm-release-feed.ts';
@@ -15,9 +17,22 @@ export async function deleteHelmRelease(
   context: ActionContext,
   namespace: string,
   name: string,
+  owner: string | undefined,
 ): Promise<Outcome> {
   const log = context.log.child({ helmRelease: `${namespace}/${name}` });
   const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  const notOwned = await ownedByAnother(context, objects, namespace, name, owner);
+  if (notOwned) {
+    log.info('Left HelmRelease alone: it is not the deleting group’s', { owner: notOwned });
+    return {
+      action: 'delete',
+      phase: 'Succeeded',
+      reason: 'NotOwned',
+      message: `${notOwned}: left installed`,
+      name,
+      namespace,
+    };
+  }
   let existed = true;
   try {
     await callCluster(context, `Deleting HelmRelease ${namespace}/${name}`, () =>
@@ -51,6 +66,28 @@ export async function deleteHelmRelease(
   };
 }
 
+/** Who else owns the HelmRelease, when it is not `owner`'s (lib/ownership.ts); undefined when it is, or is gone. */
+async function ownedByAnother(
+  context: ActionContext,
+  objects: KubernetesObjectApi,
+  namespace: string,
+  name: string,
+  owner: string | undefined,
+): Promise<string | undefined> {
+  const ref = { apiVersion: HELM_RELEASE_API_VERSION, kind: 'HelmRelease', metadata: { name, namespace } };
+  try {
+    const live = await callCluster(context, `Reading HelmRelease ${namespace}/${name}`, () =>
+      objects.read(ref),
+    );
+    return ownershipConflict(live as Owned, {
+      metadata: { labels: owner ? { [Labels.ownerUid]: owner } : {} },
+    });
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+    return undefined;
+  }
+}
+
 /**
  * The `delete` action: uninstalls the HelmRelease, then removes apply's record of what it replaced
  * (after an uninstall there is nothing to roll back to, and the record would outlive its group).
@@ -60,8 +97,11 @@ export async function uninstallHelmRelease(
   context: ActionContext,
   namespace: string,
   name: string,
+  owner: string | undefined,
 ): Promise<Outcome> {
-  const outcome = await deleteHelmRelease(context, namespace, name);
+  const outcome = await deleteHelmRelease(context, namespace, name, owner);
+  // Its record is the owner's too: one left installed keeps it.
+  if (outcome.reason === 'NotOwned') return outcome;
   const record = previousRecordName(name);
   const api = context.kube.makeApiClient(CoreV1Api);
   try {

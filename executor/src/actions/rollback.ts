@@ -1,10 +1,11 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { callCluster, statusOf } from '../kube-errors.ts';
+import { enforcePolicy } from '../policy.ts';
 import { checkPreviousRecord, previousRecordName } from '../previous-record.ts';
-import { serverSideApply } from './apply.ts';
+import { requireOwnership, serverSideApply } from './apply.ts';
 import { deleteHelmRelease } from './delete.ts';
 import { probeHelmRelease } from './probe.ts';
 
@@ -18,6 +19,7 @@ export async function rollbackHelmRelease(
   context: ActionContext,
   namespace: string,
   name: string,
+  owner: string | undefined,
 ): Promise<Outcome> {
   const recordName = previousRecordName(name);
   const what = `Rollback of HelmRelease ${namespace}/${name}`;
@@ -42,11 +44,15 @@ export async function rollbackHelmRelease(
       helmRelease: `${namespace}/${name}`,
     });
     return {
-      ...(await deleteHelmRelease(context, namespace, name)),
+      ...(await deleteHelmRelease(context, namespace, name, owner)),
       action: 'rollback',
       reason: 'RemovedNewRelease',
     };
   }
+  // The record is a ConfigMap anyone with ConfigMap rights in the namespace may have written: what
+  // it holds passes the policy as any HelmRelease to apply would.
+  await enforcePolicy(context, state.helmRelease, undefined, what);
+  await requireOwnership(context, KubernetesObjectApi.makeApiClient(context.kube), [state.helmRelease]);
   const applied = await serverSideApply(context, state.helmRelease);
   context.log.info('Restored the previous HelmRelease spec', {
     helmRelease: `${namespace}/${name}`,

@@ -5,6 +5,7 @@ import { ANY_STRING } from '../../../lib/cli.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import type { LogFormat } from '../../../lib/log.ts';
 import type { ActionContext } from '../context.ts';
+import { namespaceOutside } from '../input.ts';
 
 export interface CommonArgs {
   timeout: string;
@@ -41,15 +42,9 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
     }) as Argv<T & CommonArgs>;
 }
 
-/** Refuses a --namespace outside --namespace-allow. */
+/** Refuses a --namespace other than the pod's own, or outside --namespace-allow. */
 export function requireAllowedNamespace(context: ActionContext, namespace: string): void {
-  const allowed = context.rules.allowedNamespaces;
-  if (allowed && !allowed.includes(namespace)) {
-    throw new InvalidInputError(`--namespace ${namespace}`, [
-      {
-        path: '--namespace',
-        message: `namespace "${namespace}" is not allowed (--namespace-allow ${allowed.join(',')})`,
-      },
-    ]);
-  }
+  const outside = namespaceOutside(namespace, context.rules);
+  if (outside)
+    throw new InvalidInputError(`--namespace ${namespace}`, [{ path: '--namespace', message: outside }]);
 }

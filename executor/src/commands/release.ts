@@ -7,9 +7,15 @@ import { type CommonArgs, requireAllowedNamespace, withCommonOptions } from './c
 export interface ReleaseArgs extends CommonArgs {
   name: string;
   namespace: string;
+  owner?: string;
 }
 
-type Action = (context: ActionContext, namespace: string, name: string) => Promise<Outcome>;
+type Action = (
+  context: ActionContext,
+  namespace: string,
+  name: string,
+  owner: string | undefined,
+) => Promise<Outcome>;
 
 /** A command that acts on one existing HelmRelease named by --name and --namespace. */
 export function releaseCommand(
@@ -24,12 +30,17 @@ export function releaseCommand(
       withCommonOptions(
         yargs
           .option('name', { ...ANY_STRING, demandOption: true, describe: 'HelmRelease name' })
-          .option('namespace', { ...ANY_STRING, demandOption: true, describe: 'HelmRelease namespace' }),
+          .option('namespace', { ...ANY_STRING, demandOption: true, describe: 'HelmRelease namespace' })
+          .option('owner', {
+            ...ANY_STRING,
+            describe:
+              'uid of the ApplicationGroup the HelmRelease belongs to: one of another owner is left alone (default: none, a hand-written one)',
+          }),
       ),
     handler: (args) =>
       run(command, args, async (context) => {
         requireAllowedNamespace(context, args.namespace);
-        return (await load())(context, args.namespace, args.name);
+        return (await load())(context, args.namespace, args.name, args.owner || undefined);
       }),
   });
 }
@@ -37,7 +48,10 @@ export function releaseCommand(
 export const probeCommand = releaseCommand(
   'probe',
   "Wait until Flux's verdict on a HelmRelease's current generation is final",
-  async () => (await import('../actions/probe.ts')).probeHelmRelease,
+  async () => {
+    const { probeHelmRelease } = await import('../actions/probe.ts');
+    return (context, namespace, name) => probeHelmRelease(context, namespace, name);
+  },
 );
 
 export const rollbackCommand = releaseCommand(

@@ -1,7 +1,8 @@
 // A Helm chart repository for the tests: every chart under test/fixtures/charts/ packaged with the
-// real `helm` and served over HTTP on 127.0.0.1 (index.yaml + .tgz), as any static chart host would;
-// the same again below /private/, for basic-auth credentials only. Beside them, archives no `helm
-// package` would make (HOSTILE_CHARTS), listed in the index like the others.
+// real `helm` and served over HTTP (index.yaml + .tgz) on 127.0.0.1, or with the node on the chart
+// host's address (CHART_HOST_IP), as any static chart host would; the same again below /private/,
+// for basic-auth credentials only. Beside them, archives no `helm package` would make
+// (HOSTILE_CHARTS), listed in the index like the others.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ async function addHostileCharts(dir: string): Promise<void> {
   writeFileSync(indexPath, stringify(index));
 }
 
-/** Serves the fixtures on `host` (127.0.0.1, or the node's address so that pods reach them). */
+/** Serves the fixtures on `host` (127.0.0.1, or CHART_HOST_IP so that pods reach them). */
 export async function startChartRepository({ host = '127.0.0.1', port = 0 } = {}): Promise<ChartRepository> {
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-charts-'));
   packageFixtureCharts(dir);

@@ -1,6 +1,7 @@
 // npm run cluster:up | cluster:down | cluster:build
 //   up    starts the control plane in a background process and returns once it is ready; prints
-//         `# charts: <url>`, `# registry: oci://198.18.0.1:<port>` and then `export KUBECONFIG=<path>` as its last line.
+//         `# charts: http://198.18.0.2:<port>`, `# registry: oci://198.18.0.2:<port>` (the chart
+//         host's address, CHART_HOST_IP) and then `export KUBECONFIG=<path>` as its last line.
 //   down  stops it and every process it started.
 //   build builds (or finds cached) the binaries and the node's images, and prints how long each took.
 import { ensureBinaries } from './binaries.ts';

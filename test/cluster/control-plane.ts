@@ -5,7 +5,8 @@
 // images built here. Namespace `orkestra` gets the executor's RBAC and the orkestra-helmrelease
 // WorkflowTemplate; the ClusterWorkflowTemplate twin is installed too. Each process logs to
 // <dir>/logs/<name>.log. Without a node everything listens on 127.0.0.1; with one, what pods must
-// reach (API server, chart repository, registry) listens on the node's private address instead.
+// reach listens on a private address instead: the API server on the node's (NODE_IP), the chart
+// repository and the registry on the chart host's (CHART_HOST_IP), as a real chart host would.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ import { createLauncher } from './launcher.ts';
 import { cleanHost, ensureHostPackages, lockHost, prepareHost, unlockHost } from './node/host.ts';
 import { type BuiltImage, ensureImages } from './node/images.ts';
 import { nodeTokenLines, startNode } from './node/node.ts';
-import { NODE_IP } from './node/node-config.ts';
+import { CHART_HOST_IP, NODE_IP } from './node/node-config.ts';
 import { controllerMetricsUrl, helmInstallOrkestra } from './orkestra-install.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, stopProcess } from './processes.ts';
@@ -40,7 +41,10 @@ export interface ControlPlane {
   server: string;
   token: string;
   charts: ChartRepository;
-  /** The OCI registry subcharts are staged to (plain HTTP): oci://127.0.0.1:PORT */
+  /**
+   * The OCI registry (plain HTTP) that serves test charts and that subcharts are staged to:
+   * oci://CHART_HOST_IP:PORT with the node, oci://127.0.0.1:PORT without.
+   */
   registry: string;
   /** The real node's folder (with Argo only). */
   nodeDir?: string;
@@ -112,7 +116,10 @@ export async function startControlPlane({
     images = await ensureImages({ argoexec: bin.argoexec as string, log });
     if (lockHost().stale) cleanHost(undefined, bin['kube-proxy']);
   }
+  // The API server's address, and the chart repository's and registry's: never the same one with a
+  // node, since Orkestra's default policy refuses chart sources at the node's or API server's address.
   const address = node ? NODE_IP : '127.0.0.1';
+  const chartHost = node ? CHART_HOST_IP : '127.0.0.1';
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-cluster-'));
   if (!keep) removeOnExit(dir);
@@ -209,12 +216,15 @@ export async function startControlPlane({
       });
     }
 
-    charts = await startChartRepository({ host: address });
+    charts = await startChartRepository({ host: chartHost });
     const registryPort = await freePort();
     const registryConfig = join(dir, 'registry.yaml');
-    writeFileSync(registryConfig, registryConfigYaml(join(dir, 'registry'), registryPort, { host: address }));
-    const registry = `oci://${address}:${registryPort}`;
-    await launch('registry', registryServe(registryConfig), () => registryReady(registryPort, address));
+    writeFileSync(
+      registryConfig,
+      registryConfigYaml(join(dir, 'registry'), registryPort, { host: chartHost }),
+    );
+    const registry = `oci://${chartHost}:${registryPort}`;
+    await launch('registry', registryServe(registryConfig), () => registryReady(registryPort, chartHost));
     await launchFlux(launch, {
       kubeconfig,
       artifacts: join(dir, 'artifacts'),

@@ -18,7 +18,7 @@ export interface State {
   pid: number;
   kubeconfig: string;
   charts: string;
-  /** oci://<node address>:PORT, the staging registry. */
+  /** oci://<chart host address>:PORT, the registry of test charts and staging. */
   registry: string;
   children: number[];
   startSeconds: number;

@@ -1,6 +1,6 @@
-// The CNCF distribution registry (built from its Go module, components.ts) as the OCI registry
-// subcharts are staged to: plain HTTP on 127.0.0.1 (or the node's address, which pods reach), files
-// in a folder of its own.
+// The CNCF distribution registry (built from its Go module, components.ts) as the OCI registry that
+// serves test charts and that subcharts are staged to: plain HTTP on 127.0.0.1 (or, with the node,
+// on the chart host's address CHART_HOST_IP, which pods reach), files in a folder of its own.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

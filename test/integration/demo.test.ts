@@ -2,6 +2,7 @@
 // applied and followed to Ready, each application's progress printed.
 import { describe, expect, inject, it } from 'vitest';
 import { runDemo } from '../../scripts/demo/run-demo.ts';
+import { CHART_HOST_IP } from '../cluster/node/node-config.ts';
 import { connect } from './kube.ts';
 
 describe('npm run demo', () => {
@@ -57,11 +58,12 @@ describe('npm run demo', () => {
     const kube = connect(inject('kubeconfig'));
     const namespace = await kube.createNamespace('demo-broken');
     try {
-      // No chart repository answers there: the rollout keeps waiting for its source.
+      // No chart repository answers there: the rollout keeps waiting for its source. (The chart
+      // host's address, not loopback: the default policy refuses loopback before anything waits.)
       await expect(
         runDemo({
           kubeconfig: inject('kubeconfig'),
-          chartsUrl: 'http://127.0.0.1:9/',
+          chartsUrl: `http://${CHART_HOST_IP}:9/`,
           namespace,
           print: () => {},
           timeoutMs: 5_000,

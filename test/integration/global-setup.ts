@@ -8,7 +8,7 @@ declare module 'vitest' {
     /** The same charts behind HTTP basic auth, and its credentials. */
     privateChartsUrl: string;
     chartCredentials: { username: string; password: string };
-    /** The staging registry: oci://<node address>:PORT (plain HTTP). */
+    /** The registry of test charts and staging: oci://<chart host address>:PORT (plain HTTP). */
     registry: string;
     /** The real argo CLI. */
     argo: string;

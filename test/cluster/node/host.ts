@@ -1,13 +1,13 @@
 // What the real node needs of the machine and leaves on it: system packages (installed when this is
-// root on Debian), the node's address on an interface of its own, IP forwarding (left on), and — undone by
-// `cleanHost` — mounts, network namespaces, the pod bridge, nftables tables and cgroups that a
-// kubelet and containerd create outside any folder given to them. One node per machine: a lock
-// file names the process that owns it.
+// root on Debian), IP forwarding (left on), and — undone by `cleanHost` — the node's and the chart
+// host's addresses on an interface of its own, and the mounts, network namespaces, pod bridge,
+// nftables tables and cgroups that a kubelet and containerd create outside any folder given to
+// them. One node per machine: a lock file names the process that owns it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive } from '../processes.ts';
-import { CGROUP_ROOT, CNI_BIN_DIR, NODE_INTERFACE, NODE_IP, POD_BRIDGE } from './node-config.ts';
+import { CGROUP_ROOT, CNI_BIN_DIR, INTERFACE_ADDRESSES, NODE_INTERFACE, POD_BRIDGE } from './node-config.ts';
 
 /** A command (or file) the node needs, and the Debian package that has it. */
 const REQUIRED: ReadonlyArray<{ path: string; package: string }> = [
@@ -86,7 +86,10 @@ export function unlockHost(): void {
   if (existsSync(LOCK) && Number(readFileSync(LOCK, 'utf8').trim()) === process.pid) rmSync(LOCK);
 }
 
-/** The node's address on its own dummy interface, and forwarding for pod traffic. */
+/**
+ * The node's address and the chart host's on the node's own dummy interface, and forwarding for pod
+ * traffic.
+ */
 export function prepareHost(): void {
   // A dummy interface, or where the kernel has no dummy driver (this VM's has none, and no modules)
   // a bridge without ports: either holds a local address that nothing outside the machine reaches.
@@ -95,8 +98,9 @@ export function prepareHost(): void {
     attempt('ip', ['link', 'add', NODE_INTERFACE, 'type', 'dummy']) === undefined
   )
     run('ip', ['link', 'add', NODE_INTERFACE, 'type', 'bridge']);
-  if (!run('ip', ['-4', 'addr', 'show', 'dev', NODE_INTERFACE]).includes(`${NODE_IP}/`))
-    run('ip', ['addr', 'add', `${NODE_IP}/32`, 'dev', NODE_INTERFACE]);
+  const present = run('ip', ['-4', 'addr', 'show', 'dev', NODE_INTERFACE]);
+  for (const ip of INTERFACE_ADDRESSES)
+    if (!present.includes(`inet ${ip}/`)) run('ip', ['addr', 'add', `${ip}/32`, 'dev', NODE_INTERFACE]);
   run('ip', ['link', 'set', NODE_INTERFACE, 'up']);
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
   // kubelet requires its cgroupRoot to exist in every hierarchy (it creates kubepods below it).
@@ -194,8 +198,8 @@ function processesInNodeCgroups(): number[] {
  * Undoes what a node leaves outside its folder, after its processes were stopped: containers still
  * running, shims, mounts in the node's folder, the pods' network namespaces, the pod bridge,
  * kube-proxy's nftables tables, kubelet's and CNI's iptables chains, container log links, the node's
- * cgroups and its interface. Idempotent; also run (with `nodeDir` unknown) before a node starts, for
- * what a killed run left.
+ * cgroups and its interface with its addresses. Idempotent; also run (with `nodeDir` unknown) before
+ * a node starts, for what a killed run left.
  */
 export function cleanHost(nodeDir: string | undefined, kubeProxy: string | undefined): void {
   for (const pid of processesInNodeCgroups()) attempt('kill', ['-KILL', String(pid)]);
@@ -226,5 +230,6 @@ export function cleanHost(nodeDir: string | undefined, kubeProxy: string | undef
   rmSync('/var/lib/kubelet/device-plugins/kubelet.sock', { force: true });
   for (const dir of ['/var/lib/kubelet/device-plugins', '/var/lib/kubelet']) attempt('rmdir', [dir]);
   for (const cgroup of nodeCgroups()) attempt('rmdir', [cgroup]);
+  // With the interface go its addresses (INTERFACE_ADDRESSES: the node's and the chart host's).
   attempt('ip', ['link', 'delete', NODE_INTERFACE]);
 }

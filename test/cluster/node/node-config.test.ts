@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   CGROUP_ROOT,
+  CHART_HOST_IP,
   cniConflist,
   containerdConfig,
+  INTERFACE_ADDRESSES,
   kubeletConfig,
   kubeProxyConfig,
   NODE_IP,
@@ -14,6 +16,29 @@ import {
 } from './node-config.ts';
 
 const paths = nodePaths('/tmp/cluster-x/node', 'docker.io/orkestra-test/pause:busybox');
+
+/** Whether an IPv4 address is in 198.18.0.0/15 (RFC 2544, benchmarking: no real network uses it). */
+const inBenchmarkRange = (ip: string) => {
+  const [a, b] = ip.split('.').map(Number);
+  return a === 198 && (b === 18 || b === 19);
+};
+
+describe('addresses', () => {
+  it('the chart host is not the node (the default chart-source policy refuses the node and API server)', () => {
+    expect(CHART_HOST_IP).not.toBe(NODE_IP);
+  });
+
+  it('both are IPv4 addresses in 198.18.0.0/15 (so neither loopback nor link-local)', () => {
+    for (const ip of [NODE_IP, CHART_HOST_IP]) {
+      expect(ip).toMatch(/^\d{1,3}(\.\d{1,3}){3}$/);
+      expect(inBenchmarkRange(ip)).toBe(true);
+    }
+  });
+
+  it('the node interface carries both, the node first, each once', () => {
+    expect(INTERFACE_ADDRESSES).toEqual([NODE_IP, CHART_HOST_IP]);
+  });
+});
 
 describe('node configuration', () => {
   it('kubelet: the containerd socket, the node address, cgroupfs under its own root, no image GC', () => {

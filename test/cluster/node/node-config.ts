@@ -4,10 +4,18 @@
 /**
  * Where the node is reached: a fixed private address on a dummy interface of its own (steadier than
  * eth0's, and unreachable from outside the machine). Pods cannot reach the host's 127.0.0.1, so
- * the API server, the chart repository and the registry listen here. 198.18.0.0/15 is reserved
- * for benchmarking networks (RFC 2544): no real network of this machine uses it.
+ * the API server listens here. 198.18.0.0/15 is reserved for benchmarking networks (RFC 2544): no
+ * real network of this machine uses it.
  */
 export const NODE_IP = '198.18.0.1';
+/**
+ * Where the fixture chart repository and OCI registry listen, as a real chart host would: not the
+ * node's or the API server's address, which Orkestra's default chart-source policy refuses. On the
+ * same interface as NODE_IP and in the same RFC 2544 range, so pods reach it the same way.
+ */
+export const CHART_HOST_IP = '198.18.0.2';
+/** The addresses prepareHost() puts on NODE_INTERFACE (each /32); cleanHost() deletes them with it. */
+export const INTERFACE_ADDRESSES: readonly string[] = [NODE_IP, CHART_HOST_IP];
 export const NODE_INTERFACE = 'orkestra0';
 export const NODE_NAME = 'orkestra-node';
 export const POD_CIDR = '10.244.0.0/24';

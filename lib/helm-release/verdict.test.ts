@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { HelmRelease, HelmReleaseSpec } from '../api/flux.ts';
 import { evaluateRelease, type ReleasePhase } from './verdict.ts';
 
-type Row = [type: string, status: 'True' | 'False' | 'Unknown', reason: string, observedGeneration: number];
+type Row = [
+  type: string,
+  status: 'True' | 'False' | 'Unknown',
+  reason: string,
+  observedGeneration: number,
+  message?: string,
+];
 
 function release(
   generation: number,
@@ -26,17 +32,21 @@ function release(
       observedGeneration,
       lastHandledReconcileAt: extra.lastHandled,
       history: extra.history,
-      conditions: conditions.map(([type, status, reason, og]) => ({
+      conditions: conditions.map(([type, status, reason, og, message]) => ({
         type,
         status,
         reason,
         observedGeneration: og,
-        message: `${type} ${reason}`,
+        message: message ?? `${type} ${reason}`,
         lastTransitionTime: '2026-11-24T13:00:00Z',
       })),
     },
   };
 }
+
+/** What helm-controller said when the API server refused a chart's ClusterRoleBinding to the release's ServiceAccount. */
+const FORBIDDEN =
+  'Helm install failed for release t1/escalate with chart escalate@1.0.0: unable to continue with install: could not get information about the resource ClusterRoleBinding "escalate-t1-escalate" in namespace "": clusterrolebindings.rbac.authorization.k8s.io "escalate-t1-escalate" is forbidden: User "system:serviceaccount:t1:orkestra-release" cannot get resource "clusterrolebindings" in API group "rbac.authorization.k8s.io" at the cluster scope';
 
 const retryOnFailure = { install: { strategy: { name: 'RetryOnFailure' as const, retryInterval: '2s' } } };
 
@@ -167,6 +177,26 @@ describe('evaluateRelease', () => {
         { spec: retryOnFailure },
       ),
       'Failed',
+      'InstallFailed',
+    ],
+    [
+      'install refused to the release’s ServiceAccount (Helm stored nothing: Flux retries, never stalls) → Failed',
+      release(1, 1, [
+        ['Reconciling', 'True', 'Progressing', 1],
+        ['Ready', 'False', 'InstallFailed', 1, FORBIDDEN],
+        ['Released', 'False', 'InstallFailed', 1, FORBIDDEN],
+      ]),
+      'Failed',
+      'InstallFailed',
+    ],
+    [
+      'install failed for another reason, no release stored, Flux retrying → Progressing (it may heal)',
+      release(1, 1, [
+        ['Reconciling', 'True', 'Progressing', 1],
+        ['Ready', 'False', 'InstallFailed', 1, 'Helm install failed: context deadline exceeded'],
+        ['Released', 'False', 'InstallFailed', 1, 'Helm install failed: context deadline exceeded'],
+      ]),
+      'Progressing',
       'InstallFailed',
     ],
     [

@@ -48,7 +48,7 @@ export function evaluateRelease(
       message: helmError ?? ready?.message ?? stalled.message,
     };
   }
-  if (released?.status === 'False' && retriesForever(release, released)) {
+  if (released?.status === 'False' && (retriesForever(release, released) || forbidden(released))) {
     return { phase: 'Failed', reason: released.reason, message: released.message };
   }
 
@@ -82,6 +82,19 @@ function retriesForever(release: HelmRelease, released: Condition): boolean {
         ? release.spec.upgrade?.strategy
         : undefined;
   return strategy?.name === 'RetryOnFailure';
+}
+
+/**
+ * An install or upgrade the API server refused to the identity helm-controller acts as (the
+ * release's ServiceAccount): Helm stores no release for it when it fails before creating anything,
+ * so Flux backs off and retries without ever stalling, yet no retry succeeds until someone changes
+ * RBAC — a tenant's chart that holds cluster-scoped objects, for one.
+ */
+function forbidden(released: Condition): boolean {
+  return (
+    (released.reason === 'InstallFailed' || released.reason === 'UpgradeFailed') &&
+    / is forbidden: User "[^"]+" cannot /.test(released.message ?? '')
+  );
 }
 
 /** True when nothing more will change without a new generation (the probe may stop watching). */

@@ -9,14 +9,14 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { evaluateRelease } from '../../lib/helm-release/verdict.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
 import type { ControlPlane } from '../cluster/control-plane.ts';
-import { connect, fixtureHelmRelease } from '../integration/kube.ts';
+import { connect, fixtureHelmRelease, releaseNamespace } from '../integration/kube.ts';
 
 const executorPath = join(REPO_ROOT, 'dist/orkestra-executor.js');
 
 /** Milliseconds from each HelmRelease Ready to (a) the executor's exit and (b) a 1 s polling loop seeing it. */
 export async function readyToExit(plane: ControlPlane, releases: number) {
   const kube = connect(plane.kubeconfig);
-  const namespace = await kube.createNamespace('bench-executor');
+  const namespace = await releaseNamespace(kube, 'bench-executor');
   await kube.apply({
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'HelmRepository',

@@ -13,8 +13,9 @@ import {
   type ApplicationGroup,
   type DagNode,
 } from '../../lib/api/application-group.ts';
+import { RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
 import { FLUX_SHARD_LABEL } from '../cluster/control-plane-flags.ts';
-import type { Obj } from '../integration/kube.ts';
+import { type Obj, releaseNamespace } from '../integration/kube.ts';
 import { trackReleases } from './release-tracker.ts';
 import { type BenchPlane, firstEvent, groupsPath, readyAtGeneration, workflowsPath } from './timing.ts';
 
@@ -82,8 +83,8 @@ export function benchGroup(
 
 /** What Orkestra's steps would apply for the group: per release its chart source and HelmRelease. */
 function releaseObjects(group: ApplicationGroup, namespace: string) {
-  // helm-controller's own rights, as a Flux user's HelmReleases without a ServiceAccount have.
-  const policy = { serviceAccountName: '', createNamespace: true };
+  // What Orkestra's own would be under the default policy: run as the namespace's orkestra-release.
+  const policy = { serviceAccountName: RELEASE_SERVICE_ACCOUNT, createNamespace: false };
   const context = { group, namespace, stagingUrl: 'oci://unused', stagingPlainHttp: true, policy };
   return group.spec.applications.map((app) => renderApplicationRelease(context, app));
 }
@@ -120,7 +121,7 @@ export async function rolloutOrkestra(
  * helm-controller shard of that key (at Flux's defaults) instead of the harness's (5 s).
  */
 export async function rolloutFlux(plane: BenchPlane, shape: Shape, shard?: string): Promise<Rollout> {
-  const namespace = await plane.kube.createNamespace('bench-flux');
+  const namespace = await releaseNamespace(plane.kube, 'bench-flux');
   const group = benchGroup(namespace, plane.chartsUrl, shape);
   const objects: Obj[] = releaseObjects(group, namespace).flatMap(({ source, helmRelease }) => {
     const dependencies = group.spec.applications.find(
@@ -149,7 +150,7 @@ export async function rolloutFlux(plane: BenchPlane, shape: Shape, shard?: strin
 
 /** The releases one after another in dependency order, each applied once the one before is Ready. */
 export async function rolloutFloor(plane: BenchPlane, shape: Shape): Promise<Rollout> {
-  const namespace = await plane.kube.createNamespace('bench-floor');
+  const namespace = await releaseNamespace(plane.kube, 'bench-floor');
   const group = benchGroup(namespace, plane.chartsUrl, shape);
   const byName = new Map(releaseObjects(group, namespace).map((r) => [r.name, r]));
   const releases = await trackReleases(plane.config, namespace);

@@ -1,7 +1,8 @@
 // A Helm chart repository for the tests: every chart under test/fixtures/charts/ packaged with the
 // real `helm` and served over HTTP (index.yaml + .tgz) on 127.0.0.1, or with the node on the chart
 // host's address (CHART_HOST_IP), as any static chart host would; the same again below /private/,
-// for basic-auth credentials only. Beside them, archives no `helm package` would make
+// for basic-auth credentials only; below /to-metadata/, a redirect to the cloud metadata service's
+// address. Beside them, archives no `helm package` would make
 // (HOSTILE_CHARTS), listed in the index like the others.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -73,6 +74,11 @@ export async function startChartRepository({ host = '127.0.0.1', port = 0 } = {}
   const basicAuth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    // A repository that sends its clients to the cloud metadata service, as a hostile one may.
+    if (path.startsWith('/to-metadata/')) {
+      res.writeHead(302, { location: `http://169.254.169.254/latest/meta-data/${basename(path)}` }).end();
+      return;
+    }
     if (path.startsWith('/private/') && req.headers.authorization !== basicAuth) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="fixtures"' }).end();
       return;

@@ -8,11 +8,10 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { expect, inject } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Workflow } from '../../lib/api/argo.ts';
-import { RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
 import { workflowNodes } from '../../lib/workflow-nodes.ts';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { condition, fixtureHelmRelease, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
+import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
 
 export const WORKFLOW = 'argoproj.io/v1alpha1';
 
@@ -35,23 +34,6 @@ export async function templatesNamespace(kube: Kube, prefix: string): Promise<st
   const namespace = await kube.createNamespace(prefix);
   for (const object of namespacedTemplateObjects(namespace)) await kube.apply(object as Obj);
   return namespace;
-}
-
-/**
- * A HelmRelease of a fixture chart as a step in a pod may apply it under the default policy: run as
- * the namespace's orkestra-release (templatesNamespace creates it, as workflow-templates/rbac does).
- */
-export function stepHelmRelease(
-  namespace: string,
-  name: string,
-  chart: string,
-  version: string,
-  extra: Record<string, unknown> = {},
-): Obj {
-  return fixtureHelmRelease(namespace, name, chart, version, {
-    serviceAccountName: RELEASE_SERVICE_ACCOUNT,
-    ...extra,
-  });
 }
 
 /** The HelmRepository serving the fixture charts, as the `source` parameter. */

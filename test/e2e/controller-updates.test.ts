@@ -284,12 +284,19 @@ describe('recovery by the user', () => {
     const namespace = await kube.createNamespace('e2e-retry');
     const target = await kube.createNamespace('e2e-retry-target');
     // A policy lets the group release into the quota's namespace (the group's own needs ConfigMaps
-    // for its rollout record), with helm-controller's own rights there.
+    // for its rollout record), and its orkestra-release gets rights there, as a platform team would.
     await kube.objects.create({
       apiVersion: AG,
       kind: 'ReleasePolicy',
       metadata: { name: namespace },
-      spec: { namespaces: [namespace], targetNamespaces: [target], serviceAccountName: '' },
+      spec: { namespaces: [namespace], targetNamespaces: [target] },
+    } as Obj);
+    await kube.objects.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `orkestra-release-of-${namespace}`, namespace: target },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'orkestra-release', namespace }],
     } as Obj);
     // A quota in the release's namespace that its ConfigMap exceeds: the install fails until the
     // quota goes (enforced once kube-controller-manager has counted what is used).

@@ -10,7 +10,15 @@ import { REPO_ROOT } from '../cluster/components.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
+import {
+  condition,
+  connect,
+  fixtureHelmRelease,
+  type Kube,
+  type Obj,
+  waitForGone,
+  waitForObject,
+} from '../integration/kube.ts';
 import {
   argoSubmitApply,
   attempts,
@@ -25,7 +33,6 @@ import {
   result,
   run,
   runWorkflow,
-  stepHelmRelease,
   submit,
   taskNode,
   templatesNamespace,
@@ -43,7 +50,7 @@ beforeAll(() => {
 });
 
 const helmRelease = (namespace: string, name: string, chart: string, version: string) =>
-  stringify(stepHelmRelease(namespace, name, chart, version));
+  stringify(fixtureHelmRelease(namespace, name, chart, version));
 
 /** Parameters of the apply template for a fixture chart. */
 const applying = (namespace: string, name: string, chart: string, version: string) => ({
@@ -334,7 +341,7 @@ describe('the argo CLI', () => {
         templateTask('big', 'apply', {
           ...applying(namespace, 'big', 'configmap-app', '1.0.0'),
           helmrelease: stringify(
-            stepHelmRelease(namespace, 'big', 'configmap-app', '1.0.0', { values: { blob } }),
+            fixtureHelmRelease(namespace, 'big', 'configmap-app', '1.0.0', { values: { blob } }),
           ),
         }),
       ]),

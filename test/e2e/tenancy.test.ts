@@ -14,7 +14,15 @@ import { REPO_ROOT } from '../cluster/components.ts';
 import { RELEASE } from '../cluster/orkestra-install.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { condition, connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
+import {
+  condition,
+  connect,
+  fixtureHelmRelease,
+  type Kube,
+  type Obj,
+  waitForGone,
+  waitForObject,
+} from '../integration/kube.ts';
 import {
   attempts,
   dagWorkflow,
@@ -23,7 +31,6 @@ import {
   result,
   run,
   runWorkflow,
-  stepHelmRelease,
   templatesNamespace,
   templateTask,
 } from './argo.ts';
@@ -127,11 +134,11 @@ describe('a user whose only right is ApplicationGroups in their namespace', () =
       [AG, 'ApplicationGroup', tenant, 'escalate-here'],
       'Ready=False',
       (g) => readyCondition(g)?.status === 'False',
-      240_000,
+      150_000,
     );
     expect(readyCondition(failed)?.message).toMatch(
       new RegExp(
-        `application escalate failed .*clusterrolebindings\\.rbac\\.authorization\\.k8s\\.io is forbidden: User "system:serviceaccount:${tenant}:orkestra-release" cannot create resource "clusterrolebindings"`,
+        `application escalate failed .*clusterrolebindings\\.rbac\\.authorization\\.k8s\\.io "[^"]*" is forbidden: User "system:serviceaccount:${tenant}:orkestra-release" cannot (get|create) resource "clusterrolebindings"`,
       ),
     );
     const release = (await kube.get(HR, 'HelmRelease', tenant, 'escalate')) as Obj;
@@ -178,7 +185,7 @@ describe('a platform namespace named in the chart values (policy.platform.namesp
       `policy.platform.namespaces=${namespaces}`,
     ]);
   afterAll(async () => {
-    const restored = await helmUpgrade('{}');
+    const restored = await helmUpgrade('null');
     expect(restored.code, restored.stderr).toBe(0);
   });
 
@@ -222,13 +229,13 @@ describe('a hand-written Workflow calling the templates, under the default polic
   it.each<[string, (namespace: string, other: string) => Obj, string]>([
     [
       'a HelmRelease in another namespace',
-      (_namespace, other) => stepHelmRelease(other, 'web', 'configmap-app', '1.0.0'),
+      (_namespace, other) => fixtureHelmRelease(other, 'web', 'configmap-app', '1.0.0'),
       'helmrelease.metadata.namespace: namespace "OTHER" is not the Workflow\'s own namespace "NAMESPACE" (read from the pod)',
     ],
     [
       'spec.kubeConfig',
       (namespace) =>
-        stepHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', {
+        fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', {
           kubeConfig: { secretRef: { name: 'remote' } },
         }),
       'helmrelease.spec.kubeConfig: releases act on this cluster as the policy says, not through a kubeconfig',
@@ -236,7 +243,7 @@ describe('a hand-written Workflow calling the templates, under the default polic
     [
       'another serviceAccountName',
       (namespace) =>
-        stepHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', {
+        fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', {
           serviceAccountName: 'orkestra-executor',
         }),
       'helmrelease.spec.serviceAccountName: must be "orkestra-release"',
@@ -244,7 +251,7 @@ describe('a hand-written Workflow calling the templates, under the default polic
     [
       'a targetNamespace elsewhere',
       (namespace) =>
-        stepHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { targetNamespace: 'kube-system' }),
+        fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { targetNamespace: 'kube-system' }),
       'helmrelease.spec.targetNamespace: "kube-system" is not a namespace releases of "NAMESPACE" may use',
     ],
   ])(
@@ -310,5 +317,35 @@ describe('ownership: a second group with an application of the same name', () =>
     expect(readyCondition((await kube.get(AG, 'ApplicationGroup', namespace, 'first')) as Obj)?.status).toBe(
       'True',
     );
+  });
+});
+
+describe('a chart repository that redirects to the metadata service', () => {
+  it('the stage step checks every redirect: refused before anything is requested there; nothing applied', async () => {
+    const namespace = await kube.createNamespace('e2e-redirect');
+    // bookinfo's parent chart is fetched by Orkestra's own stage step (its subcharts are staged).
+    const bookinfo = parse(
+      readFileSync(join(REPO_ROOT, 'examples/bookinfo.yaml'), 'utf8'),
+    ) as ApplicationGroup;
+    bookinfo.metadata.namespace = namespace;
+    bookinfo.spec.remediation = { strategy: 'None' };
+    bookinfo.spec.applications = bookinfo.spec.applications.filter((a) => a.name === 'bookinfo');
+    const app = bookinfo.spec.applications[0] as ApplicationGroup['spec']['applications'][number];
+    app.dependencies = [];
+    app.spec.chart.url = `${inject('chartsUrl')}/to-metadata`;
+    app.spec.chart.version = '1.0.0';
+    if (app.spec.release) app.spec.release.targetNamespace = namespace;
+    await kubectlApply(bookinfo as unknown as Obj);
+    const failed = await waitForObject(
+      kube,
+      [AG, 'ApplicationGroup', namespace, 'bookinfo'],
+      'Ready=False',
+      (g) => readyCondition(g)?.status === 'False',
+    );
+    expect(readyCondition(failed)?.message).toContain(
+      'http://169.254.169.254/latest/meta-data/index.yaml is not fetched: charts may not come from 169.254.169.254 is link-local (cloud metadata services)',
+    );
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'bookinfo')).toBeUndefined();
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'bookinfo-details')).toBeUndefined();
   });
 });

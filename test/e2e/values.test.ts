@@ -8,14 +8,13 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { connect, type Kube } from '../integration/kube.ts';
+import { connect, fixtureHelmRelease, type Kube } from '../integration/kube.ts';
 import {
   argoSubmitApply,
   dagWorkflow,
   describeWorkflow,
   fixtureSource,
   runWorkflow,
-  stepHelmRelease,
   templatesNamespace,
   templateTask,
   workflowFinished,
@@ -99,7 +98,7 @@ async function releaseInConfigMap(prefix: string): Promise<{ namespace: string; 
     metadata: { name: 'web-release', namespace },
     data: {
       'helmrelease.yaml': stringify(
-        stepHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: MESSAGE } }),
+        fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: MESSAGE } }),
       ),
     },
   });
@@ -128,7 +127,7 @@ describe('a hand-written Workflow calling the apply template', () => {
       .replaceAll('{', '\\u007b')
       .replaceAll('$', '\\u0024');
     const text = stringify(
-      stepHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: 'MESSAGE' } }),
+      fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', { values: { message: 'MESSAGE' } }),
     ).replace('message: MESSAGE', `message: "${escaped}"`);
     expect(text).not.toContain('{{');
     const workflow = await runWorkflow(
@@ -148,7 +147,7 @@ describe('a hand-written Workflow calling the apply template', () => {
       dagWorkflow(namespace, 'values-inline-', [
         templateTask('web', 'apply', {
           helmrelease: stringify(
-            stepHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', {
+            fixtureHelmRelease(namespace, 'web', 'configmap-app', '1.0.0', {
               values: { message: 'run {{workflow.name}}' },
             }),
           ),

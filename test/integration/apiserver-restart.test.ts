@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { type ControlPlane, startControlPlane } from '../cluster/control-plane.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { connect, fixtureHelmRelease } from './kube.ts';
+import { connect, fixtureHelmRelease, releaseNamespace } from './kube.ts';
 
 let plane: ControlPlane;
 
@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('orkestra-executor probe across a kube-apiserver restart', () => {
   it('keeps watching through the outage and reports the right verdict once the release is ready', async () => {
     const kube = connect(plane.kubeconfig);
-    const namespace = await kube.createNamespace('outage');
+    const namespace = await releaseNamespace(kube, 'outage');
     // The HelmRepository comes only after the outage, so the release cannot finish before it.
     const helmRelease = JSON.stringify(fixtureHelmRelease(namespace, 'survivor', 'configmap-app', '1.0.0'));
     const child = spawn(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor } from '../cluster/wait.ts';
-import { connect, fixtureHelmRelease, type Kube, type Obj } from './kube.ts';
+import { connect, fixtureHelmRelease, type Kube, type Obj, releaseNamespace } from './kube.ts';
 import { executor } from './run-executor.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
@@ -26,7 +26,7 @@ const apply = (hr: string, ...more: string[]) =>
 
 beforeAll(async () => {
   kube = connect(inject('kubeconfig'));
-  namespace = await kube.createNamespace('executor');
+  namespace = await releaseNamespace(kube, 'executor');
   source = JSON.stringify({
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'HelmRepository',

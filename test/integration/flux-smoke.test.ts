@@ -13,6 +13,7 @@ import {
   fixtureHelmRelease,
   type Kube,
   type Obj,
+  releaseNamespace,
   waitForGone,
   waitForObject,
 } from './kube.ts';
@@ -25,7 +26,7 @@ let namespace: string;
 
 beforeAll(async () => {
   kube = connect(inject('kubeconfig'));
-  namespace = await kube.createNamespace('smoke');
+  namespace = await releaseNamespace(kube, 'smoke');
   await kube.apply({
     apiVersion: SOURCE,
     kind: 'HelmRepository',

@@ -6,6 +6,8 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
+import { RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
+import { type ManifestObject, namespacedTemplateObjects } from '../cluster/templates.ts';
 import { waitFor } from '../cluster/wait.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read status and spec as untyped JSON
@@ -104,7 +106,11 @@ export function waitForGone(
   });
 }
 
-/** A HelmRelease of a fixture chart from the HelmRepository `fixtures` in its namespace. */
+/**
+ * A HelmRelease of a fixture chart from the HelmRepository `fixtures` in its namespace, run as the
+ * namespace's orkestra-release (as Orkestra's are: helm-controller is locked down, and the executor
+ * in a pod refuses any other): releaseNamespace prepares it.
+ */
 export function fixtureHelmRelease(
   namespace: string,
   name: string,
@@ -118,8 +124,26 @@ export function fixtureHelmRelease(
     metadata: { name, namespace },
     spec: {
       interval: '10m',
+      serviceAccountName: RELEASE_SERVICE_ACCOUNT,
       chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
       ...extra,
     },
   };
+}
+
+/**
+ * A new namespace with the ServiceAccount releases run as (orkestra-release, namespace admin), as
+ * workflow-templates/rbac/executor.yaml makes it: for HelmReleases a test applies itself.
+ */
+export async function releaseNamespace(kube: Kube, prefix: string): Promise<string> {
+  const namespace = await kube.createNamespace(prefix);
+  const [account, binding] = releaseAccountObjects(namespace);
+  await kube.objects.create(account as Obj);
+  await kube.objects.create(binding as Obj);
+  return namespace;
+}
+
+/** workflow-templates/rbac/executor.yaml's orkestra-release ServiceAccount and RoleBinding, in `namespace`. */
+function releaseAccountObjects(namespace: string): ManifestObject[] {
+  return namespacedTemplateObjects(namespace).filter((o) => o.metadata.name === RELEASE_SERVICE_ACCOUNT);
 }

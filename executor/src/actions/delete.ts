@@ -1,5 +1,5 @@
 import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
-import { HELM_RELEASE_API_VERSION } from '../../../lib/api/flux.ts';
+import { HELM_RELEASE_API_VERSION, SOURCE_API_VERSION } from '../../../lib/api/flux.ts';
 import { type Owned, ownershipConflict } from '../../../lib/ownership.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
@@ -54,6 +54,7 @@ export async function deleteHelmRelease(
     onTimeout: () => new TimedOutError(`HelmRelease ${namespace}/${name} was not uninstalled in time`),
   });
   log.info('HelmRelease is gone', { existed });
+  if (owner) await deleteOwnSources(context, objects, namespace, name, owner);
   return {
     action: 'delete',
     phase: 'Succeeded',
@@ -64,6 +65,33 @@ export async function deleteHelmRelease(
     name,
     namespace,
   };
+}
+
+/**
+ * A group's release has a source object of its own, of the same name (helm-release.ts): once the
+ * release is gone, so is its source — only one that carries the group's uid, never one another
+ * release may share (a hand-written Workflow's, which has no owner).
+ */
+async function deleteOwnSources(
+  context: ActionContext,
+  objects: KubernetesObjectApi,
+  namespace: string,
+  name: string,
+  owner: string,
+): Promise<void> {
+  for (const kind of ['HelmRepository', 'OCIRepository']) {
+    const ref = { apiVersion: SOURCE_API_VERSION, kind, metadata: { name, namespace } };
+    try {
+      const live = await callCluster(context, `Reading ${kind} ${namespace}/${name}`, () =>
+        objects.read(ref),
+      );
+      if (live.metadata?.labels?.[Labels.ownerUid] !== owner) continue;
+      await callCluster(context, `Deleting ${kind} ${namespace}/${name}`, () => objects.delete(ref));
+      context.log.info('Deleted the release’s source', { source: `${kind} ${namespace}/${name}` });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
 }
 
 /** Who else owns the HelmRelease, when it is not `owner`'s (lib/ownership.ts); undefined when it is, or is gone. */

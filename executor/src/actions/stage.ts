@@ -75,7 +75,12 @@ function pushRefused(error: unknown): never {
   throw error;
 }
 
-export async function stageSubcharts(context: RemoteContext, parameters: StageParameters): Promise<Outcome> {
+export async function stageSubcharts(
+  context: RemoteContext,
+  /** Checks each URL the parent chart is fetched from (the policy's addresses); none at a terminal. */
+  guard: RemoteContext['guard'],
+  parameters: StageParameters,
+): Promise<Outcome> {
   const problems = checkParameters(parameters);
   if (problems.length > 0) throw new InvalidInputError('stage', problems);
   const { log } = context;
@@ -84,7 +89,7 @@ export async function stageSubcharts(context: RemoteContext, parameters: StagePa
     {
       credentials: parameters.credentials,
       plainHttp: parameters.chartPlainHttp,
-      context,
+      context: { ...context, guard },
       credentialsHint: parameters.credentialsHint,
     },
   ).catch((error) => invalidChart(`chart ${parameters.chartName}`, error));

@@ -67,7 +67,8 @@ export const stageCommand = (run: Run): CommandModule<object, StageArgs> => ({
       if ('problem' in found)
         throw new InvalidInputError('--auth-secret', [{ path: '--auth-secret', message: found.problem }]);
       const { stageSubcharts } = await import('../actions/stage.ts');
-      return stageSubcharts(context, {
+      const { chartSourceGuard } = await import('../policy.ts');
+      return stageSubcharts(context, await chartSourceGuard(context), {
         chartUrl: args['chart-url'],
         chartName: args['chart-name'],
         chartVersion: args['chart-version'],

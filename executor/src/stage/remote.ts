@@ -9,7 +9,15 @@ export interface RemoteContext {
   deadline: number;
   signal: AbortSignal;
   log: Logger;
+  /**
+   * Called with each URL before it is requested — the first and every redirect's — and throws when
+   * it may not be: chart sources go through the policy's address check (executor/src/policy.ts).
+   */
+  guard?: (url: URL) => Promise<void>;
 }
+
+/** At most this many redirects are followed (fetch's own limit is 20). */
+const MAX_REDIRECTS = 10;
 
 export interface RemoteResponse {
   status: number;
@@ -63,16 +71,12 @@ export async function request(
   context: RemoteContext,
   maxBytes = 1024 * 1024,
 ): Promise<RemoteResponse> {
-  const { deadline, signal } = context;
+  const { signal } = context;
   try {
     return await retryWhileTransient(
       what,
       async () => {
-        const response = await fetch(url, {
-          ...init,
-          redirect: 'follow',
-          signal: AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]),
-        });
+        const response = await fetchGuarded(url, init, context);
         if (response.status === 429 || response.status >= 500) {
           await response.body?.cancel();
           throw new TransientStatus(response.status);
@@ -88,10 +92,40 @@ export async function request(
     );
   } catch (error) {
     if (signal.aborted) throw new TerminatedError();
-    if (error instanceof TooLargeError) throw error;
+    if (error instanceof TooLargeError || error instanceof OrkestraError) throw error;
     if ((error as Error).name === 'TimeoutError')
       throw new TimedOutError(`${what}: no answer before the deadline`);
     // No answer (after retries), a certificate refused, a URL fetch cannot use: nothing to stage from or to.
     throw new UnreachableError(`${what} failed: ${describeNetworkFailure(error)}`, { cause: error });
+  }
+}
+
+/**
+ * fetch, with each hop checked by the context's guard before it is requested; redirects followed
+ * here, not by fetch, which would connect first. Credentials go to the first origin only, as fetch
+ * and Helm send them.
+ */
+async function fetchGuarded(url: string, init: RequestInit, context: RemoteContext): Promise<Response> {
+  const signal = AbortSignal.any([
+    context.signal,
+    AbortSignal.timeout(Math.max(1, context.deadline - Date.now())),
+  ]);
+  if (!context.guard) return fetch(url, { ...init, redirect: 'follow', signal });
+  const origin = new URL(url).origin;
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    await context.guard(current);
+    const sameOrigin = current.origin === origin;
+    const response = await fetch(current, {
+      ...init,
+      ...(sameOrigin ? {} : { headers: undefined }),
+      redirect: 'manual',
+      signal,
+    });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) return response;
+    await response.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new UnreachableError(`${url}: more than ${MAX_REDIRECTS} redirects`);
+    current = new URL(location, current);
   }
 }

@@ -15,7 +15,9 @@ import { startOwnController } from './controllers.ts';
 import {
   AG,
   applyMissingVersionGroup,
+  createPolicy,
   expectMissingVersionReported,
+  expectPolicyDenied,
   group,
   HR,
   kubectlApply,
@@ -123,7 +125,7 @@ describe('kubectl apply of an ApplicationGroup', () => {
     );
   });
 
-  it('rolls out the original Orkestra bookinfo sample (subcharts removed, charts from the fixture repository)', async () => {
+  it('rolls out the original Orkestra bookinfo sample (subcharts removed, charts from the fixture repository) once a ReleasePolicy lets it release across namespaces', async () => {
     const namespace = await kube.createNamespace('e2e-bookinfo');
     const sample = parse(readFileSync(join(REPO_ROOT, 'examples/bookinfo.yaml'), 'utf8')) as Obj;
     sample.metadata = { ...sample.metadata, namespace };
@@ -132,6 +134,31 @@ describe('kubectl apply of an ApplicationGroup', () => {
       delete app.spec.subcharts;
     }
     await kubectlApply(sample);
+    // Its releases go into `ambassador` and `bookinfo`: no policy allows that by default …
+    await expectPolicyDenied(
+      kube,
+      namespace,
+      'bookinfo',
+      'spec.applications["ambassador"].spec.release.targetNamespace: "ambassador" is not a namespace this group may release into',
+    );
+    // … until an administrator writes one, with a ServiceAccount that may (bound cluster-wide here).
+    await kube.objects.create({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'platform', namespace },
+    } as Obj);
+    await kube.objects.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${namespace}-platform` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'platform', namespace }],
+    } as Obj);
+    await createPolicy(kube, namespace, {
+      targetNamespaces: ['*'],
+      createNamespace: true,
+      serviceAccountName: 'platform',
+    });
     const waited = await kubectlWaitReady(namespace, 'bookinfo');
     expect(waited.code, waited.stderr).toBe(0);
     const bookinfo = (await kube.get(AG, 'ApplicationGroup', namespace, 'bookinfo')) as Obj;

@@ -155,3 +155,32 @@ export async function expectMissingVersionReported(
   // Nothing after it in the DAG was created.
   expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
 }
+
+/** The group once it is Stalled, PolicyDenied, with `problem` among what the policy refuses. */
+export async function expectPolicyDenied(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  problem: string,
+): Promise<Obj> {
+  const refused = await waitForObject(kube, [AG, 'ApplicationGroup', namespace, name], 'Stalled', (g) =>
+    Boolean(condition(g, 'Stalled')),
+  );
+  expect(condition(refused, 'Stalled')).toMatchObject({ reason: 'PolicyDenied' });
+  expect(condition(refused, 'Stalled')?.message).toContain(problem);
+  return refused;
+}
+
+/** A ReleasePolicy named after `namespace` that governs it, with `spec` beside. */
+export async function createPolicy(
+  kube: Kube,
+  namespace: string,
+  spec: Record<string, unknown>,
+): Promise<void> {
+  await kube.objects.create({
+    apiVersion: AG,
+    kind: 'ReleasePolicy',
+    metadata: { name: namespace },
+    spec: { namespaces: [namespace], ...spec },
+  } as Obj);
+}

@@ -11,7 +11,7 @@ import { shortHash } from '../../lib/names.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { freePort } from '../cluster/ports.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { condition, connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
+import { connect, type Kube, type Obj } from '../integration/kube.ts';
 import {
   dagWorkflow,
   expectCreatedAfterReady,
@@ -24,7 +24,16 @@ import {
   templateTask,
   WORKFLOW,
 } from './argo.ts';
-import { AG, groupSettled, HR, kubectlApply, kubectlWaitReady, readyCondition } from './groups.ts';
+import {
+  AG,
+  createPolicy,
+  expectPolicyDenied,
+  groupSettled,
+  HR,
+  kubectlApply,
+  kubectlWaitReady,
+  readyCondition,
+} from './groups.ts';
 
 let kube: Kube;
 const SUBCHARTS = ['productpage', 'reviews', 'ratings', 'details'];
@@ -152,23 +161,14 @@ describe('a group with subcharts, through the controller', () => {
     for (const app of group.spec.applications) app.spec.chart.authSecretRef = { name: 'repo-creds' };
     await kubectlApply(group);
     // The test repository speaks plain HTTP: the default policy sends no credentials over it …
-    const refused = await waitForObject(
+    await expectPolicyDenied(
       kube,
-      [AG, 'ApplicationGroup', namespace, 'bookinfo'],
-      'Stalled',
-      (g) => Boolean(condition(g, 'Stalled')),
-    );
-    expect(condition(refused, 'Stalled')).toMatchObject({ reason: 'PolicyDenied' });
-    expect(condition(refused, 'Stalled')?.message).toContain(
+      namespace,
+      'bookinfo',
       'spec.applications["bookinfo"].spec.chart.authSecretRef: credentials would be sent over plain http://',
     );
     // … until a ReleasePolicy allows insecure sources there; the group goes on by itself.
-    await kube.objects.create({
-      apiVersion: AG,
-      kind: 'ReleasePolicy',
-      metadata: { name: namespace },
-      spec: { namespaces: [namespace], sources: { insecure: true } },
-    } as Obj);
+    await createPolicy(kube, namespace, { sources: { insecure: true } });
     const ready = await kubectlWaitReady(namespace, 'bookinfo');
     expect(ready.code, ready.stderr).toBe(0);
     expect(await installed(namespace, 'reviews')).toMatchObject({ chartVersion: '1.0.0' });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Values } from '../../../lib/api/meta.ts';
 import { application, groupOf } from '../../../test/support/groups.ts';
@@ -7,6 +8,7 @@ import {
   EMPTY_RECORD,
   forwardStarting,
   forwardSucceeded,
+  MAX_RECORD_JSON_BYTES,
   RECORD_KEY,
   type RolloutRecord,
   recordConfigMap,
@@ -95,6 +97,11 @@ describe('the rollout record', () => {
     });
   });
 
+  /** A record someone with ConfigMap rights wrote, owned by the group as the controller's own is. */
+  const forged = (record: unknown) => ({
+    metadata: { ownerReferences: [{ uid: 'uid-1' }] },
+    binaryData: { [RECORD_KEY]: gzipSync(JSON.stringify(record)).toString('base64') },
+  });
   const valid = recordConfigMap(at(1, ['a']), forwardStarting(EMPTY_RECORD, at(1, ['a']), 0)) as {
     binaryData: Record<string, string>;
   };
@@ -106,6 +113,35 @@ describe('the rollout record', () => {
     ['not owned at all', { metadata: {}, binaryData: valid.binaryData }],
     ['not gzip', { metadata: { ownerReferences: [{ uid: 'uid-1' }] }, binaryData: { [RECORD_KEY]: 'e30=' } }],
     ['without its key', { metadata: { ownerReferences: [{ uid: 'uid-1' }] }, binaryData: {} }],
+    [
+      'a gzip bomb: a few KiB that inflate past what any record holds (refused as it inflates)',
+      {
+        metadata: { ownerReferences: [{ uid: 'uid-1' }] },
+        // A record that would be read whole but for the bound: valid JSON, padded with spaces.
+        binaryData: {
+          [RECORD_KEY]: gzipSync(
+            `${JSON.stringify(forwardStarting(EMPTY_RECORD, at(1, ['a']), 0))}${' '.repeat(MAX_RECORD_JSON_BYTES)}`,
+          ).toString('base64'),
+        },
+      },
+    ],
+    [
+      'a spec the group could not hold (forged: a cycle)',
+      forged({
+        succeeded: {
+          generation: 1,
+          spec: { applications: [application('a', ['b']), application('b', ['a'])] },
+        },
+        installed: {},
+      }),
+    ],
+    [
+      'a spec the group could not hold (forged: an unknown field)',
+      forged({
+        pending: { generation: 1, attempt: 0, spec: { applications: [], kubeConfig: 'x' } },
+        installed: {},
+      }),
+    ],
   ])('is not used when %s', (_name, configMap) => {
     expect(recordOf(at(1, ['a']), configMap as never)).toBeUndefined();
   });

@@ -24,6 +24,7 @@ import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { canonicalJson } from '../../../lib/yaml.ts';
 import { labelValue } from '../expand/helm-release.ts';
 import { mergeUnits, type ReleaseUnits, releaseUnits } from '../expand/removal.ts';
+import { validateApplicationGroup } from '../expand/validate.ts';
 
 export interface RolloutRecord {
   succeeded?: { generation: number; spec: ApplicationGroupSpec };
@@ -120,8 +121,23 @@ export function recordConfigMap(
   };
 }
 
-const isSpec = (value: unknown): value is ApplicationGroupSpec =>
-  Array.isArray((value as ApplicationGroupSpec | undefined)?.applications);
+/**
+ * The most a record may hold once gunzipped: its two specs can each be no larger than a group, which
+ * the API server keeps under 1.5 MiB (a gzip bomb in a forged record is refused as it inflates).
+ */
+export const MAX_RECORD_JSON_BYTES = 4 * 1024 * 1024;
+
+/** A spec the group itself could hold: the same validation as the group's own (schema and semantics). */
+const isSpecOf =
+  (group: ApplicationGroup) =>
+  (value: unknown): value is ApplicationGroupSpec =>
+    Array.isArray((value as ApplicationGroupSpec | undefined)?.applications) &&
+    validateApplicationGroup({
+      apiVersion: APPLICATION_GROUP_API_VERSION,
+      kind: APPLICATION_GROUP_KIND,
+      metadata: { name: group.metadata.name, namespace: group.metadata.namespace },
+      spec: value,
+    }).ok;
 const isUnits = (value: unknown): value is ReleaseUnits =>
   typeof value === 'object' &&
   value !== null &&
@@ -146,11 +162,14 @@ export function recordOf(
   let parsed: Partial<RolloutRecord>;
   try {
     parsed = JSON.parse(
-      gunzipSync(Buffer.from(configMap.binaryData?.[RECORD_KEY] ?? '', 'base64')).toString(),
+      gunzipSync(Buffer.from(configMap.binaryData?.[RECORD_KEY] ?? '', 'base64'), {
+        maxOutputLength: MAX_RECORD_JSON_BYTES,
+      }).toString(),
     );
   } catch {
     return undefined;
   }
+  const isSpec = isSpecOf(group);
   const { succeeded, pending, installed } = parsed ?? {};
   if (!isUnits(installed)) return undefined;
   if (succeeded && !(isGeneration(succeeded.generation) && isSpec(succeeded.spec))) return undefined;

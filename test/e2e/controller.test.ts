@@ -1,11 +1,4 @@
-// orkestra-controller on the real control plane: `kubectl apply` of an ApplicationGroup rolls it out
-// through Argo and Flux, deletion uninstalls it in reverse, and status says what happened. The
-// controller runs as the chart runs it: the built bundle, its own ServiceAccount, every namespace.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse } from 'yaml';
-import { REPO_ROOT } from '../cluster/components.ts';
 import { httpRequest } from '../cluster/http.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
@@ -15,9 +8,7 @@ import { startOwnController } from './controllers.ts';
 import {
   AG,
   applyMissingVersionGroup,
-  createPolicy,
   expectMissingVersionReported,
-  expectPolicyDenied,
   group,
   HR,
   kubectlApply,
@@ -122,54 +113,6 @@ describe('kubectl apply of an ApplicationGroup', () => {
     expect(bundle?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ApplicationGroup', name: 'large' });
     expect((await kube.get(HR, 'HelmRelease', namespace, 'second'))?.spec?.values?.blob).toHaveLength(
       150_000,
-    );
-  });
-
-  it('rolls out the original Orkestra bookinfo sample (subcharts removed, charts from the fixture repository) once a ReleasePolicy lets it release across namespaces', async () => {
-    const namespace = await kube.createNamespace('e2e-bookinfo');
-    const sample = parse(readFileSync(join(REPO_ROOT, 'examples/bookinfo.yaml'), 'utf8')) as Obj;
-    sample.metadata = { ...sample.metadata, namespace };
-    for (const app of sample.spec.applications) {
-      app.spec.chart.url = inject('chartsUrl');
-      delete app.spec.subcharts;
-    }
-    await kubectlApply(sample);
-    // Its releases go into `ambassador` and `bookinfo`: no policy allows that by default …
-    await expectPolicyDenied(
-      kube,
-      namespace,
-      'bookinfo',
-      'spec.applications["ambassador"].spec.release.targetNamespace: "ambassador" is not a namespace this group may release into',
-    );
-    // … until an administrator writes one, with a ServiceAccount that may (bound cluster-wide here).
-    await kube.objects.create({
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'platform', namespace },
-    } as Obj);
-    await kube.objects.create({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: `${namespace}-platform` },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: 'platform', namespace }],
-    } as Obj);
-    await createPolicy(kube, namespace, {
-      targetNamespaces: ['*'],
-      createNamespace: true,
-      serviceAccountName: 'platform',
-    });
-    const waited = await kubectlWaitReady(namespace, 'bookinfo');
-    expect(waited.code, waited.stderr).toBe(0);
-    const bookinfo = (await kube.get(AG, 'ApplicationGroup', namespace, 'bookinfo')) as Obj;
-    expect(
-      bookinfo.status.applications.map((a: { name: string; version: string }) => [a.name, a.version]),
-    ).toEqual([
-      ['ambassador', '6.6.0'],
-      ['bookinfo', '1.0.0'],
-    ]);
-    expect((await kube.get('v1', 'ConfigMap', 'ambassador', 'ambassador-config'))?.data?.serviceType).toBe(
-      'ClusterIP',
     );
   });
 });

@@ -156,6 +156,14 @@ export async function expectMissingVersionReported(
   expect(await kube.get(HR, 'HelmRelease', namespace, 'after')).toBeUndefined();
 }
 
+/** The group once it says Stalled=True for its current generation. */
+export function groupStalled(kube: Kube, namespace: string, name: string): Promise<Obj> {
+  return waitForObject(kube, [AG, 'ApplicationGroup', namespace, name], 'Stalled=True', (g) => {
+    const stalled = condition(g, 'Stalled');
+    return stalled?.status === 'True' && stalled.observedGeneration === g.metadata?.generation;
+  });
+}
+
 /** The group once it is Stalled, PolicyDenied, with `problem` among what the policy refuses. */
 export async function expectPolicyDenied(
   kube: Kube,
@@ -163,9 +171,7 @@ export async function expectPolicyDenied(
   name: string,
   problem: string,
 ): Promise<Obj> {
-  const refused = await waitForObject(kube, [AG, 'ApplicationGroup', namespace, name], 'Stalled', (g) =>
-    Boolean(condition(g, 'Stalled')),
-  );
+  const refused = await groupStalled(kube, namespace, name);
   expect(condition(refused, 'Stalled')).toMatchObject({ reason: 'PolicyDenied' });
   expect(condition(refused, 'Stalled')?.message).toContain(problem);
   return refused;

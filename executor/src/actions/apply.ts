@@ -120,8 +120,8 @@ export async function applyHelmRelease(
   const apply: Apply = (object, dryRun) => serverSideApply(context, object, dryRun);
 
   try {
-    await requireOwnership(context, objects, [helmRelease, ...(source ? [source] : [])]);
-    await recordPrevious(context, objects, helmRelease, apply);
+    const [live] = await requireOwnership(context, objects, [helmRelease, ...(source ? [source] : [])]);
+    await recordPrevious(context, helmRelease, live as HelmRelease | undefined, apply);
     if (source) {
       await apply(source);
       log.info('Applied source', {
@@ -150,7 +150,7 @@ export async function applyHelmRelease(
 }
 
 /** The live object of `object`'s kind and name, or undefined when there is none. */
-async function readLive(
+export async function readLive(
   context: ActionContext,
   objects: KubernetesObjectApi,
   object: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } },
@@ -166,18 +166,24 @@ async function readLive(
   }
 }
 
-/** Refuses (ConflictError, before anything is written) to write over objects someone else owns. */
+/**
+ * Refuses (ConflictError, before anything is written) to write over objects someone else owns;
+ * returns the live objects, in `wanted`'s order (undefined where there is none).
+ */
 export async function requireOwnership(
   context: ActionContext,
   objects: KubernetesObjectApi,
   wanted: ReadonlyArray<{ apiVersion: string; kind: string; metadata: NonNullable<Owned['metadata']> }>,
-): Promise<void> {
+): Promise<Array<KubernetesObject | undefined>> {
+  const found: Array<KubernetesObject | undefined> = [];
   for (const object of wanted) {
     const { name = '', namespace = '' } = object.metadata;
     const live = await readLive(context, objects, { ...object, metadata: { name, namespace } });
     const conflict = ownershipConflict(live as Owned | undefined, object);
     if (conflict) throw new ConflictError(`${conflict}: left unchanged`);
+    found.push(live);
   }
+  return found;
 }
 
 /**
@@ -186,23 +192,12 @@ export async function requireOwnership(
  */
 async function recordPrevious(
   context: ActionContext,
-  objects: KubernetesObjectApi,
   helmRelease: HelmRelease,
+  /** The HelmRelease as it is now (read once, with its owner), undefined when there is none. */
+  live: HelmRelease | undefined,
   apply: Apply,
 ): Promise<void> {
   const { name, namespace } = helmRelease.metadata as { name: string; namespace: string };
-  let live: HelmRelease | undefined;
-  try {
-    live = (await callCluster(context, `Reading HelmRelease ${namespace}/${name}`, () =>
-      objects.read({
-        apiVersion: helmRelease.apiVersion,
-        kind: helmRelease.kind,
-        metadata: { name, namespace },
-      }),
-    )) as unknown as HelmRelease;
-  } catch (error) {
-    if (statusOf(error) !== 404) throw error;
-  }
   if (live) {
     const planned = await apply(helmRelease, 'All');
     if (planned.metadata.generation === live.metadata.generation) return;

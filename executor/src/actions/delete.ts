@@ -8,6 +8,7 @@ import { helmReleaseFeed } from '../helm-release-feed.ts';
 import { callCluster, statusOf } from '../kube-errors.ts';
 import { previousRecordName } from '../previous-record.ts';
 import { watchUntil } from '../watch-until.ts';
+import { readLive } from './apply.ts';
 
 /**
  * Deletes the HelmRelease and waits until it is gone, that is until helm-controller has uninstalled
@@ -103,17 +104,10 @@ async function ownedByAnother(
   owner: string | undefined,
 ): Promise<string | undefined> {
   const ref = { apiVersion: HELM_RELEASE_API_VERSION, kind: 'HelmRelease', metadata: { name, namespace } };
-  try {
-    const live = await callCluster(context, `Reading HelmRelease ${namespace}/${name}`, () =>
-      objects.read(ref),
-    );
-    return ownershipConflict(live as Owned, {
-      metadata: { labels: owner ? { [Labels.ownerUid]: owner } : {} },
-    });
-  } catch (error) {
-    if (statusOf(error) !== 404) throw error;
-    return undefined;
-  }
+  const live = await readLive(context, objects, ref);
+  return ownershipConflict(live as Owned | undefined, {
+    metadata: { labels: owner ? { [Labels.ownerUid]: owner } : {} },
+  });
 }
 
 /**

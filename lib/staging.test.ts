@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { shortHash } from './names.ts';
 import { isExactVersion, parseOciUrl, stagedChart } from './staging.ts';
 
 describe('stagedChart', () => {
   const repo = 'https://charts.example/';
-  const source = shortHash('https://charts.example');
+  const source = createHash('sha256').update('https://charts.example').digest('hex');
   it.each<
     [
       string,
@@ -19,42 +19,60 @@ describe('stagedChart', () => {
       'oci://reg:5000/staging/',
       { url: repo, name: 'bookinfo', version: '1.0.0' },
       'reviews',
-      { repositoryUrl: `oci://reg:5000/staging/bookinfo-${source}`, chart: 'reviews--1.0.0' },
+      { repositoryUrl: `oci://reg:5000/staging/tenant/bookinfo-${source}`, chart: 'reviews--1.0.0' },
     ],
     [
       'no version → latest',
       'oci://reg/s',
       { url: repo, name: 'bookinfo' },
       'ratings',
-      { repositoryUrl: `oci://reg/s/bookinfo-${source}`, chart: 'ratings--latest' },
+      { repositoryUrl: `oci://reg/s/tenant/bookinfo-${source}`, chart: 'ratings--latest' },
     ],
   ])('%s', (_, url, parent, sub, expected) => {
-    expect(stagedChart(url, parent, sub)).toEqual(expected);
+    expect(stagedChart(url, 'tenant', parent, sub)).toEqual(expected);
   });
 
-  it('keeps apart charts of one name from two repositories (a fork)', () => {
-    const upstream = stagedChart('oci://reg/s', { url: repo, name: 'bookinfo', version: '1.0.0' }, 'reviews');
+  it('keeps apart charts of one name from two repositories (a fork), with the full SHA-256', () => {
+    const upstream = stagedChart(
+      'oci://reg/s',
+      'tenant',
+      { url: repo, name: 'bookinfo', version: '1.0.0' },
+      'reviews',
+    );
     const fork = stagedChart(
       'oci://reg/s',
+      'tenant',
       { url: 'https://fork.example', name: 'bookinfo', version: '1.0.0' },
       'reviews',
     );
     expect(fork.repositoryUrl).not.toBe(upstream.repositoryUrl);
+    expect(upstream.repositoryUrl).toMatch(/-[0-9a-f]{64}$/);
   });
 
-  it('makes names OCI and Flux both accept from versions and names that are not', () => {
+  it('keeps each namespace in a folder of its own', () => {
+    const parent = { url: repo, name: 'bookinfo', version: '1.0.0' };
+    const a = stagedChart('oci://reg/s', 'team-a', parent, 'reviews').repositoryUrl;
+    const b = stagedChart('oci://reg/s', 'team-b', parent, 'reviews').repositoryUrl;
+    expect(a).toMatch(/^oci:\/\/reg\/s\/team-a\//);
+    expect(b).toMatch(/^oci:\/\/reg\/s\/team-b\//);
+  });
+
+  it('makes names OCI and Flux both accept from versions and names that are not, long ones cut', () => {
     const { repositoryUrl, chart } = stagedChart(
       'oci://reg/s',
-      { url: repo, name: 'Book_Info', version: 'v1.0.0+Build_7' },
+      'tenant',
+      { url: repo, name: `Book_Info${'x'.repeat(80)}`, version: 'v1.0.0+Build_7' },
       'ratings',
     );
-    const name = /^oci:\/\/reg\/s\/(.+)$/.exec(repositoryUrl)?.[1] ?? '';
+    const name = /^oci:\/\/reg\/s\/tenant\/(.+)$/.exec(repositoryUrl)?.[1] ?? '';
+    expect(name.length).toBeLessThanOrEqual(40 + 1 + 64);
     for (const part of [name, chart]) {
       expect(part).toMatch(/^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/); // OCI path component
       expect(part).toMatch(/^([-a-z0-9]+\/?\.?)+$/); // source-controller's chart name
     }
     expect(chart).not.toBe(
-      stagedChart('oci://reg/s', { url: repo, name: 'x', version: 'v1.0.0+build_8' }, 'ratings').chart,
+      stagedChart('oci://reg/s', 'tenant', { url: repo, name: 'x', version: 'v1.0.0+build_8' }, 'ratings')
+        .chart,
     );
   });
 });

@@ -1,6 +1,7 @@
 // Where `stage` pushes the subcharts of a parent chart and where their HelmRepositories point: both
 // the renderer and the executor name it from the same inputs, so it is defined once, here.
-import { shortHash, toDnsLabel } from './names.ts';
+import { createHash } from 'node:crypto';
+import { toDnsLabel } from './names.ts';
 
 /** A path component of an OCI repository name (distribution-spec). */
 const OCI_PATH_COMPONENT = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
@@ -34,32 +35,44 @@ export function parseOciUrl(url: string): OciLocation | { problem: string } {
   return { registry: (match[1] as string).toLowerCase(), path };
 }
 
+/** The longest parent chart name kept in a staged path (the rest is its hash's to tell apart). */
+const PARENT_NAME_MAX = 40;
+
 /**
- * Where a subchart of a parent chart is staged: below `<staging>/<parent>-<hash of its repository
- * URL>/` (the URL of the subchart's HelmRepository; the hash keeps apart two repositories' charts
- * of one name, e.g. a fork), as chart `<subchart>--<parent version>`. The parent's version is in
- * the chart's name, not in the repository URL, so that a new parent version changes the
- * HelmRelease itself (`spec.chart.spec.chart`): Flux fetches the chart again and the step waits for
- * the upgrade. Each such repository holds the one version of the subchart that parent version
- * embeds, so the release can ask for any version. (The name must suit both OCI, whose path
- * components allow `-`, `.` and `_`, and source-controller, whose chart names allow `-`, `.`, `/`;
- * a `/` would nest its artifact files.)
+ * Where a subchart of a parent chart is staged: below `<staging>/<namespace>/<parent>-<SHA-256 of
+ * its repository URL>/` (the URL of the subchart's HelmRepository), as chart
+ * `<subchart>--<parent version>`. The namespace is the group's (the stage step's own): the staging
+ * registry lets each namespace's credentials into its own folder only (lib/staging-auth.ts), so no
+ * namespace can push what another's releases install. The full hash keeps apart two repositories'
+ * charts of one name (e.g. a fork). The parent's version is in the chart's name, not in the
+ * repository URL, so that a new parent version changes the HelmRelease itself
+ * (`spec.chart.spec.chart`): Flux fetches the chart again and the step waits for the upgrade. (The
+ * name must suit both OCI, whose path components allow `-`, `.` and `_`, and source-controller,
+ * whose chart names allow `-`, `.`, `/`; a `/` would nest its artifact files.)
  */
 export function stagedChart(
   stagingUrl: string,
+  namespace: string,
   parent: { url: string; name: string; version?: string },
   subchart: string,
 ): { repositoryUrl: string; chart: string } {
   return {
-    repositoryUrl: stagedRepositoryUrl(stagingUrl, parent),
+    repositoryUrl: stagedRepositoryUrl(stagingUrl, namespace, parent),
     chart: stagedChartName(subchart, parent.version),
   };
 }
 
-/** The HelmRepository URL of the subcharts of a parent chart (see stagedChart). */
-export function stagedRepositoryUrl(stagingUrl: string, parent: { url: string; name: string }): string {
-  const source = shortHash(parent.url.replace(/\/+$/, ''));
-  return `${stagingUrl.replace(/\/+$/, '')}/${pathComponent(parent.name)}-${source}`;
+/** The HelmRepository URL of the subcharts of a parent chart staged by a namespace (see stagedChart). */
+export function stagedRepositoryUrl(
+  stagingUrl: string,
+  namespace: string,
+  parent: { url: string; name: string },
+): string {
+  const source = createHash('sha256').update(parent.url.replace(/\/+$/, '')).digest('hex');
+  const name = pathComponent(parent.name)
+    .slice(0, PARENT_NAME_MAX)
+    .replace(/[._-]+$/, '');
+  return `${stagingUrl.replace(/\/+$/, '')}/${pathComponent(namespace)}/${name}-${source}`;
 }
 
 /**

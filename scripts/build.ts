@@ -1,4 +1,4 @@
-// Bundles the three entrypoints into dist/: one self-contained ESM file each, so an image needs
+// Bundles the entrypoints into dist/: one self-contained ESM file each, so an image needs
 // only Node and the file (plus nothing from node_modules).
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ const entryPoints = {
   orkestra: 'controller/src/cli/main.ts',
   'orkestra-executor': 'executor/src/main.ts',
   'orkestra-controller': 'controller/src/main.ts',
+  // The staging registry's token server (a container of the registry's pod, from the controller image).
+  'orkestra-staging-auth': 'controller/src/staging-auth/main.ts',
 };
 
 // A fresh dist/: chunk names carry hashes, so old ones would pile up.

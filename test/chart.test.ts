@@ -5,12 +5,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { STAGING_TOKEN } from '../lib/staging-auth.ts';
 import { ensureTools } from './cluster/tools.ts';
 import type { Obj } from './integration/kube.ts';
 
 const root = join(import.meta.dirname, '..');
 
+/** The images every install must name (the chart has no default: templates/_helpers.tpl). */
+const IMAGES = [
+  'executor.image=registry.example/orkestra/executor:1.2.3',
+  'controller.image=registry.example/orkestra/controller:1.2.3',
+];
+
 function render(...set: string[]) {
+  return renderWith([...IMAGES, ...set]);
+}
+
+function renderWith(set: string[]) {
   const out = execFileSync(
     ensureTools().helm,
     [
@@ -33,7 +44,7 @@ function lint(...set: string[]) {
   try {
     const out = execFileSync(
       ensureTools().helm,
-      ['lint', '--strict', join(root, 'chart/orkestra'), ...set.flatMap((s) => ['--set', s])],
+      ['lint', '--strict', join(root, 'chart/orkestra'), ...[...IMAGES, ...set].flatMap((s) => ['--set', s])],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     return { code: 0, out };
@@ -152,7 +163,10 @@ describe('chart/orkestra', () => {
     expect(registry?.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(
       own.find((o) => o.kind === 'Service' && o.metadata?.name === 'orkestra-registry')?.spec.ports,
-    ).toEqual([{ name: 'registry', port: 5000, targetPort: 'registry' }]);
+    ).toEqual([
+      { name: 'registry', port: 5000, targetPort: 'registry' },
+      { name: 'token', port: 5001, targetPort: 'token' },
+    ]);
     const given = render('staging.url=oci://registry.example/team/staging');
     expect(given.find((o) => o.metadata?.name === 'orkestra-registry')).toBeUndefined();
     const args = given.find((o) => o.metadata?.name === 'orkestra-controller' && o.kind === 'Deployment')
@@ -162,6 +176,148 @@ describe('chart/orkestra', () => {
     expect(
       plain.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].args.slice(-2),
     ).toEqual(['--staging-url=oci://10.0.0.5:5000/s', '--staging-plain-http']);
+  });
+
+  it.each([
+    ['executor.image', IMAGES.slice(1)],
+    ['controller.image', IMAGES.slice(0, 1)],
+    ['executor.image', [...IMAGES, 'executor.image=']],
+  ])('refuses to render without %s, naming it (the project publishes no images)', (value, set) => {
+    expect(() => renderWith(set)).toThrow(`${value} is required: build Dockerfile.`);
+  });
+
+  it('runs every step, the plugin and the controller from the images it is given, and no other', () => {
+    const images = new Set<string>();
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node && typeof node === 'object')
+        for (const [key, value] of Object.entries(node))
+          if (key === 'image' && typeof value === 'string') images.add(value);
+          else if (typeof value === 'string' && value.includes('image:'))
+            collect(parseAllDocuments(value).map((d) => d.toJS()));
+          else collect(value);
+    };
+    collect(render('staging.registry.enabled=false', 'staging.url=oci://registry.example/s'));
+    expect([...images].sort()).toEqual([
+      'registry.example/orkestra/controller:1.2.3',
+      'registry.example/orkestra/executor:1.2.3',
+    ]);
+  });
+
+  it('limits the controller’s ConfigMap and Workflow writes to Orkestra’s labelled objects (admission policy)', () => {
+    const objects = render();
+    const policy = objects.find((o) => o.kind === 'ValidatingAdmissionPolicy') as Obj | undefined;
+    expect(policy?.metadata?.name).toBe('orkestra-controller-writes');
+    expect(policy?.spec.matchConditions).toEqual([
+      {
+        name: 'orkestra-controller',
+        expression: "request.userInfo.username == 'system:serviceaccount:platform:orkestra-controller'",
+      },
+    ]);
+    expect(
+      policy?.spec.matchConstraints.resourceRules.map((r: { resources: string[] }) => r.resources),
+    ).toEqual([['configmaps'], ['workflows']]);
+    expect(objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding')?.spec).toEqual({
+      policyName: 'orkestra-controller-writes',
+      validationActions: ['Deny'],
+    });
+  });
+
+  it('its staging registry takes tokens only, from the token server beside it; keys generated, each part given only what it needs', () => {
+    const objects = render('staging.registry.serviceIP=10.96.0.50');
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata?.name === 'orkestra-staging-auth');
+    expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['credential-key', 'tls.crt', 'tls.key']);
+    const certificate = Buffer.from(secret?.data?.['tls.crt'] as string, 'base64').toString('utf8');
+    expect(certificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(Buffer.from(secret?.data?.['credential-key'] as string, 'base64').length).toBeGreaterThanOrEqual(
+      32,
+    );
+
+    const pod = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-registry')?.spec
+      .template.spec;
+    const [registry, tokens] = pod.containers;
+    const env = Object.fromEntries(
+      registry.env.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({
+      REGISTRY_AUTH: 'token',
+      REGISTRY_AUTH_TOKEN_REALM: 'http://10.96.0.50:5001/token',
+      REGISTRY_AUTH_TOKEN_SERVICE: STAGING_TOKEN.service,
+      REGISTRY_AUTH_TOKEN_ISSUER: STAGING_TOKEN.issuer,
+      REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE: '/etc/orkestra/staging-auth/tls.crt',
+      REGISTRY_STORAGE_DELETE_ENABLED: 'false',
+    });
+    expect(tokens).toMatchObject({
+      name: 'token-server',
+      image: 'registry.example/orkestra/controller:1.2.3',
+      command: expect.arrayContaining(['/app/orkestra-staging-auth.js', '--staging-path=staging']),
+    });
+    for (const container of pod.containers) {
+      expect(container.resources.limits.memory, container.name).toBeDefined();
+      expect(container.securityContext, container.name).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
+    }
+    const items = (volume: string) =>
+      pod.volumes
+        .find((v: { name: string }) => v.name === volume)
+        .secret.items.map((i: { key: string }) => i.key)
+        .sort();
+    // The registry gets the certificate only; the token server the keys; the controller the credential key.
+    expect(items('auth')).toEqual(['tls.crt']);
+    expect(items('token-keys')).toEqual(['credential-key', 'tls.crt', 'tls.key']);
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'data').emptyDir).toEqual({
+      sizeLimit: '2Gi',
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const controller = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller',
+    )?.spec.template.spec;
+    expect(controller.volumes).toEqual([
+      {
+        name: 'staging-auth',
+        secret: {
+          secretName: 'orkestra-staging-auth',
+          items: [{ key: 'credential-key', path: 'credential-key' }],
+        },
+      },
+    ]);
+    expect(controller.containers[0].args).toEqual(
+      expect.arrayContaining([
+        '--staging-url=oci://10.96.0.50:5000/staging',
+        '--staging-credential-key-file=/etc/orkestra/staging-auth/credential-key',
+      ]),
+    );
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata?.name === 'orkestra-registry');
+    expect(service?.spec.clusterIP).toBe('10.96.0.50');
+    // Its two ports in, nothing out.
+    expect(
+      objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata?.name === 'orkestra-registry')?.spec,
+    ).toEqual({
+      podSelector: { matchLabels: service?.spec.selector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        {
+          ports: [
+            { port: 5000, protocol: 'TCP' },
+            { port: 5001, protocol: 'TCP' },
+          ],
+        },
+      ],
+      egress: [],
+    });
+    expect(
+      render('staging.registry.networkPolicy.enabled=false').some((o) => o.kind === 'NetworkPolicy'),
+    ).toBe(false);
+    // With a registry of the installer's own, no keys, no mount, no flag.
+    const external = render('staging.url=oci://registry.example/team/staging');
+    expect(external.some((o) => o.metadata?.name === 'orkestra-staging-auth')).toBe(false);
+    const externalController = external.find(
+      (o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller',
+    )?.spec.template.spec;
+    expect(externalController.volumes).toBeUndefined();
+    expect(externalController.containers[0].args.join(' ')).not.toContain('credential-key');
   });
 
   it('refuses to render with no staging URL and no registry of its own', () => {
@@ -194,7 +350,7 @@ describe('chart/orkestra', () => {
     expect(binding?.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'orkestra-controller', namespace: 'platform' },
     ]);
-    expect(pod.containers[0].image).toBe('orkestra/controller:0.1.0');
+    expect(pod.containers[0].image).toBe('registry.example/orkestra/controller:1.2.3');
     expect(pod.containers[0].args).toEqual([
       '--health-address=0.0.0.0:8081',
       '--metrics-address=0.0.0.0:8080',
@@ -206,6 +362,7 @@ describe('chart/orkestra', () => {
       '--release-cluster-role=admin',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
+      '--staging-credential-key-file=/etc/orkestra/staging-auth/credential-key',
     ]);
     expect(pod.containers[0].env).toEqual([
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -236,7 +393,25 @@ describe('chart/orkestra', () => {
       '--no-manage-executor-rbac',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
+      '--staging-credential-key-file=/etc/orkestra/staging-auth/credential-key',
     ]);
+  });
+
+  it('executor.flavour=plugin: the plugin sidecar’s image and resources reach the controller as flags; the chart holds no plugin ConfigMap to copy', () => {
+    const args = (objects: Obj[]) =>
+      objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller')?.spec
+        .template.spec.containers[0].args as string[];
+    const plugin = render('executor.flavour=plugin', 'executor.plugin.resources.limits.memory=1Gi');
+    expect(args(plugin).filter((a) => a.startsWith('--executor'))).toEqual([
+      '--executor=plugin',
+      '--executor-image=registry.example/orkestra/executor:1.2.3',
+      '--executor-plugin-resources={"limits":{"memory":"1Gi"},"requests":{"cpu":"50m","memory":"96Mi"}}',
+    ]);
+    // The controller renders the plugin's ConfigMap itself, in each group's namespace.
+    for (const objects of [plugin, render()])
+      expect(objects.filter((o) => o.metadata?.name?.startsWith('orkestra-executor-plugin'))).toEqual([]);
+    expect(args(render()).filter((a) => a.startsWith('--executor'))).toEqual(['--executor=pod']);
+    expect(() => render('executor.plugin.resources.claims=x')).toThrow("at '/executor/plugin/resources'");
   });
 
   it('reads policies, nodes and the API server’s addresses cluster-wide, and may bind only the release ClusterRole', () => {

@@ -1,10 +1,10 @@
 // The bundled `orkestra` CLI (dist/orkestra.js, built by `npm test` first) run as a user runs it.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { shortHash } from '../lib/names.ts';
 
 const root = join(import.meta.dirname, '..');
 const cli = join(root, 'dist/orkestra.js');
@@ -56,14 +56,21 @@ describe('orkestra CLI', () => {
   });
 
   const registry = 'oci://orkestra-registry.orkestra.svc:5000/staging';
-  // examples/bookinfo.yaml's parent chart, below a hash of its repository URL.
-  const bookinfo = `bookinfo-${shortHash('https://nitishm.github.io/istio-bookinfo-chart')}`;
+  // examples/bookinfo.yaml's parent chart, in its namespace's folder, below a hash of its repository URL.
+  const bookinfo = `default/bookinfo-${createHash('sha256').update('https://nitishm.github.io/istio-bookinfo-chart').digest('hex')}`;
   it.each<[string, string[], Record<string, string>, Record<string, unknown>]>([
     [
       'by default to the registry the chart installs, over plain HTTP',
       [],
       { 'staging-url': registry, 'staging-plain-http': 'true' },
-      { type: 'oci', url: `${registry}/${bookinfo}`, interval: '5m', insecure: true },
+      // The chart's registry: pulled with the namespace's own credentials (Secret orkestra-staging).
+      {
+        type: 'oci',
+        url: `${registry}/${bookinfo}`,
+        interval: '5m',
+        insecure: true,
+        secretRef: { name: 'orkestra-staging' },
+      },
     ],
     [
       'to --staging-url, over HTTPS',
@@ -76,6 +83,30 @@ describe('orkestra CLI', () => {
       ['--staging-url', 'oci://10.0.0.5:5000/s', '--staging-plain-http'],
       { 'staging-url': 'oci://10.0.0.5:5000/s', 'staging-plain-http': 'true' },
       { type: 'oci', url: `oci://10.0.0.5:5000/s/${bookinfo}`, interval: '5m', insecure: true },
+    ],
+    [
+      'to the chart’s registry at another address, pulled with --staging-secret',
+      [
+        '--staging-url',
+        'oci://10.96.0.50:5000/staging',
+        '--staging-plain-http',
+        '--staging-secret',
+        'orkestra-staging',
+      ],
+      { 'staging-url': 'oci://10.96.0.50:5000/staging', 'staging-plain-http': 'true' },
+      {
+        type: 'oci',
+        url: `oci://10.96.0.50:5000/staging/${bookinfo}`,
+        interval: '5m',
+        insecure: true,
+        secretRef: { name: 'orkestra-staging' },
+      },
+    ],
+    [
+      'to the default registry with --staging-secret "": no credentials',
+      ['--staging-secret', ''],
+      { 'staging-url': registry },
+      { type: 'oci', url: `${registry}/${bookinfo}`, interval: '5m', insecure: true },
     ],
   ])('render stages subcharts %s', (_, args, stage, source) => {
     const { code, stdout, stderr } = orkestra(['render', 'examples/bookinfo.yaml', ...args]);

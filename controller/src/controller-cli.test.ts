@@ -19,11 +19,32 @@ describe('orkestra-controller flags', () => {
     );
   });
 
+  it('the plugin flavour takes the sidecar’s image and resources from flags (default: the chart’s resources)', async () => {
+    const args = await parse('--executor=plugin', '--executor-image=registry.example/executor:1');
+    expect(args['executor-image']).toBe('registry.example/executor:1');
+    expect(JSON.parse(args['executor-plugin-resources'])).toEqual({
+      requests: { cpu: '50m', memory: '96Mi' },
+      limits: { memory: '512Mi' },
+    });
+    // The pod flavour runs no sidecar: no image needed.
+    expect((await parse('--executor=pod'))['executor-image']).toBeUndefined();
+  });
+
   it.each([
     [['--watch-label-selector=env in (a,b)'], '--watch-label-selector: "env in (a' /* split on commas */],
     [['--resync=soon'], '--resync: "soon" is not a duration'],
     [['--concurrency=0'], '--concurrency must be 1 or more'],
     [['--dag-task-limit=201'], '--dag-task-limit must be a whole number from 2 to 200 (got 201)'],
+    [['--executor=plugin'], '--executor-image: no image given'],
+    [['--executor=plugin', '--executor-image=a b'], '--executor-image: "a b" is not an image reference'],
+    [
+      ['--executor=plugin', '--executor-image=x:1', '--executor-plugin-resources={"limits":{"cpu":"lots"}}'],
+      '--executor-plugin-resources: limits.cpu: "lots" is not a quantity',
+    ],
+    [
+      ['--executor-plugin-configmap=orkestra-executor-plugin'],
+      'Unknown arguments: executor-plugin-configmap',
+    ],
   ])('%j is refused: %s', async (argv, message) => {
     const refused = parse(...argv);
     await expect(refused).rejects.toBeInstanceOf(UsageError);

@@ -4,10 +4,15 @@ import type { Argv } from 'yargs';
 import type { RemediationStrategy } from '../../lib/api/application-group.ts';
 import { ANY_STRING, baseParser, UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
+import {
+  DEFAULT_PLUGIN_RESOURCES,
+  parsePluginResources,
+  pluginImageProblem,
+} from '../../lib/executor-plugin.ts';
 import { parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
 import { parseOciUrl } from '../../lib/staging.ts';
-import { EXECUTOR_PLUGIN, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
+import { PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { ARGO_DAG_TASK_LIMIT, dagTaskLimitProblem } from './expand/chunks.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
 
@@ -16,10 +21,12 @@ export interface ControllerArgs {
   namespaces?: string;
   'template-name'?: string;
   executor: 'pod' | 'plugin';
-  'executor-plugin-configmap': string;
+  'executor-image'?: string;
+  'executor-plugin-resources': string;
   'cluster-scope': boolean;
   'staging-url': string;
   'staging-plain-http'?: boolean;
+  'staging-credential-key-file'?: string;
   'manage-executor-rbac': boolean;
   'release-cluster-role': string;
   'default-remediation': RemediationStrategy;
@@ -61,11 +68,15 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       ...ANY_STRING,
       describe: `the templates Workflows call (default: ${TEMPLATE_NAME}, with --executor plugin ${PLUGIN_TEMPLATE_NAME})`,
     })
-    .option('executor-plugin-configmap', {
+    .option('executor-image', {
       ...ANY_STRING,
-      default: EXECUTOR_PLUGIN,
       describe:
-        'with --executor plugin: the plugin ConfigMap ([NAMESPACE/]NAME, default namespace: the controller’s) copied into each group’s namespace',
+        'with --executor plugin (required): the image the plugin sidecar runs (the executor’s, the chart’s executor.image), written into the plugin ConfigMap of each group’s namespace',
+    })
+    .option('executor-plugin-resources', {
+      ...ANY_STRING,
+      default: JSON.stringify(DEFAULT_PLUGIN_RESOURCES),
+      describe: 'with --executor plugin: the plugin sidecar’s resources (JSON: requests and limits)',
     })
     .option('cluster-scope', {
       type: 'boolean',
@@ -81,6 +92,11 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
     .option('staging-plain-http', {
       type: 'boolean',
       describe: 'the staging registry speaks plain HTTP (default: only for the default --staging-url)',
+    })
+    .option('staging-credential-key-file', {
+      ...ANY_STRING,
+      describe:
+        "the staging registry's credential key (the chart's registry): each group namespace gets Secret orkestra-staging with its own credentials, which its stage steps push with and its staged HelmRepositories pull with",
     })
     .option('dag-task-limit', {
       type: 'number',
@@ -157,6 +173,12 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       if (limitProblem) throw new UsageError(limitProblem);
       const selector = parseSelector(String(args['watch-label-selector']));
       if ('problem' in selector) throw new UsageError(`--watch-label-selector: ${selector.problem}`);
+      if (args.executor === 'plugin') {
+        const imageProblem = pluginImageProblem(String(args['executor-image'] ?? ''));
+        if (imageProblem) throw new UsageError(`--executor-image: ${imageProblem}`);
+        const resources = parsePluginResources(String(args['executor-plugin-resources']));
+        if ('problem' in resources) throw new UsageError(`--executor-plugin-resources: ${resources.problem}`);
+      }
       const staging = parseOciUrl(String(args['staging-url']));
       if ('problem' in staging) throw new UsageError(`--staging-url: ${staging.problem}`);
       return true;

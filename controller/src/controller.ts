@@ -9,6 +9,7 @@ import {
 } from '../../lib/api/application-group.ts';
 import type { Workflow } from '../../lib/api/argo.ts';
 import { RELEASE_POLICIES, type ReleasePolicy } from '../../lib/api/release-policy.ts';
+import type { PluginSidecarSettings } from '../../lib/executor-plugin.ts';
 import { matchesSelector, parseSelector } from '../../lib/label-selector.ts';
 import type { Logger } from '../../lib/log.ts';
 import { Labels, MANAGED_BY } from '../../lib/wire-names.ts';
@@ -29,14 +30,17 @@ export interface ControllerConfig {
     | 'clusterScope'
     | 'stagingUrl'
     | 'stagingPlainHttp'
+    | 'stagingSecret'
     | 'serviceAccountName'
     | 'dagTaskLimit'
   >;
   manageExecutorAccess: boolean;
   /** The ClusterRole the controller binds to orkestra-release in groups' namespaces; none: it creates neither. */
   releaseClusterRole?: string;
-  /** The plugin flavour: the executor plugin's ConfigMap to copy into each group's namespace. */
-  executorPlugin?: { namespace: string; name: string };
+  /** Derives each namespace's staging credentials (lib/staging-auth.ts); none: no Secret is written. */
+  stagingCredentialKey?: string;
+  /** The plugin flavour: what the plugin sidecar runs, rendered into each group namespace's plugin ConfigMap. */
+  executorPlugin?: PluginSidecarSettings;
   /** The pod flavour: every step, waits too, is a pod Argo counts against spec.parallelism. */
   stepsArePods?: boolean;
   /** A failed rollout's remediation when its group sets none (default Rollback). */
@@ -95,6 +99,7 @@ export async function startController(config: ControllerConfig): Promise<Running
   const calls = kubeCalls(kube, {
     manageExecutorAccess: config.manageExecutorAccess,
     releaseClusterRole: config.releaseClusterRole,
+    stagingCredentialKey: config.stagingCredentialKey,
     policies: () => policies.all() as unknown as ReleasePolicy[],
     executorPlugin: config.executorPlugin,
     workflowsIn: (namespace) => workflows.list(namespace) as unknown as Workflow[],

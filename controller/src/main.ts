@@ -1,9 +1,12 @@
 // orkestra-controller: the only place that exits. With leader election, it waits until it holds
 // the Lease before it reconciles anything; it stops (exit 1, to be restarted) if it loses the Lease.
 // SIGTERM/SIGINT stop it after the running passes and give the Lease up.
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../lib/cli.ts';
 import { durationSeconds } from '../../lib/duration.ts';
+import { type PluginResources, parsePluginResources } from '../../lib/executor-plugin.ts';
 import { createLogger } from '../../lib/log.ts';
+import { STAGING_SECRET } from '../../lib/staging-auth.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { type ControllerArgs, controllerParser } from './controller-cli.ts';
 
@@ -68,6 +71,10 @@ async function run(args: ControllerArgs): Promise<void> {
       return;
     }
   }
+  const keyFile = args['staging-credential-key-file'];
+  const stagingCredentialKey = keyFile ? readFileSync(keyFile, 'utf8').trim() : undefined;
+  if (keyFile && !stagingCredentialKey)
+    throw new UsageError(`--staging-credential-key-file ${keyFile} is empty`);
   controller = await startController({
     kube,
     namespaces: args.namespaces
@@ -80,18 +87,20 @@ async function run(args: ControllerArgs): Promise<void> {
       clusterScope: args['cluster-scope'],
       stagingUrl: args['staging-url'],
       stagingPlainHttp: args['staging-plain-http'],
+      stagingSecret: stagingCredentialKey ? STAGING_SECRET : '',
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
       dagTaskLimit: args['dag-task-limit'],
     },
     stepsArePods: args.executor === 'pod',
     manageExecutorAccess: args['manage-executor-rbac'],
     releaseClusterRole: args['release-cluster-role'] || undefined,
+    stagingCredentialKey,
     executorPlugin:
       args.executor === 'plugin'
-        ? namespacedName(
-            args['executor-plugin-configmap'],
-            process.env.POD_NAMESPACE ?? defaultNamespace(kube),
-          )
+        ? {
+            image: args['executor-image'] as string,
+            resources: parsePluginResources(args['executor-plugin-resources']) as PluginResources,
+          }
         : undefined,
     defaultRemediation: args['default-remediation'],
     watchLabelSelector: args['watch-label-selector'],
@@ -129,11 +138,3 @@ try {
   }
 }
 process.exit();
-
-/** `NAMESPACE/NAME`, or `NAME` in `namespace`. */
-function namespacedName(value: string, namespace: string): { namespace: string; name: string } {
-  const [first, second] = value.split('/');
-  return second === undefined
-    ? { namespace, name: first as string }
-    : { namespace: first as string, name: second };
-}

@@ -169,6 +169,17 @@ describe('checkReleasePolicy', () => {
       DEFAULT_POLICY,
       ['source.spec.secretRef'],
     ],
+    [
+      "the namespace's own staging credentials to the plain-HTTP staging registry → allowed (they open its own folder only)",
+      helmRelease(),
+      source({
+        url: 'oci://10.96.0.50:5000/staging/tenant/x',
+        insecure: true,
+        secretRef: { name: 'orkestra-staging' },
+      }),
+      DEFAULT_POLICY,
+      [],
+    ],
   ])('%s', (_, hr, src, policy, paths) => {
     expect(checkReleasePolicy(hr, src, 'tenant', view(policy)).map((p) => p.path)).toEqual(paths);
   });

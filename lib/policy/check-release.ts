@@ -3,7 +3,9 @@
 // The rules are the group check's (check-group.ts), read off the HelmRelease's fields, plus what
 // a group cannot express but a hand-written HelmRelease can: another cluster (spec.kubeConfig),
 // another namespace's source, dependency or ServiceAccount.
+
 import type { Problem } from '../errors.ts';
+import { STAGING_SECRET } from '../staging-auth.ts';
 import { chartSourceProblems, type PolicyView } from './check-group.ts';
 import { ruleName, targetAllowed, targetRule } from './policy.ts';
 
@@ -96,7 +98,10 @@ export function checkReleasePolicy(
     const url = sourceSpec.url;
     if (typeof url === 'string') {
       for (const message of chartSourceProblems(url, view)) refuse('source.spec.url', message);
-      const credentials = sourceSpec.secretRef !== undefined;
+      // The namespace's staging credentials are the exception: they open only its own folder of the
+      // staging registry (plain HTTP inside the cluster), which anyone who could send them already holds.
+      const secret = fieldsOf(sourceSpec.secretRef).name;
+      const credentials = sourceSpec.secretRef !== undefined && secret !== STAGING_SECRET;
       const plain = url.startsWith('http://') || (url.startsWith('oci://') && sourceSpec.insecure === true);
       if (credentials && plain && !policy.sources.insecure)
         refuse(

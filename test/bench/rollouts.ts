@@ -85,7 +85,14 @@ export function benchGroup(
 function releaseObjects(group: ApplicationGroup, namespace: string) {
   // What Orkestra's own would be under the default policy: run as the namespace's orkestra-release.
   const policy = { serviceAccountName: RELEASE_SERVICE_ACCOUNT, createNamespace: false };
-  const context = { group, namespace, stagingUrl: 'oci://unused', stagingPlainHttp: true, policy };
+  const context = {
+    group,
+    namespace,
+    stagingUrl: 'oci://unused',
+    stagingPlainHttp: true,
+    stagingSecret: '',
+    policy,
+  };
   return group.spec.applications.map((app) => renderApplicationRelease(context, app));
 }
 

@@ -24,7 +24,11 @@ async function build(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   ensureHostPackages(log);
   const started = performance.now();
-  const images = await ensureImages({ argoexec: report.paths.argoexec as string, log });
+  const images = await ensureImages({
+    argoexec: report.paths.argoexec as string,
+    registry: report.paths.registry as string,
+    log,
+  });
   const built = images.filter((image) => image.seconds > 0).map((image) => image.ref);
   process.stdout.write(
     `Node images: ${built.length > 0 ? `built ${built.join(', ')}` : 'all cached'} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,

@@ -113,7 +113,7 @@ export async function startControlPlane({
   let images: BuiltImage[] = [];
   if (node) {
     ensureHostPackages(log);
-    images = await ensureImages({ argoexec: bin.argoexec as string, log });
+    images = await ensureImages({ argoexec: bin.argoexec as string, registry: bin.registry as string, log });
     if (lockHost().stale) cleanHost(undefined, bin['kube-proxy']);
   }
   // The API server's address, and the chart repository's and registry's: never the same one with a
@@ -234,7 +234,7 @@ export async function startControlPlane({
     if (argo)
       await launchArgo(launch, { server, token, kubeconfig, node, withTemplates: !controller, argoSettings });
 
-    const install = { stagingUrl: `${registry}/staging`, testControllerLabel: TEST_CONTROLLER_LABEL };
+    const install = { testControllerLabel: TEST_CONTROLLER_LABEL };
     let installedFlavour: 'pod' | 'plugin' = 'pod';
     if (controller) {
       // As users install it: the chart, the controller a pod on the node (orkestra-install.ts).

@@ -1,34 +1,43 @@
 // Orkestra installed into the test cluster as users install it: `helm install orkestra
 // chart/orkestra` with the real helm, the controller running as a pod on the real node from the
-// image built from Dockerfile.controller. Only what differs from a real cluster is set: the staging
-// registry is the harness's, and groups labelled for a test's own controller are left alone.
+// image built from Dockerfile.controller. Only what differs from a real cluster is set: the images
+// are the ones built here, the staging registry's Service has a fixed address, and groups labelled
+// for a test's own controller are left alone.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './components.ts';
 import { httpRequest } from './http.ts';
+import { projectImageRefs, REGISTRY_IMAGE } from './node/images.ts';
 import { ensureTools } from './tools.ts';
 
 const execFileAsync = promisify(execFile);
 
 export const RELEASE = 'orkestra';
 
+/** The staging registry's Service address in the test install (in SERVICE_CIDR, node-config.ts). */
+export const STAGING_REGISTRY_IP = '10.96.0.50';
+/** Where the test install's controller stages subcharts (the chart's registry, plain HTTP). */
+export const STAGING_URL = `oci://${STAGING_REGISTRY_IP}:5000/staging`;
+
 export interface OrkestraInstall {
-  /** oci://HOST:PORT/PATH the controller stages subcharts to (plain HTTP). */
-  stagingUrl: string;
   /** Groups with this label are left to a controller the test started itself. */
   testControllerLabel: string;
   /** How steps run (the chart's executor.flavour); default pod. */
   flavour?: 'pod' | 'plugin';
 }
 
-/** The `--set` values of the test install. */
-export function testValues({ stagingUrl, testControllerLabel, flavour = 'pod' }: OrkestraInstall): string[] {
+/** The `--set` values of the test install: the images are the ones built for the node (required). */
+export function testValues({ testControllerLabel, flavour = 'pod' }: OrkestraInstall): string[] {
+  const images = projectImageRefs();
   return [
+    `executor.image=${images.executor}`,
+    `controller.image=${images.controller}`,
     `executor.flavour=${flavour}`,
-    `staging.url=${stagingUrl}`,
-    'staging.plainHttp=true',
-    'staging.registry.enabled=false',
+    // The chart's own staging registry (token auth, each namespace its folder), from the image built
+    // here, at a fixed Service address: Flux runs outside the cluster and resolves no Service name.
+    `staging.registry.image=${REGISTRY_IMAGE}`,
+    `staging.registry.serviceIP=${STAGING_REGISTRY_IP}`,
     `controller.watchLabelSelector=!${testControllerLabel}`,
     'controller.logLevel=debug',
     'controller.resync=1m',

@@ -10,11 +10,26 @@ import { freePort } from './ports.ts';
 import { startProcess, stopProcess } from './processes.ts';
 import { waitFor } from './wait.ts';
 
-/** Its configuration: files under `root`, on `host` only, quiet; `readonly` refuses every push. */
+/** Token auth as the chart's staging registry has it: tokens from `realm`, signed with the key of `rootCertBundle`. */
+export interface RegistryTokenAuth {
+  realm: string;
+  rootCertBundle: string;
+  service: string;
+  issuer: string;
+}
+
+/**
+ * Its configuration: files under `root`, on `host` only, quiet; `readonly` refuses every push;
+ * `token`: every request needs a bearer token.
+ */
 export function registryConfigYaml(
   root: string,
   port: number,
-  { readonly = false, host = '127.0.0.1' } = {},
+  {
+    readonly = false,
+    host = '127.0.0.1',
+    token,
+  }: { readonly?: boolean; host?: string; token?: RegistryTokenAuth } = {},
 ): string {
   const maintenance = readonly ? ', maintenance: {readonly: {enabled: true}}' : '';
   return [
@@ -22,6 +37,11 @@ export function registryConfigYaml(
     'log: {level: warn, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: ${JSON.stringify(root)}}, delete: {enabled: true}${maintenance}}`,
     `http: {addr: "${host}:${port}"}`,
+    ...(token
+      ? [
+          `auth: {token: {realm: ${JSON.stringify(token.realm)}, service: ${JSON.stringify(token.service)}, issuer: ${JSON.stringify(token.issuer)}, rootcertbundle: ${JSON.stringify(token.rootCertBundle)}}}`,
+        ]
+      : []),
     '',
   ].join('\n');
 }
@@ -29,10 +49,10 @@ export function registryConfigYaml(
 /** The arguments that serve `config`, and when it is ready. */
 export const registryServe = (config: string) => ['serve', config];
 export const registryReady = async (port: number, host = '127.0.0.1') =>
-  (await httpRequest(`http://${host}:${port}/v2/`)).status === 200;
+  [200, 401].includes((await httpRequest(`http://${host}:${port}/v2/`)).status);
 
 /** A registry of its own, for a test that needs one configured otherwise (e.g. read-only). */
-export async function startRegistry(options: { readonly?: boolean } = {}) {
+export async function startRegistry(options: { readonly?: boolean; token?: RegistryTokenAuth } = {}) {
   const { paths } = await ensureBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'orkestra-registry-'));
   const port = await freePort();

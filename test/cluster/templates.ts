@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { EXECUTOR_IMAGE_PLACEHOLDER } from '../../scripts/generated-files.ts';
 import { REPO_ROOT } from './components.ts';
+import { projectImageRefs } from './node/images.ts';
 
 export interface ManifestObject {
   apiVersion: string;
@@ -16,8 +18,13 @@ export interface ManifestObject {
 /** The namespace the control plane prepares for hand-written Workflows (as the chart would). */
 export const TEMPLATES_NAMESPACE = 'orkestra';
 
+/** The file's objects, with the executor image built for the node in place of the placeholder (as users sed it). */
 function manifests(path: string): ManifestObject[] {
-  return parseAllDocuments(readFileSync(join(REPO_ROOT, path), 'utf8'))
+  const text = readFileSync(join(REPO_ROOT, path), 'utf8').replaceAll(
+    EXECUTOR_IMAGE_PLACEHOLDER,
+    projectImageRefs().executor,
+  );
+  return parseAllDocuments(text)
     .map((d) => d.toJS() as ManifestObject | null)
     .filter((o): o is ManifestObject => o !== null);
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../cluster/components.ts';
+import { projectImageRefs } from '../cluster/node/images.ts';
 import { NODE_NAME } from '../cluster/node/node-config.ts';
 import { RELEASE } from '../cluster/orkestra-install.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
@@ -68,7 +69,8 @@ describe('helm install orkestra chart/orkestra', () => {
     expect(controller.spec.nodeName).toBe(NODE_NAME);
     expect(controller.status.phase).toBe('Running');
     const container = controller.status.containerStatuses[0];
-    expect(container).toMatchObject({ ready: true, image: 'docker.io/orkestra/controller:0.1.0' });
+    // The image the harness built and named (the chart has no default): nothing from a registry.
+    expect(container).toMatchObject({ ready: true, image: projectImageRefs().controller });
     // The runtime enforces what the chart asks: the image's user (65532) passed runAsNonRoot.
     expect(controller.spec.securityContext).toMatchObject({
       runAsNonRoot: true,
@@ -150,6 +152,10 @@ describe('helm install orkestra chart/orkestra', () => {
       join(REPO_ROOT, 'chart/orkestra'),
       '-n',
       limited as string,
+      '--set',
+      `executor.image=${projectImageRefs().executor}`,
+      '--set',
+      `controller.image=${projectImageRefs().controller}`,
       '--set',
       `controller.namespaces={${teamA}}`,
       '--show-only',

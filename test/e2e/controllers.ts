@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { REPO_ROOT } from '../cluster/components.ts';
+import { projectImageRefs } from '../cluster/node/images.ts';
 
 export interface OwnController {
   name: string;
@@ -31,6 +32,8 @@ export function startOwnController(
       `--leader-election-id=${lease}`,
       '--health-address=127.0.0.1:0',
       '--metrics-address=',
+      // The plugin sidecar's image (used with --executor=plugin): the one built for the node.
+      `--executor-image=${projectImageRefs().executor}`,
       ...args,
     ],
     {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ApplicationGroup } from '../../lib/api/application-group.ts';
-import { shortHash } from '../../lib/names.ts';
+import { namespaceCredentials, STAGING_SECRET } from '../../lib/staging-auth.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
+import { STAGING_URL } from '../cluster/orkestra-install.ts';
 import { freePort } from '../cluster/ports.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj } from '../integration/kube.ts';
@@ -34,6 +35,7 @@ import {
   kubectlWaitReady,
   readyCondition,
 } from './groups.ts';
+import { sha256, stagingCredentialKey, stagingRegistry } from './staging.ts';
 
 let kube: Kube;
 const SUBCHARTS = ['productpage', 'reviews', 'ratings', 'details'];
@@ -81,11 +83,14 @@ describe('a group with subcharts, through the controller', () => {
       recorder.stop();
     }
     // Each subchart is a release of its own, from the staging registry.
-    const registry = `${inject('registry')}/staging/bookinfo-${shortHash(inject('chartsUrl'))}`;
+    // In the namespace's own folder of the chart's registry, pulled with the namespace's credentials.
+    const registry = `${STAGING_URL}/${namespace}/bookinfo-${sha256(inject('chartsUrl'))}`;
     for (const sub of SUBCHARTS) {
       const release = (await kube.get(HR, 'HelmRelease', namespace, `bookinfo-${sub}`)) as Obj;
       expect(release.spec.chart.spec).toMatchObject({
         chart: `${sub}--1.0.0`,
+        // The exact version its stage step pushed, not a range.
+        version: '1.0.0',
         sourceRef: { kind: 'HelmRepository', name: `bookinfo-${sub}` },
       });
       const source = (await kube.get(
@@ -94,7 +99,12 @@ describe('a group with subcharts, through the controller', () => {
         namespace,
         `bookinfo-${sub}`,
       )) as Obj;
-      expect(source.spec).toMatchObject({ type: 'oci', url: registry, insecure: true });
+      expect(source.spec).toMatchObject({
+        type: 'oci',
+        url: registry,
+        insecure: true,
+        secretRef: { name: STAGING_SECRET },
+      });
       expect(release.status.history[0]).toMatchObject({
         chartName: sub,
         chartVersion: '1.0.0',
@@ -121,10 +131,24 @@ describe('a group with subcharts, through the controller', () => {
     const workflow = (await kube.get(WORKFLOW, 'Workflow', namespace, 'bookinfo-g1-forward')) as Obj;
     const staged = result(taskNode(workflow, 'stage')).staged as Array<{ name: string; reference: string }>;
     expect(staged.map((s) => s.name)).toEqual(SUBCHARTS);
+    // With the namespace's own credentials: the registry serves nothing without them.
+    const own = namespaceCredentials(await stagingCredentialKey(kube), namespace);
     for (const chart of staged) {
       const into = mkdtempSync(join(tmpdir(), 'orkestra-pulled-'));
       const [ref, tag] = chart.reference.split(/:(?=[^:]+$)/) as [string, string];
-      const pulled = await helm(['pull', ref, '--version', tag, '--plain-http', '-d', into]);
+      const pulled = await helm([
+        'pull',
+        ref,
+        '--version',
+        tag,
+        '--plain-http',
+        '--username',
+        own.username,
+        '--password',
+        own.password,
+        '-d',
+        into,
+      ]);
       expect(pulled.code, pulled.stderr).toBe(0);
       const rendered = await helm(['template', 'r', join(into, readdirSync(into)[0] as string)]);
       expect(rendered.stdout).toContain(`name: r-${chart.name}`);
@@ -218,14 +242,11 @@ describe('a group with subcharts, through the controller', () => {
     expect(readyCondition(settled)).toMatchObject({ status: 'False' });
     expect(readyCondition(settled)?.message).toMatch(reason);
     expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
-    const catalog = (await (
-      await fetch(`${inject('registry').replace(/^oci:/, 'http:')}/v2/_catalog?n=1000`)
-    ).json()) as { repositories: string[] };
-    expect(
-      catalog.repositories.filter((r) => r.startsWith(`staging/${chart}-`) && r.includes('mysql')),
-    ).toEqual([]);
-    if (chart !== 'bookinfo')
-      expect(catalog.repositories.filter((r) => r.startsWith(`staging/${chart}-`))).toEqual([]);
+    // Nothing staged: the namespace's folder has no tag of any of them.
+    const staging = await stagingRegistry(kube, namespace);
+    const folder = `staging/${namespace}/${chart}-${sha256(inject('chartsUrl'))}`;
+    const pushed = chart === 'bookinfo' ? subcharts.filter((name) => name.includes('mysql')) : subcharts;
+    for (const name of pushed) expect(await staging.tags(`${folder}/${name}--1.0.0`), name).toEqual([]);
   });
 });
 
@@ -279,7 +300,7 @@ describe('a rendered Workflow with subcharts, submitted straight to Argo', () =>
     expect(result(node)).toMatchObject({ phase: 'Unreachable', reason: 'Unreachable' });
     expect(String(result(node).message)).toMatch(
       new RegExp(
-        `^HEAD 127.0.0.1:${port}/staging/bookinfo-${shortHash(inject('chartsUrl'))}/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`,
+        `^HEAD 127.0.0.1:${port}/staging/${namespace}/bookinfo-${sha256(inject('chartsUrl'))}/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`,
       ),
     );
     expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);

@@ -19,6 +19,7 @@ export async function runRender(args: RenderArgs, io: Io): Promise<void> {
     generation: args.generation,
     stagingUrl: args['staging-url'],
     stagingPlainHttp: args['staging-plain-http'],
+    stagingSecret: args['staging-secret'],
     templateName: args['template-name'],
     clusterScope: args['cluster-scope'],
     bundles: args.bundles,

@@ -26,6 +26,7 @@ export function expandApplications(group: ApplicationGroup, settings: Settings):
     namespace: settings.namespace,
     stagingUrl: settings.stagingUrl,
     stagingPlainHttp: settings.stagingPlainHttp,
+    stagingSecret: settings.stagingSecret,
     policy: settings.policy,
   };
   const apps = group.spec.applications;

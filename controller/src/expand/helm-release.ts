@@ -41,6 +41,8 @@ export interface ReleaseContext {
   stagingUrl: string;
   /** The staging registry speaks plain HTTP (HelmRepository `insecure: true`). */
   stagingPlainHttp: boolean;
+  /** The Secret staged subcharts' HelmRepositories take the staging registry's credentials from ('' none). */
+  stagingSecret: string;
   /** Who the releases run as, and whether they may create their target namespace. */
   policy: Pick<EffectivePolicy, 'serviceAccountName' | 'createNamespace'>;
 }
@@ -81,10 +83,11 @@ export function renderSubchartRelease(
   const values: Values = { ...asValues(parentValues[subchart]) };
   if (parentValues.global !== undefined) values.global = parentValues.global;
   delete values.enabled;
-  const staged = stagedChart(context.stagingUrl, app.spec.chart, subchart);
+  const staged = stagedChart(context.stagingUrl, context.namespace, app.spec.chart, subchart);
   const chart: ChartRef = { url: staged.repositoryUrl, name: staged.chart, version: ANY_VERSION };
   return renderRelease(context, app, subchart, chart, Object.keys(values).length > 0 ? values : undefined, {
     plainHttp: context.stagingPlainHttp,
+    secret: context.stagingSecret,
   });
 }
 
@@ -95,7 +98,7 @@ function renderRelease(
   chart: ChartRef,
   values: Values | undefined,
   /** A subchart staged to the OCI staging registry: a HelmRepository of type oci. */
-  staged?: { plainHttp: boolean },
+  staged?: { plainHttp: boolean; secret: string },
 ): RenderedRelease {
   const release: Release = app.spec.release ?? {};
   const name = releaseName(app.name, subchart);
@@ -131,7 +134,13 @@ function renderRelease(
         kind: 'HelmRepository',
         metadata,
         spec: staged
-          ? { type: 'oci', url: chart.url, interval, ...(staged.plainHttp ? { insecure: true } : {}) }
+          ? {
+              type: 'oci',
+              url: chart.url,
+              interval,
+              ...(staged.plainHttp ? { insecure: true } : {}),
+              ...(staged.secret ? { secretRef: { name: staged.secret } } : {}),
+            }
           : { url: chart.url, interval, secretRef },
       };
 

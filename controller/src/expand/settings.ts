@@ -5,6 +5,7 @@ import type { ChartSource, HelmRelease } from '../../../lib/api/flux.ts';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
 import { DEFAULT_POLICY, type EffectivePolicy } from '../../../lib/policy/policy.ts';
+import { STAGING_SECRET } from '../../../lib/staging-auth.ts';
 import { EXECUTOR_SERVICE_ACCOUNT, TEMPLATE_NAME } from '../../../lib/wire-names.ts';
 import { ARGO_DAG_TASK_LIMIT } from './chunks.ts';
 
@@ -22,6 +23,11 @@ export interface RenderOptions {
   stagingUrl?: string;
   /** The staging registry speaks plain HTTP; default: true for DEFAULT_STAGING_URL (in-cluster), else false. */
   stagingPlainHttp?: boolean;
+  /**
+   * The Secret of the group's namespace that staged subcharts' HelmRepositories take the staging
+   * registry's credentials from ('' none); default: STAGING_SECRET for DEFAULT_STAGING_URL, else none.
+   */
+  stagingSecret?: string;
   templateName?: string;
   clusterScope?: boolean;
   serviceAccountName?: string;
@@ -48,6 +54,7 @@ export interface Settings {
   generation: number;
   stagingUrl: string;
   stagingPlainHttp: boolean;
+  stagingSecret: string;
   templateRef: { name: string; clusterScope?: boolean };
   serviceAccountName: string;
   attempt: number;
@@ -64,6 +71,9 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
     stagingUrl: options.stagingUrl ?? DEFAULT_STAGING_URL,
     stagingPlainHttp:
       options.stagingPlainHttp ?? (options.stagingUrl ?? DEFAULT_STAGING_URL) === DEFAULT_STAGING_URL,
+    stagingSecret:
+      options.stagingSecret ??
+      ((options.stagingUrl ?? DEFAULT_STAGING_URL) === DEFAULT_STAGING_URL ? STAGING_SECRET : ''),
     templateRef: {
       name: options.templateName ?? TEMPLATE_NAME,
       ...(options.clusterScope ? { clusterScope: true } : {}),

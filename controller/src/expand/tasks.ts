@@ -44,10 +44,13 @@ function applyTask(
   release: RenderedRelease,
   app: Application,
   encode: Encode,
+  /** A staged subchart's: the version its stage step pushed (an Argo expression). */
+  chartVersion?: string,
 ): DagTask {
   return leafTask(settings, name, 'apply', deps, {
     helmrelease: encode(release, 'helmrelease'),
     source: encode(release, 'source'),
+    ...(chartVersion ? { 'chart-version': chartVersion } : {}),
     timeout: executorTimeout(app.spec.release),
   });
 }
@@ -125,9 +128,13 @@ function applicationForwardTasks(settings: Settings, entry: ExpandedApplication,
       'auth-secret': secret?.name ?? '',
     }),
   ];
+  const staged = (entry.app.spec.subcharts ?? []).map((s) => s.name);
   for (const sub of entry.subcharts) {
     const deps = sub.dependencies.length > 0 ? sub.dependencies : [stage];
-    tasks.push(applyTask(settings, sub.task, deps, sub.release, entry.app, encode));
+    // The exact version the stage step pushed (its result lists them in --subcharts order).
+    const index = staged.indexOf(sub.release.subchart as string);
+    const version = `{{=jsonpath(tasks['${stage}'].outputs.parameters.result, '$.staged[${index}].version')}}`;
+    tasks.push(applyTask(settings, sub.task, deps, sub.release, entry.app, encode, version));
   }
   const last = sinks(entry.subcharts.map((s) => ({ name: s.task, dependencies: s.dependencies })));
   tasks.push(applyTask(settings, parent, last, entry.release, entry.app, encode));

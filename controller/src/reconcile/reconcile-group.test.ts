@@ -4,8 +4,8 @@ import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { createLogger } from '../../../lib/log.ts';
 import { DEFAULT_POLICY } from '../../../lib/policy/policy.ts';
 import { Labels } from '../../../lib/wire-names.ts';
-import { ExecutorAccessMissingError, ObjectRefusedError } from './executor-access.ts';
-import { chain, NOW } from './reconcile-fixtures.ts';
+import { ExecutorAccessMissingError, ObjectRefusedError, OwnershipConflictError } from './executor-access.ts';
+import { chain, NOW, workflow } from './reconcile-fixtures.ts';
 import { type ClusterCalls, reconcileGroup, resyncDelay } from './reconcile-group.ts';
 import { RecordTooLargeError } from './rollout-record.ts';
 
@@ -53,6 +53,11 @@ describe('reconcileGroup', () => {
       ensureExecutorAccess: async () => {
         did.push('ensureExecutorAccess');
       },
+      listGroups: async () => [chain({ generation: 1 })],
+      removeNamespaceObjects: async () => {
+        did.push('removeNamespaceObjects');
+        return [];
+      },
       recordEvent: async (_group, type, reason) => {
         did.push(`event ${type} ${reason}`);
       },
@@ -84,23 +89,36 @@ describe('reconcileGroup', () => {
     });
   });
 
-  it('a namespace without the executor’s ServiceAccount (not managed) → Stalled naming it, no Workflow, looked at again soon', async () => {
-    const missing =
-      'ServiceAccount team-a/orkestra-executor does not exist, and the controller does not create it';
+  it.each([
+    [
+      'a namespace without the executor’s ServiceAccount (not managed) → Stalled, ExecutorMissing, naming it',
+      new ExecutorAccessMissingError(
+        'ServiceAccount team-a/orkestra-executor does not exist, and the controller does not create it',
+      ),
+      'ExecutorMissing',
+    ],
+    [
+      'a token Secret that is not Orkestra’s (plugin flavour) → Stalled, Conflict, naming it',
+      new OwnershipConflictError(
+        'Secret orkestra/orkestra-executor-plugin.service-account-token is not the token of ServiceAccount orkestra-executor-plugin that Orkestra creates (its type is not kubernetes.io/service-account-token): not used; delete it and the controller creates its own',
+      ),
+      'Conflict',
+    ],
+  ])('%s; no Workflow, looked at again soon', async (_, error, reason) => {
     const {
       calls: c,
       did,
       status,
     } = calls({
       ensureExecutorAccess: async () => {
-        throw new ExecutorAccessMissingError(missing);
+        throw error;
       },
     });
     expect(await reconcileGroup('orkestra', 'chain', c, settings, quiet)).toEqual({ requeueAfterMs: 30_000 });
     expect(did.filter((d) => d.startsWith('create'))).toEqual([]);
     expect(status()?.conditions?.map((x) => [x.type, x.status, x.reason, x.message])).toEqual([
-      ['Ready', 'False', 'ExecutorMissing', missing],
-      ['Stalled', 'True', 'ExecutorMissing', missing],
+      ['Ready', 'False', reason, error.message],
+      ['Stalled', 'True', reason, error.message],
     ]);
   });
 
@@ -221,6 +239,43 @@ describe('reconcileGroup', () => {
         `Not applied, to leave what others own alone: HelmRelease orkestra/${app} belongs to ApplicationGroup first (uid uid-of-first)`,
       ],
     ]);
+  });
+
+  describe('the last group of its namespace, uninstalled, removes the plugin objects before its finalizer', () => {
+    const uninstalled = {
+      readGroup: async () => chain({ deleting: true }),
+      workflowsIn: () => [workflow('reverse', 1, 'succeeded')],
+    };
+    it.each([
+      ['no other group', [], ['removeNamespaceObjects', 'setFinalizers']],
+      ['itself, still listed', [chain({ deleting: true })], ['removeNamespaceObjects', 'setFinalizers']],
+      [
+        'another group that never rolled out (no finalizer: it ensures them before its first Workflow)',
+        [{ ...chain({ finalizer: false }), metadata: { ...chain().metadata, uid: 'other', finalizers: [] } }],
+        ['removeNamespaceObjects', 'setFinalizers'],
+      ],
+      [
+        'another group holding the finalizer (even one being deleted) keeps them',
+        [chain({ deleting: true }), { ...chain(), metadata: { ...chain().metadata, uid: 'other' } }],
+        ['setFinalizers'],
+      ],
+    ])('%s', async (_, groups, expected) => {
+      const { calls: c, did } = calls({ ...uninstalled, listGroups: async () => groups });
+      await reconcileGroup('orkestra', 'chain', c, settings, quiet);
+      expect(did.filter((d) => d === 'removeNamespaceObjects' || d === 'setFinalizers')).toEqual(expected);
+    });
+
+    it('a removal that fails keeps the finalizer: the pass is retried', async () => {
+      const { calls: c, did } = calls({
+        ...uninstalled,
+        listGroups: async () => [],
+        removeNamespaceObjects: async () => {
+          throw new Error('HTTP 500');
+        },
+      });
+      await expect(reconcileGroup('orkestra', 'chain', c, settings, quiet)).rejects.toThrow('HTTP 500');
+      expect(did).not.toContain('setFinalizers');
+    });
   });
 
   it('a group that is gone needs nothing', async () => {

@@ -18,7 +18,12 @@ import { renderRollbackWorkflow } from '../expand/rollback-workflow.ts';
 import type { RenderOptions } from '../expand/settings.ts';
 import { isSplit } from '../expand/split-dags.ts';
 import type { Processed } from '../runtime/work-queue.ts';
-import { ExecutorAccessMissingError, ObjectRefusedError, OwnershipConflictError } from './executor-access.ts';
+import {
+  ExecutorAccessMissingError,
+  lastGroupOfNamespace,
+  ObjectRefusedError,
+  OwnershipConflictError,
+} from './executor-access.ts';
 import { type Action, nextAction } from './next-action.ts';
 import {
   forwardStarting,
@@ -57,6 +62,13 @@ export interface ClusterCalls {
    * policy names the default release ServiceAccount, releases; or says what is missing.
    */
   ensureExecutorAccess: (namespace: string, policy: EffectivePolicy) => Promise<void>;
+  /** Every ApplicationGroup of the namespace, listed from the API server now. */
+  listGroups: (namespace: string) => Promise<readonly ApplicationGroup[]>;
+  /**
+   * Deletes the executor plugin's ConfigMap, ServiceAccount, RoleBinding and token Secrets of the
+   * namespace that Orkestra labelled as its own; returns what it deleted (`Kind/name`).
+   */
+  removeNamespaceObjects: (namespace: string) => Promise<string[]>;
   /**
    * The namespace's policy (the ReleasePolicy that selects it, or the defaults), the cluster's own
    * addresses, and what each of `hosts` (chart URL hosts) resolves to.
@@ -138,7 +150,14 @@ async function perform(
       await calls.setFinalizers(group, [...(group.metadata.finalizers ?? []), FINALIZER]);
       log.info('Added finalizer');
       return;
-    case 'RemoveFinalizer':
+    case 'RemoveFinalizer': {
+      // The last group of its namespace takes the objects set up for it (the plugin's, the staging
+      // credentials) with it — before the finalizer
+      // goes, so that a failure is retried while the group still exists.
+      if (lastGroupOfNamespace(group, await calls.listGroups(namespace))) {
+        const removed = await calls.removeNamespaceObjects(namespace);
+        if (removed.length > 0) log.info("Removed the namespace's Orkestra objects", { removed });
+      }
       await calls.setFinalizers(
         group,
         (group.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
@@ -146,6 +165,7 @@ async function perform(
       log.info('Removed finalizer: every release is uninstalled');
       await calls.recordEvent(group, 'Normal', 'Uninstalled', 'Every release of the group is uninstalled');
       return;
+    }
     case 'StopWorkflow':
       await calls.stopWorkflow(namespace, action.name);
       log.info('Stopping Workflow', { workflow: action.name, why: action.why });

@@ -9,6 +9,7 @@ import {
 import type { HelmRelease } from '../../../lib/api/flux.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import { type Owned, ownershipConflict } from '../../../lib/ownership.ts';
+import { isExactVersion } from '../../../lib/staging.ts';
 import { FieldManager } from '../../../lib/wire-names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { ConflictError } from '../errors.ts';
@@ -103,7 +104,7 @@ export async function readParameter(value: string, context: ActionContext, what:
  */
 export async function applyHelmRelease(
   context: ActionContext,
-  parameters: { helmrelease: string; source?: string },
+  parameters: { helmrelease: string; source?: string; chartVersion?: string },
 ): Promise<Outcome> {
   const helmReleaseText = await readParameter(parameters.helmrelease, context, '--helmrelease');
   const sourceText = parameters.source
@@ -112,6 +113,7 @@ export async function applyHelmRelease(
   const { request, problems } = checkApplyRequest(helmReleaseText, sourceText, context.rules);
   if (!request) throw new InvalidInputError('The HelmRelease to apply', problems);
   const { helmRelease, source } = request;
+  if (parameters.chartVersion) pinChartVersion(helmRelease, parameters.chartVersion);
   await enforcePolicy(context, helmRelease, source, 'The HelmRelease to apply');
   const namespace = helmRelease.metadata.namespace as string;
   const name = helmRelease.metadata.name as string;
@@ -147,6 +149,22 @@ export async function applyHelmRelease(
     }
     throw error;
   }
+}
+
+/**
+ * Sets the chart version to one exact version: a staged subchart's release installs what its stage
+ * step pushed, never whatever else a range would match.
+ */
+function pinChartVersion(helmRelease: HelmRelease, version: string): void {
+  const chart = helmRelease.spec.chart?.spec;
+  const problem = !chart
+    ? 'the HelmRelease has no spec.chart.spec to set the version of (a chartRef names its version in its source)'
+    : !isExactVersion(version)
+      ? `"${version}" is not one exact version`
+      : undefined;
+  if (problem)
+    throw new InvalidInputError('--chart-version', [{ path: '--chart-version', message: problem }]);
+  (chart as { version?: string }).version = version;
 }
 
 /** The live object of `object`'s kind and name, or undefined when there is none. */

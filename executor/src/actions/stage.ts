@@ -23,6 +23,10 @@ export interface StageParameters {
   subcharts: string[];
   stagingUrl: string;
   stagingPlainHttp: boolean;
+  /** Whose folder of the staging registry the subcharts go to. */
+  stagingNamespace: string;
+  /** For the staging registry: the namespace's own. */
+  stagingCredentials?: Credentials;
   /** For the parent chart's repository. */
   credentials?: Credentials;
   /** Where the credentials come from, said when the repository refuses them. */
@@ -67,7 +71,7 @@ function pushRefused(error: unknown): never {
   if (error instanceof RegistryError) {
     throw new OrkestraError(
       'PushRefused',
-      `the staging registry refused ${error.message}`,
+      `the staging registry refused ${error.message}${error.denied ? " (a namespace's stage steps push with its Secret orkestra-staging, into its own folder only)" : ''}`,
       error.denied ? ExitCode.PermissionDenied : ExitCode.ReleaseFailed,
       { cause: error },
     );
@@ -132,14 +136,18 @@ export async function stageSubcharts(
   });
   if (unstageable.length > 0) throw new InvalidInputError('--subcharts', unstageable);
 
-  const folder = stagedRepositoryUrl(parameters.stagingUrl, {
+  const folder = stagedRepositoryUrl(parameters.stagingUrl, parameters.stagingNamespace, {
     url: parameters.chartUrl,
     name: parameters.chartName,
   });
   const staging = parseOciUrl(folder);
   if ('problem' in staging)
     throw new InvalidInputError('--staging-url', [{ path: '--staging-url', message: staging.problem }]);
-  const registry = new OciRegistry(staging.registry, { plainHttp: parameters.stagingPlainHttp, context });
+  const registry = new OciRegistry(staging.registry, {
+    plainHttp: parameters.stagingPlainHttp,
+    credentials: parameters.stagingCredentials,
+    context,
+  });
   const staged: StagedChart[] = [];
   for (const sub of picked.picked) {
     const repository = `${staging.path}/${stagedChartName(sub.metadata.name, parameters.chartVersion)}`;

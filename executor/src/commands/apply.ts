@@ -6,6 +6,7 @@ import { type CommonArgs, withCommonOptions } from './common.ts';
 export interface ApplyArgs extends CommonArgs {
   helmrelease: string;
   source?: string;
+  'chart-version': string;
 }
 
 export const applyCommand = (run: Run): CommandModule<object, ApplyArgs> => ({
@@ -23,11 +24,21 @@ export const applyCommand = (run: Run): CommandModule<object, ApplyArgs> => ({
         .option('source', {
           ...ANY_STRING,
           describe: 'HelmRepository or OCIRepository (source.toolkit.fluxcd.io/v1), given the same ways',
+        })
+        .option('chart-version', {
+          ...ANY_STRING,
+          default: '',
+          describe:
+            'an exact version to set spec.chart.spec.version to (a staged subchart: the version the stage step pushed); "" leaves it',
         }),
     ),
   handler: (args) =>
     run('apply', args, async (context) => {
       const { applyHelmRelease } = await import('../actions/apply.ts');
-      return applyHelmRelease(context, { helmrelease: args.helmrelease, source: args.source });
+      return applyHelmRelease(context, {
+        helmrelease: args.helmrelease,
+        source: args.source,
+        chartVersion: args['chart-version'],
+      });
     }),
 });

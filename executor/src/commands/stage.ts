@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { ANY_STRING } from '../../../lib/cli.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
+import { StagingCredentialEnv } from '../../../lib/staging-auth.ts';
 import type { Run } from '../run.ts';
-import { type CommonArgs, withCommonOptions } from './common.ts';
+import { type CommonArgs, requireAllowedNamespace, withCommonOptions } from './common.ts';
 
 export interface StageArgs extends CommonArgs {
   'chart-url': string;
@@ -12,6 +13,7 @@ export interface StageArgs extends CommonArgs {
   'staging-url': string;
   'staging-plain-http': string;
   'auth-secret': string;
+  namespace?: string;
 }
 
 export const stageCommand = (run: Run): CommandModule<object, StageArgs> => ({
@@ -46,6 +48,11 @@ export const stageCommand = (run: Run): CommandModule<object, StageArgs> => ({
           default: 'false',
           describe: 'true: the staging registry speaks plain HTTP',
         })
+        .option('namespace', {
+          ...ANY_STRING,
+          describe:
+            "whose folder of the staging registry the subcharts go to (default: in a pod its own namespace, the only one allowed; else the kubeconfig's)",
+        })
         .option('auth-secret', {
           ...ANY_STRING,
           default: '',
@@ -66,6 +73,11 @@ export const stageCommand = (run: Run): CommandModule<object, StageArgs> => ({
       const found = chartCredentials(process.env, secret, args['chart-url']);
       if ('problem' in found)
         throw new InvalidInputError('--auth-secret', [{ path: '--auth-secret', message: found.problem }]);
+      const { defaultNamespace } = await import('../../../lib/kube.ts');
+      const namespace = args.namespace ?? context.rules.home ?? defaultNamespace(context.kube);
+      requireAllowedNamespace(context, namespace);
+      const username = process.env[StagingCredentialEnv.username];
+      const password = process.env[StagingCredentialEnv.password];
       const { stageSubcharts } = await import('../actions/stage.ts');
       const { chartSourceGuard } = await import('../policy.ts');
       return stageSubcharts(context, await chartSourceGuard(context), {
@@ -78,6 +90,9 @@ export const stageCommand = (run: Run): CommandModule<object, StageArgs> => ({
           .filter(Boolean),
         stagingUrl: args['staging-url'],
         stagingPlainHttp: plainHttp === 'true',
+        stagingNamespace: namespace,
+        // The namespace's own (Secret orkestra-staging, filled in by the kubelet): its folder only.
+        stagingCredentials: username && password ? { username, password } : undefined,
         credentials: found.credentials,
         credentialsHint:
           secret === ''

@@ -2,8 +2,10 @@
 // and saved as archives keyed by a hash of what went into them, so a second run builds nothing:
 // - the base images the Dockerfiles name, which cannot be pulled here, assembled under the same
 //   name and tag from Debian packages (debootstrap) and the pinned Node;
-// - orkestra/executor and orkestra/controller from Dockerfile.executor and Dockerfile.controller;
+// - localhost/orkestra/executor and …/controller from Dockerfile.executor and Dockerfile.controller;
 // - Argo's argoexec from the argo-workflows module the harness builds;
+// - the CNCF distribution registry the chart runs as its staging registry, from the binary the
+//   harness builds (the chart's default image comes from Docker Hub, which is not reachable here);
 // - the pod sandbox ("pause") image: a static busybox sleeping.
 // `importImages` loads the archives into the node's containerd.
 
@@ -26,6 +28,8 @@ import { buildah, buildahRoot, buildScratch, imagesDir, pinnedNode, RECIPE, run,
 /** Names the pod sandbox image; nothing upstream is called this. */
 export const PAUSE_IMAGE = 'docker.io/orkestra-test/pause:busybox';
 export const ARGOEXEC_IMAGE = 'quay.io/argoproj/argoexec:v4.0.5';
+/** The staging registry's image (chart value staging.registry.image in the test install). */
+export const REGISTRY_IMAGE = 'localhost/orkestra-test/registry:harness';
 
 export interface BuiltImage {
   ref: string;
@@ -38,10 +42,14 @@ function projectVersion(): string {
   return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * The names the node knows Orkestra's images by: `localhost/…`, which no registry serves, so a
+ * missing image fails to pull instead of coming from a Docker Hub namespace the project does not own.
+ */
 export function projectImageRefs(version = projectVersion()) {
   return {
-    executor: `docker.io/orkestra/executor:${version}`,
-    controller: `docker.io/orkestra/controller:${version}`,
+    executor: `localhost/orkestra/executor:${version}`,
+    controller: `localhost/orkestra/controller:${version}`,
   };
 }
 
@@ -123,11 +131,13 @@ async function npmTrustMounts(): Promise<string[]> {
 
 export interface ImageInputs {
   argoexec: string;
+  /** The distribution registry binary (static). */
+  registry: string;
   log: (line: string) => void;
 }
 
 /** Every image the node runs, built or taken from the cache; in the order they are imported. */
-export async function ensureImages({ argoexec, log }: ImageInputs): Promise<BuiltImage[]> {
+export async function ensureImages({ argoexec, registry, log }: ImageInputs): Promise<BuiltImage[]> {
   const busybox = '/bin/busybox';
   const images: BuiltImage[] = [];
   images.push(
@@ -164,6 +174,27 @@ export async function ensureImages({ argoexec, log }: ImageInputs): Promise<Buil
       log,
     ),
   );
+  images.push(
+    await cachedImage(
+      'registry',
+      REGISTRY_IMAGE,
+      sha(RECIPE, readFileSync(registry), REGISTRY_IMAGE),
+      () =>
+        buildScratch(
+          REGISTRY_IMAGE,
+          // As upstream's registry image: its configuration file, overridden by REGISTRY_* variables.
+          'FROM scratch\nCOPY registry /bin/registry\nCOPY config.yml /etc/distribution/config.yml\n' +
+            'ENTRYPOINT ["/bin/registry", "serve", "/etc/distribution/config.yml"]\n',
+          {
+            registry: { path: registry },
+            'config.yml':
+              'version: 0.1\nlog: {fields: {service: registry}}\n' +
+              'storage: {filesystem: {rootdirectory: /var/lib/registry}}\nhttp: {addr: ":5000"}\n',
+          },
+        ),
+      log,
+    ),
+  );
   const refs = projectImageRefs();
   const context = contextHash(REPO_ROOT, dockerignore(REPO_ROOT));
   for (const [name, dockerfile] of [
@@ -175,7 +206,8 @@ export async function ensureImages({ argoexec, log }: ImageInputs): Promise<Buil
       await cachedImage(
         name,
         ref,
-        sha(RECIPE, context, pinnedNode().version, NPM_VERSION),
+        // The name too: the archive holds it, and containerd imports the image under it.
+        sha(RECIPE, context, pinnedNode().version, NPM_VERSION, ref),
         async () => {
           await ensureBaseImages(log);
           // --layers: the two Dockerfiles share their build stage, built once.

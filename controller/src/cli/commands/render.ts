@@ -14,6 +14,7 @@ export interface RenderArgs {
   generation?: number;
   'staging-url'?: string;
   'staging-plain-http'?: boolean;
+  'staging-secret'?: string;
   'template-name'?: string;
   'cluster-scope': boolean;
   bundles: BundleMode;
@@ -49,6 +50,11 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
       .option('staging-plain-http', {
         type: 'boolean',
         describe: 'the staging registry speaks plain HTTP (default: only for the default --staging-url)',
+      })
+      .option('staging-secret', {
+        ...ANY_STRING,
+        describe:
+          'the Secret in the group’s namespace that staged subcharts are pulled with ("": none; default: orkestra-staging, which the controller writes, for the chart’s registry at the default --staging-url)',
       })
       .option('template-name', {
         ...ANY_STRING,

@@ -11,9 +11,10 @@ import { InvalidInputError } from '../../lib/errors.ts';
 import { hostOf, refusedAddress } from '../../lib/policy/addresses.ts';
 import { checkReleasePolicy } from '../../lib/policy/check-release.ts';
 import { resolveHost } from '../../lib/policy/cluster-view.ts';
-import { policyFor, ruleName } from '../../lib/policy/policy.ts';
+import { type EffectivePolicy, policyFor, ruleName } from '../../lib/policy/policy.ts';
 import type { ActionContext } from './context.ts';
 import { callCluster } from './kube-errors.ts';
+import { request } from './stage/remote.ts';
 
 /**
  * The cluster's addresses the executor knows without listing Nodes (which its ServiceAccount may
@@ -44,7 +45,11 @@ export async function chartSourceGuard(
 ): Promise<((url: URL) => Promise<void>) | undefined> {
   const home = context.rules.home;
   if (home === undefined) return undefined;
-  const policy = policyFor(home, await listPolicies(context));
+  return addressGuard(policyFor(home, await listPolicies(context)), '--chart-url');
+}
+
+/** Throws (exit 2, naming `field`) when a URL's host resolves to an address the policy refuses. */
+function addressGuard(policy: EffectivePolicy, field: string): (url: URL) => Promise<void> {
   const cluster = knownAddresses(process.env);
   return async (url) => {
     const host = hostOf(url.toString());
@@ -53,9 +58,9 @@ export async function chartSourceGuard(
     for (const address of addresses) {
       const why = refusedAddress(address, cluster, policy);
       if (why) {
-        throw new InvalidInputError('--chart-url', [
+        throw new InvalidInputError(field, [
           {
-            path: '--chart-url',
+            path: field,
             message: `${url.origin}${url.pathname} is not fetched: charts may not come from ${why} (${ruleName(policy)})`,
           },
         ]);
@@ -68,7 +73,7 @@ export async function chartSourceGuard(
 export async function enforcePolicy(
   context: ActionContext,
   helmRelease: HelmRelease,
-  source: { spec?: { url?: unknown } } | undefined,
+  source: { kind?: unknown; spec?: { url?: unknown; type?: unknown } } | undefined,
   what: string,
 ): Promise<void> {
   const home = context.rules.home;
@@ -77,11 +82,55 @@ export async function enforcePolicy(
   const url = source?.spec?.url;
   const host = typeof url === 'string' ? hostOf(url) : undefined;
   const resolved = new Map(host === undefined ? [] : [[host, await resolveHost(host)]]);
+  const policy = policyFor(home, policies);
   const problems = checkReleasePolicy(
     helmRelease as unknown as Record<string, unknown>,
     source as Record<string, unknown> | undefined,
     home,
-    { policy: policyFor(home, policies), cluster: knownAddresses(process.env), resolved },
+    { policy, cluster: knownAddresses(process.env), resolved },
   );
   if (problems.length > 0) throw new InvalidInputError(what, problems);
+  if (isHttpHelmRepository(source) && typeof url === 'string')
+    await probeRedirects(context, url, addressGuard(policy, 'source.spec.url'));
+}
+
+/** How long the redirect probe of a chart repository may take; no answer is Flux's to report. */
+const PROBE_MS = 10_000;
+
+function isHttpHelmRepository(
+  source: { kind?: unknown; spec?: { url?: unknown; type?: unknown } } | undefined,
+) {
+  const url = source?.spec?.url;
+  return (
+    source?.kind === 'HelmRepository' &&
+    source.spec?.type !== 'oci' &&
+    typeof url === 'string' &&
+    /^https?:\/\//.test(url)
+  );
+}
+
+/**
+ * Before Flux is given an HTTP(S) chart repository, the index it will fetch is asked for once
+ * (HEAD), each redirect checked against the policy's addresses before it is followed: a
+ * repository that sends its clients to the metadata service is refused (exit 2) and never applied.
+ * source-controller fetches it again later, on its own, and a server may answer it otherwise; only
+ * an egress policy on source-controller closes that (docs/security.md).
+ */
+async function probeRedirects(context: ActionContext, url: string, guard: (url: URL) => Promise<void>) {
+  try {
+    await request(
+      'the chart repository',
+      `${url.replace(/\/+$/, '')}/index.yaml`,
+      { method: 'HEAD' },
+      {
+        log: context.log,
+        signal: context.signal,
+        deadline: Math.min(context.deadline, Date.now() + PROBE_MS),
+        guard,
+      },
+    );
+  } catch (error) {
+    // Refused by the guard; anything else (no answer, a status) is Flux's to report, as before.
+    if (error instanceof InvalidInputError || context.signal.aborted) throw error;
+  }
 }

@@ -430,7 +430,7 @@ describe('a forged rollout record (a group whose upgrade fails, remediation Roll
     expect(readyCondition(after)).toMatchObject({ status: 'False', reason: 'Failed' });
     expect(readyCondition(after)?.message).toMatch(
       new RegExp(
-        `^application forged failed to install or upgrade: .*\\(Workflow g-g2-forward\\); not remediated: the record of generation 1, the last successful one, is missing \\(ConfigMap ${RECORD}\\)$`,
+        `^application forged failed to install or upgrade: .*\\(Workflow g-g2-forward\\); not remediated: the record of generation 1, the last successful one, is missing or not usable \\(ConfigMap ${RECORD}\\)$`,
       ),
     );
     expect(await rollbackWorkflow(g)).toBeUndefined();

@@ -18,7 +18,7 @@ import {
   templatesNamespace,
   templateTask,
 } from './argo.ts';
-import { AG, HR, kubectlApply, readyCondition } from './groups.ts';
+import { AG, group, HR, kubectlApply, readyCondition } from './groups.ts';
 
 let kube: Kube;
 
@@ -119,5 +119,23 @@ describe('a chart repository that redirects to the metadata service', () => {
     );
     expect(await kube.get(HR, 'HelmRelease', namespace, 'bookinfo')).toBeUndefined();
     expect(await kube.get(HR, 'HelmRelease', namespace, 'bookinfo-details')).toBeUndefined();
+  });
+
+  it('a release straight from it (no subcharts): its apply step asks for the index first, and is refused before Flux is given it', async () => {
+    const namespace = await kube.createNamespace('e2e-redirect-apply');
+    const redirected = group(namespace, 'redirected', [{ name: 'web' }], { remediation: 'None' });
+    redirected.spec.applications[0].spec.chart.url = `${inject('chartsUrl')}/to-metadata`;
+    await kubectlApply(redirected);
+    const failed = await waitForObject(
+      kube,
+      [AG, 'ApplicationGroup', namespace, 'redirected'],
+      'Ready=False',
+      (g) => readyCondition(g)?.status === 'False',
+    );
+    expect(readyCondition(failed)?.message).toContain(
+      'source.spec.url: http://169.254.169.254/latest/meta-data/index.yaml is not fetched: charts may not come from 169.254.169.254 is link-local (cloud metadata services)',
+    );
+    expect(await kube.get(HR, 'HelmRelease', namespace, 'web')).toBeUndefined();
+    expect(await kube.get('source.toolkit.fluxcd.io/v1', 'HelmRepository', namespace, 'web')).toBeUndefined();
   });
 });

@@ -109,7 +109,7 @@ describe('nextAction', () => {
       chain({ generation: 2, status: { lastSucceededGeneration: 1 } }),
       [workflow('forward', 2, 'failed')],
       'Wait',
-      'not remediated: the record of generation 1, the last successful one, is missing',
+      'not remediated: the record of generation 1, the last successful one, is missing or not usable',
     ],
     [
       'a retried attempt failed at the very generation that succeeded → nothing older to roll back to: left as it is',

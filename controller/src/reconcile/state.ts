@@ -132,7 +132,9 @@ export function remediationOf(
   if (recorded !== undefined) {
     return {
       how: 'none',
-      why: `the record of generation ${recorded}, the last successful one, is missing (ConfigMap ${recordName(state.group)})`,
+      // Absent, or present but not usable (not the group's, over the size bound, not a valid record):
+      // either way nothing of it is applied.
+      why: `the record of generation ${recorded}, the last successful one, is missing or not usable (ConfigMap ${recordName(state.group)})`,
     };
   }
   return { how: 'uninstall' };

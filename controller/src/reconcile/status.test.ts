@@ -182,7 +182,7 @@ describe('groupStatus', () => {
       );
       expect(at(s, 'Ready')).toEqual(['False', 'Failed']);
       expect(condition(s, 'Ready')?.message).toMatch(
-        /; not remediated: the record of generation 1, the last successful one, is missing \(ConfigMap chain-rollout-record\)$/,
+        /; not remediated: the record of generation 1, the last successful one, is missing or not usable \(ConfigMap chain-rollout-record\)$/,
       );
       expect(s.lastSucceededGeneration).toBe(1);
     });

@@ -133,7 +133,7 @@ export function kubeCalls(kube: KubeConfig, options: KubeCallsOptions): ClusterC
           { namespace, fieldSelector: `metadata.name=${name}${type ? `,type=${type}` : ''}` },
           metadataOnly,
         )
-      ).items;
+      ).items ?? []; // a metadata-only list of nothing comes back as `items: null`
     const [secret] = await list();
     if (!secret) return undefined;
     return { metadata: secret.metadata ?? {}, isToken: (await list(TOKEN_SECRET_TYPE)).length > 0 };

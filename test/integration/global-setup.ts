@@ -19,8 +19,12 @@ declare module 'vitest' {
   }
 }
 
-/** Starts the real control plane once for the integration project and stops it afterwards. */
+/**
+ * Starts the real control plane once for the integration projects (both share it) and stops it
+ * afterwards; a run of the unit project alone starts nothing.
+ */
 export default async function setup(project: TestProject) {
+  if (!project.vitest.projects.some((p) => p.name.startsWith('integration'))) return;
   const plane = await startControlPlane({ log: (line) => process.stderr.write(`[control plane] ${line}\n`) });
   process.stderr.write(
     `[control plane] ready in ${plane.startSeconds.toFixed(1)} s (binaries: ${plane.build.built.length ? `built ${plane.build.built.join(', ')}` : 'cached'})\n`,

@@ -37,3 +37,6 @@ export function serverMessage(error: unknown): string {
   const message = (parsed as { message?: unknown } | undefined)?.message;
   return typeof message === 'string' ? message : JSON.stringify(parsed ?? '');
 }
+
+/** The HTTP status an API call failed with (the client's error `code`), if any. */
+export const statusOf = (error: unknown): unknown => (error as { code?: unknown })?.code;

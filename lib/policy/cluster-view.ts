@@ -2,11 +2,11 @@
 // `kubernetes` Service and its endpoints) and what chart hosts resolve to — each call thin, each
 // answer kept for a short while (a group of 1,000 applications has one host or a few; every pass
 // of every group asks).
+
 import { lookup } from 'node:dns/promises';
 import { CoreV1Api, DiscoveryV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { statusOf } from '../kube.ts';
 import type { ClusterAddresses } from './addresses.ts';
-
-const statusOf = (error: unknown) => (error as { code?: unknown })?.code;
 
 /** The addresses of every Node, and of the API server as Service and endpoints. */
 export async function readClusterAddresses(kube: KubeConfig): Promise<ClusterAddresses> {

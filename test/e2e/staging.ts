@@ -1,14 +1,11 @@
 // The chart's staging registry as the tests reach it: at its fixed Service address (through the
 // node's kube-proxy), with a namespace's credentials derived from the key the chart generated.
-import { createHash } from 'node:crypto';
 import { OciRegistry } from '../../executor/src/stage/oci-registry.ts';
 import { createLogger } from '../../lib/log.ts';
 import { namespaceCredentials, StagingAuthKeys } from '../../lib/staging-auth.ts';
 import { STAGING_REGISTRY_IP } from '../cluster/orkestra-install.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import type { Kube } from '../integration/kube.ts';
-
-export const sha256 = (raw: string) => createHash('sha256').update(raw).digest('hex');
 
 /** The credential key the chart generated (Secret orkestra-staging-auth of the release namespace). */
 export async function stagingCredentialKey(kube: Kube): Promise<string> {

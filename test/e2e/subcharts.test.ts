@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ApplicationGroup } from '../../lib/api/application-group.ts';
+import { stagedRepositoryUrl } from '../../lib/staging.ts';
 import { namespaceCredentials, STAGING_SECRET } from '../../lib/staging-auth.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { STAGING_URL } from '../cluster/orkestra-install.ts';
@@ -35,7 +36,7 @@ import {
   kubectlWaitReady,
   readyCondition,
 } from './groups.ts';
-import { sha256, stagingCredentialKey, stagingRegistry } from './staging.ts';
+import { stagingCredentialKey, stagingRegistry } from './staging.ts';
 
 let kube: Kube;
 const SUBCHARTS = ['productpage', 'reviews', 'ratings', 'details'];
@@ -84,7 +85,10 @@ describe('a group with subcharts, through the controller', () => {
     }
     // Each subchart is a release of its own, from the staging registry.
     // In the namespace's own folder of the chart's registry, pulled with the namespace's credentials.
-    const registry = `${STAGING_URL}/${namespace}/bookinfo-${sha256(inject('chartsUrl'))}`;
+    const registry = stagedRepositoryUrl(STAGING_URL, namespace, {
+      url: inject('chartsUrl'),
+      name: 'bookinfo',
+    });
     for (const sub of SUBCHARTS) {
       const release = (await kube.get(HR, 'HelmRelease', namespace, `bookinfo-${sub}`)) as Obj;
       expect(release.spec.chart.spec).toMatchObject({
@@ -244,7 +248,7 @@ describe('a group with subcharts, through the controller', () => {
     expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);
     // Nothing staged: the namespace's folder has no tag of any of them.
     const staging = await stagingRegistry(kube, namespace);
-    const folder = `staging/${namespace}/${chart}-${sha256(inject('chartsUrl'))}`;
+    const folder = stagedRepositoryUrl('staging', namespace, { url: inject('chartsUrl'), name: chart });
     const pushed = chart === 'bookinfo' ? subcharts.filter((name) => name.includes('mysql')) : subcharts;
     for (const name of pushed) expect(await staging.tags(`${folder}/${name}--1.0.0`), name).toEqual([]);
   });
@@ -300,7 +304,7 @@ describe('a rendered Workflow with subcharts, submitted straight to Argo', () =>
     expect(result(node)).toMatchObject({ phase: 'Unreachable', reason: 'Unreachable' });
     expect(String(result(node).message)).toMatch(
       new RegExp(
-        `^HEAD 127.0.0.1:${port}/staging/${namespace}/bookinfo-${sha256(inject('chartsUrl'))}/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`,
+        `^HEAD 127.0.0.1:${port}/${stagedRepositoryUrl('staging', namespace, { url: inject('chartsUrl'), name: 'bookinfo' })}/reviews--1.0.0:1.0.0 failed: .*ECONNREFUSED`,
       ),
     );
     expect((await kube.objects.list(HR, 'HelmRelease', namespace)).items).toEqual([]);

@@ -2,24 +2,21 @@
 // what it pushes is what the real `helm` pulls and renders; staging again changes nothing; bad
 // input is refused with its reason before anything is pushed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { serveHttp } from '../../controller/src/runtime/http-server.ts';
-import { tokenRoute } from '../../controller/src/staging-auth/token-route.ts';
 import { sha256Digest } from '../../executor/src/stage/helm-artifact.ts';
 import { OciRegistry } from '../../executor/src/stage/oci-registry.ts';
 import { fetchParentChart } from '../../executor/src/stage/parent-chart.ts';
 import { createLogger } from '../../lib/log.ts';
-import { namespaceCredentials, STAGING_TOKEN, StagingCredentialEnv } from '../../lib/staging-auth.ts';
+import { stagedRepositoryUrl } from '../../lib/staging.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { freePort } from '../cluster/ports.ts';
 import { startRegistry } from '../cluster/registry.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { selfSignedCertificate } from '../support/signing-certificate.ts';
-import { executor } from './run-executor.ts';
+import { NAMESPACE, stage } from './run-stage.ts';
 
 const BOOKINFO_SUBCHARTS = ['productpage', 'reviews', 'ratings', 'details'];
 let staging: string;
@@ -46,29 +43,14 @@ async function manifestDigest(repository: string, tag: string): Promise<string |
   return response.headers.get('docker-content-digest');
 }
 
-function stage(args: Record<string, string>, env: Record<string, string> = {}) {
-  return executor(
-    [
-      'stage',
-      '--log-format',
-      'text',
-      '--staging-plain-http',
-      'true',
-      ...Object.entries({ 'chart-url': inject('chartsUrl'), namespace: NAMESPACE, ...args }).flatMap(
-        ([k, v]) => [`--${k}`, v],
-      ),
-    ],
-    { env },
-  ).done;
-}
-
-/** Whose folder the stage steps here push to (--namespace, as a pod's own namespace would be). */
-const NAMESPACE = 'stage-tests';
 /** The bookinfo fixture's folder in the registry: the namespace, its name and a hash of its repository's URL. */
 let BOOKINFO: string;
 
 beforeAll(() => {
-  BOOKINFO = `${NAMESPACE}/bookinfo-${createHash('sha256').update(inject('chartsUrl')).digest('hex')}`;
+  BOOKINFO = stagedRepositoryUrl('', NAMESPACE, { url: inject('chartsUrl'), name: 'bookinfo' }).replace(
+    /^\//,
+    '',
+  );
   staging = `${inject('registry')}/stage-tests`;
   registryHttp = inject('registry').replace(/^oci:/, 'http:');
 });
@@ -335,110 +317,6 @@ describe('orkestra-executor stage', () => {
           `^the staging registry refused upload of sha256:[0-9a-f]{64} to 127.0.0.1:\\d+/staging/${BOOKINFO}/reviews--1.0.0: HTTP 405`,
         ),
       );
-    });
-  });
-
-  describe("with the staging registry's token auth: each namespace its own folder", () => {
-    const credentialKey = randomBytes(32).toString('hex');
-    let registry: Awaited<ReturnType<typeof startRegistry>>;
-    let tokens: Awaited<ReturnType<typeof serveHttp>>;
-    const issued: Array<Record<string, unknown>> = [];
-    const credentialsOf = (namespace: string) => {
-      const { username, password } = namespaceCredentials(credentialKey, namespace);
-      return { [StagingCredentialEnv.username]: username, [StagingCredentialEnv.password]: password };
-    };
-
-    beforeAll(async () => {
-      const { certificatePath, signingKeyPem, certificatePem } = selfSignedCertificate();
-      const keys = {
-        credentialKey,
-        signingKeyPem,
-        certificatePem,
-      };
-      tokens = await serveHttp('127.0.0.1:0', {
-        '/token': tokenRoute(keys, 'staging', (message, fields) => issued.push({ message, ...fields })),
-      });
-      registry = await startRegistry({
-        token: {
-          realm: `http://127.0.0.1:${tokens.port}/token`,
-          service: STAGING_TOKEN.service,
-          issuer: STAGING_TOKEN.issuer,
-          rootCertBundle: certificatePath,
-        },
-      });
-    });
-    afterAll(async () => {
-      await registry?.stop();
-      await tokens?.close();
-    });
-
-    const stageAs = (namespace: string, env: Record<string, string>) =>
-      stage(
-        {
-          'chart-name': 'bookinfo',
-          'chart-version': '1.0.0',
-          subcharts: 'reviews',
-          'staging-url': `${registry.url}/staging`,
-          namespace,
-        },
-        env,
-      );
-
-    it("a namespace's own credentials push into its folder, and pull from it", async () => {
-      const run = await stageAs('team-a', credentialsOf('team-a'));
-      expect(run.code, run.stderr).toBe(0);
-      const [staged] = run.result.staged as Array<{ reference: string; digest: string }>;
-      expect(staged?.reference).toMatch(
-        new RegExp(`^${registry.url}/staging/team-a/bookinfo-[0-9a-f]{64}/reviews--1\\.0\\.0:1\\.0\\.0$`),
-      );
-      const [repository, tag] = (staged?.reference ?? '').replace(/^oci:\/\/[^/]+\//, '').split(':') as [
-        string,
-        string,
-      ];
-      const as = (namespace: string) =>
-        new OciRegistry(registry.url.replace(/^oci:\/\//, ''), {
-          plainHttp: true,
-          credentials: namespaceCredentials(credentialKey, namespace),
-          context: {
-            log: createLogger('text'),
-            signal: new AbortController().signal,
-            deadline: Date.now() + 30_000,
-          },
-        });
-      expect(await as('team-a').manifestDigest(repository, tag)).toBe(staged?.digest);
-      // Another namespace's credentials cannot read it.
-      await expect(as('team-b').manifestDigest(repository, tag)).rejects.toMatchObject({ status: 401 });
-    });
-
-    it('no credentials, wrong ones or another namespace’s folder: 401, nothing pushed', async () => {
-      const cases: Array<[string, string, Record<string, string>]> = [
-        ['no credentials', 'team-c', {}],
-        [
-          'a wrong password',
-          'team-c',
-          { ...credentialsOf('team-c'), [StagingCredentialEnv.password]: 'x'.repeat(64) },
-        ],
-        ["team-a's credentials into team-c's folder", 'team-c', credentialsOf('team-a')],
-      ];
-      for (const [what, namespace, env] of cases) {
-        const run = await stageAs(namespace, env);
-        expect(run.code, `${what}: ${run.stderr}`).toBe(5);
-        expect(run.result, what).toMatchObject({ phase: 'Forbidden', reason: 'PushRefused' });
-        expect(run.result.message, what).toMatch(/HTTP 401/);
-        expect(run.result.message, what).toContain('Secret orkestra-staging');
-      }
-      // The registry holds nothing of team-c's: team-c's own credentials find no tag.
-      const own = new OciRegistry(registry.url.replace(/^oci:\/\//, ''), {
-        plainHttp: true,
-        credentials: namespaceCredentials(credentialKey, 'team-c'),
-        context: {
-          log: createLogger('text'),
-          signal: new AbortController().signal,
-          deadline: Date.now() + 30_000,
-        },
-      });
-      const folder = `staging/team-c/bookinfo-${createHash('sha256').update(inject('chartsUrl')).digest('hex')}`;
-      expect(await own.tags(`${folder}/reviews--1.0.0`)).toEqual([]);
     });
   });
 });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import { statusOf } from '../../../lib/kube.ts';
 import type { Logger } from '../../../lib/log.ts';
 import { type LeaseState, leaseStep } from './lease.ts';
 
@@ -30,7 +31,6 @@ export interface Leadership {
   release: () => Promise<void>;
 }
 
-const statusOf = (error: unknown) => (error as { code?: unknown })?.code;
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);

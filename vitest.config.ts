@@ -3,8 +3,11 @@ import { defineConfig } from 'vitest/config';
 // ORKESTRA_TEST_REPORT=path also writes a JSON report (read by .ci/run for its closing line).
 const report = process.env.ORKESTRA_TEST_REPORT;
 
-/** Files that disturb the whole control plane (a restarted API server): run alone, after the rest. */
-const ALONE = ['test/integration/apiserver-restart.test.ts'];
+/**
+ * Files that disturb the whole control plane (a restarted API server, Orkestra's own Argo and Flux
+ * taken away): run alone, after the rest.
+ */
+const ALONE = ['test/integration/apiserver-restart.test.ts', 'test/e2e/bring-your-own.test.ts'];
 const INTEGRATION = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 const CLUSTER_TIMEOUTS = { testTimeout: 180_000, hookTimeout: 180_000 };
 

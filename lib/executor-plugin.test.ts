@@ -42,6 +42,13 @@ describe('renderPluginSidecar', () => {
   });
 });
 
+describe('renderPluginSidecar with a Flux shard', () => {
+  it('tells the executor the shard its releases go to', () => {
+    const sidecar = renderPluginSidecar({ image: 'x:1', resources: {}, fluxShard: 'orkestra' });
+    expect(sidecar.env).toContainEqual({ name: 'ORKESTRA_FLUX_SHARD', value: 'orkestra' });
+  });
+});
+
 describe('renderExecutorPluginConfigMap', () => {
   it('is the ConfigMap Argo reads: its label, the token mount, the sidecar as YAML', () => {
     const settings = { image: 'executor:1', resources: DEFAULT_PLUGIN_RESOURCES };

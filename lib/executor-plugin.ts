@@ -3,7 +3,12 @@
 // (the chart's values), never from a ConfigMap someone could edit, and scripts/generate.ts renders
 // workflow-templates/orkestra-executor-plugin.yaml (for hand-written Workflows) from the same
 // functions, so the two cannot drift (test/generated.test.ts, lib/executor-plugin.test.ts).
-import { ARGO_PLUGIN_LABEL, EXECUTOR_PLUGIN, EXECUTOR_SERVICE_ACCOUNT } from './wire-names.ts';
+import {
+  ARGO_PLUGIN_LABEL,
+  EXECUTOR_PLUGIN,
+  EXECUTOR_SERVICE_ACCOUNT,
+  FLUX_SHARD_ENV,
+} from './wire-names.ts';
 import { toYaml } from './yaml.ts';
 
 /** The port the plugin listens on inside the agent pod (Argo calls it on localhost). */
@@ -25,6 +30,8 @@ export interface PluginResources {
 export interface PluginSidecarSettings {
   image: string;
   resources: PluginResources;
+  /** The Flux shard the sidecar's releases go to (FLUX_SHARD_ENV; unset: FLUX_SHARD, "": none). */
+  fluxShard?: string;
 }
 
 export const DEFAULT_PLUGIN_RESOURCES: PluginResources = {
@@ -84,7 +91,7 @@ export function pluginImageProblem(image: string): string | undefined {
  * cannot list Nodes). No runAsUser: the agent pod's user (Argo's 8737) reads the token Argo writes
  * for the plugin.
  */
-export function renderPluginSidecar({ image, resources }: PluginSidecarSettings) {
+export function renderPluginSidecar({ image, resources, fluxShard }: PluginSidecarSettings) {
   const port = String(EXECUTOR_PLUGIN_PORT);
   const probe = `const net = require('node:net'), end = Date.now() + 30000; (function probe() { net.connect(${port}, '127.0.0.1').once('connect', () => process.exit(0)).once('error', () => (Date.now() < end ? setTimeout(probe, 10) : process.exit(1))); })();`;
   return {
@@ -92,7 +99,10 @@ export function renderPluginSidecar({ image, resources }: PluginSidecarSettings)
     image,
     command: ['/usr/local/bin/node', '/app/orkestra-executor.js', 'plugin', '--port', port],
     ports: [{ containerPort: EXECUTOR_PLUGIN_PORT }],
-    env: [{ name: 'ORKESTRA_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+    env: [
+      { name: 'ORKESTRA_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+      ...(fluxShard !== undefined ? [{ name: FLUX_SHARD_ENV, value: fluxShard }] : []),
+    ],
     lifecycle: { postStart: { exec: { command: ['/usr/local/bin/node', '-e', probe] } } },
     securityContext: {
       runAsNonRoot: true,

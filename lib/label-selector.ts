@@ -19,7 +19,7 @@ function isLabelKey(key: string): boolean {
 }
 
 /** A label value: empty, or a name of at most 63 characters. */
-const isLabelValue = (value: string) => value === '' || (value.length <= 63 && NAME.test(value));
+export const isLabelValue = (value: string) => value === '' || (value.length <= 63 && NAME.test(value));
 
 /** The requirements of `selector`, or a problem naming the part that is not one. */
 export function parseSelector(selector: string): Requirement[] | { problem: string } {

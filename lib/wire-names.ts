@@ -53,3 +53,30 @@ export const Labels = {
   /** On a part of a DAG template split to fit Argo's task limit: the template it is a part of. */
   dagPartOf: 'orkestra.azure.microsoft.com/dag-part-of',
 } as const;
+
+/**
+ * Argo's instance label (workflow/common/common.go LabelKeyControllerInstanceID): a
+ * workflow-controller with an instance ID processes only the Workflows that carry it with that
+ * value; one without processes only those that carry none. The Workflow's creator sets it.
+ */
+export const ARGO_INSTANCE_LABEL = 'workflows.argoproj.io/controller-instanceid';
+/** The instance ID of the Argo workflow-controller the chart installs (argo.instanceID's default). */
+export const ARGO_INSTANCE_ID = 'orkestra';
+
+/**
+ * Flux's shard label: controllers started with --watch-label-selector=sharding.fluxcd.io/key=<shard>
+ * reconcile only the HelmReleases and sources that carry it (Flux's sharding guide).
+ */
+export const FLUX_SHARD_LABEL = 'sharding.fluxcd.io/key';
+/**
+ * The shard of the Flux controllers the chart installs (flux.shard's default). A Flux without a
+ * selector releases labelled objects as any other, so labelling for it by default costs nothing
+ * where the cluster's own Flux releases them.
+ */
+export const FLUX_SHARD = 'orkestra';
+
+/**
+ * The executor's environment variable naming the Flux shard its HelmReleases and sources go to
+ * (the chart's flux.shard, set in its templates and the plugin sidecar): unset, FLUX_SHARD; "", none.
+ */
+export const FLUX_SHARD_ENV = 'ORKESTRA_FLUX_SHARD';

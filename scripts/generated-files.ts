@@ -5,7 +5,7 @@ import { ORKESTRA_GROUP } from '../lib/api/application-group.ts';
 import { applicationGroupSchema } from '../lib/api/application-group-schema.ts';
 import { RELEASE_POLICIES, RELEASE_POLICY_KIND, releasePolicySchema } from '../lib/api/release-policy.ts';
 import { renderExecutorPluginManifest } from '../lib/executor-plugin.ts';
-import { PLUGIN_TEMPLATE_NAME } from '../lib/wire-names.ts';
+import { FLUX_SHARD_ENV, PLUGIN_TEMPLATE_NAME } from '../lib/wire-names.ts';
 import { toYaml, toYamlStream } from '../lib/yaml.ts';
 import { withRightsTable } from '../test/support/service-account-rights.ts';
 
@@ -74,8 +74,8 @@ export function generatedFiles(root: string): Map<string, string> {
       'chart/orkestra/templates/workflow-templates.yaml',
       `${HEADER} ${templateSource}. ${DO_NOT_EDIT}\n${helmTemplate(
         toYamlStream([
-          withNamespace(template),
-          clusterTemplate,
+          withNamespace(withFluxShard(template)),
+          withFluxShard(clusterTemplate),
           withNamespace(pluginTemplate),
           clusterPluginTemplate,
         ]),
@@ -128,7 +128,7 @@ function clusterRoleOf(role: { metadata: Record<string, unknown>; rules: unknown
 
 interface Template {
   name: string;
-  container?: { args?: string[] };
+  container?: { args?: string[]; env?: Array<{ name: string; [field: string]: unknown }> };
   retryStrategy?: Record<string, unknown>;
   [field: string]: unknown;
 }
@@ -174,10 +174,33 @@ function withNamespace(object: { metadata: Record<string, unknown> }) {
   return { ...object, metadata: { ...object.metadata, namespace: '__NAMESPACE__' } };
 }
 
-/** Argo's `{{…}}` escaped from Helm; image and namespace from the chart. */
+const FLUX_SHARD_PLACEHOLDER = '__FLUX_SHARD__';
+
+/**
+ * The chart's pod templates tell the executor the Flux shard of the chart's own Flux (flux.shard;
+ * "" with flux.install off): every step container that is told its node's address.
+ */
+function withFluxShard<T extends { spec: { templates: Template[] } }>(workflowTemplate: T): T {
+  const tell = (container: Template['container']) =>
+    container?.env?.some((variable) => variable.name === 'ORKESTRA_NODE_IP')
+      ? { ...container, env: [...container.env, { name: FLUX_SHARD_ENV, value: FLUX_SHARD_PLACEHOLDER }] }
+      : container;
+  return {
+    ...workflowTemplate,
+    spec: {
+      ...workflowTemplate.spec,
+      templates: workflowTemplate.spec.templates.map((t) =>
+        t.container ? { ...t, container: tell(t.container) } : t,
+      ),
+    },
+  };
+}
+
+/** Argo's `{{…}}` escaped from Helm; image, namespace and Flux shard from the chart. */
 function helmTemplate(yaml: string): string {
   return yaml
     .replaceAll('{{', '{{ "{{" }}')
+    .replaceAll(FLUX_SHARD_PLACEHOLDER, '{{ include "orkestra.fluxShard" . | quote }}')
     .replaceAll(EXECUTOR_IMAGE_PLACEHOLDER, '{{ include "orkestra.executorImage" . }}')
     .replaceAll('__NAMESPACE__', '{{ .Release.Namespace }}');
 }

@@ -26,7 +26,9 @@ describe('chart/orkestra: the staging registry', () => {
     expect(args.slice(-1)).toEqual(['--staging-url=oci://registry.example/team/staging']);
     const plain = render('staging.url=oci://10.0.0.5:5000/s', 'staging.plainHttp=true');
     expect(
-      plain.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].args.slice(-2),
+      plain
+        .find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller')
+        ?.spec.template.spec.containers[0].args.slice(-2),
     ).toEqual(['--staging-url=oci://10.0.0.5:5000/s', '--staging-plain-http']);
   });
 

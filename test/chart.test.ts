@@ -117,8 +117,19 @@ describe('chart/orkestra', () => {
             collect(parseAllDocuments(value).map((d) => d.toJS()));
           else collect(value);
     };
-    collect(render('staging.registry.enabled=false', 'staging.url=oci://registry.example/s'));
+    const given = ['staging.registry.enabled=false', 'staging.url=oci://registry.example/s'];
+    collect(render(...given, 'argo.install=false', 'flux.install=false'));
     expect([...images].sort()).toEqual([
+      'registry.example/orkestra/controller:1.2.3',
+      'registry.example/orkestra/executor:1.2.3',
+    ]);
+    // With its own Argo and Flux: upstream's images at the versions the tests pin, as given.
+    images.clear();
+    collect(render(...given, 'flux.helmController.image=hc:1'));
+    expect([...images].sort()).toEqual([
+      'ghcr.io/fluxcd/source-controller:v1.9.3',
+      'hc:1',
+      'quay.io/argoproj/workflow-controller:v4.0.5',
       'registry.example/orkestra/controller:1.2.3',
       'registry.example/orkestra/executor:1.2.3',
     ]);
@@ -157,7 +168,9 @@ describe('chart/orkestra', () => {
       'ClusterWorkflowTemplate/orkestra-helmrelease',
     ])
       expect(kinds).toContain(expected);
-    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const deployment = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller',
+    );
     const pod = deployment?.spec.template.spec;
     expect(deployment?.metadata?.namespace).toBe('platform');
     expect(pod.serviceAccountName).toBe('orkestra-controller');
@@ -175,7 +188,11 @@ describe('chart/orkestra', () => {
       '--log-level=info',
       '--default-remediation=Rollback',
       '--resync=5m',
-      '--executor=pod',
+      '--executor=plugin',
+      '--executor-image=registry.example/orkestra/executor:1.2.3',
+      '--executor-plugin-resources={"limits":{"memory":"512Mi"},"requests":{"cpu":"50m","memory":"96Mi"}}',
+      '--argo-instance-id=orkestra',
+      '--flux-shard=orkestra',
       '--release-cluster-role=admin',
       '--staging-url=oci://orkestra-registry.platform.svc:5000/staging',
       '--staging-plain-http',
@@ -195,7 +212,9 @@ describe('chart/orkestra', () => {
       'controller.namespaces={team-a,team-b}',
       'controller.manageExecutorRbac=false',
       'controller.watchLabelSelector=shard=blue\\,!canary',
-    ).find((o) => o.kind === 'Deployment');
+      'argo.install=false',
+      'flux.install=false',
+    ).find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller');
     expect(deployment?.spec.template.spec.containers[0].args).toEqual([
       '--health-address=0.0.0.0:8081',
       '--metrics-address=0.0.0.0:8080',
@@ -204,6 +223,9 @@ describe('chart/orkestra', () => {
       '--default-remediation=Rollback',
       '--resync=5m',
       '--executor=pod',
+      // The cluster's own Argo and Flux: no instance label, no shard.
+      '--argo-instance-id=',
+      '--flux-shard=',
       '--namespaces=team-a,team-b',
       '--watch-label-selector=shard=blue,!canary',
       '--release-cluster-role=admin',
@@ -227,7 +249,14 @@ describe('chart/orkestra', () => {
     // The controller renders the plugin's ConfigMap itself, in each group's namespace.
     for (const objects of [plugin, render()])
       expect(objects.filter((o) => o.metadata?.name?.startsWith('orkestra-executor-plugin'))).toEqual([]);
-    expect(args(render()).filter((a) => a.startsWith('--executor'))).toEqual(['--executor=pod']);
+    // Unset: plugin with its own Argo (executor plugins on), pod with the cluster's.
+    expect(args(render('argo.install=false')).filter((a) => a.startsWith('--executor'))).toEqual([
+      '--executor=pod',
+    ]);
+    expect(args(render()).filter((a) => a.startsWith('--executor'))[0]).toBe('--executor=plugin');
+    expect(args(render('executor.flavour=pod')).filter((a) => a.startsWith('--executor'))).toEqual([
+      '--executor=pod',
+    ]);
     expect(() => render('executor.plugin.resources.claims=x')).toThrow("at '/executor/plugin/resources'");
   });
 
@@ -260,9 +289,10 @@ describe('chart/orkestra', () => {
       (o) => o.metadata?.name === 'orkestra-controller-cluster' && o.kind === 'ClusterRole',
     ) as (Obj & { rules?: Array<{ verbs: string[] }> }) | undefined;
     expect(noBind?.rules?.flatMap((r) => r.verbs)).not.toContain('bind');
-    expect(none.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].args).toContain(
-      '--release-cluster-role=',
-    );
+    expect(
+      none.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'orkestra-controller')?.spec.template
+        .spec.containers[0].args,
+    ).toContain('--release-cluster-role=');
   });
 
   it('policy.platform: a ReleasePolicy for those namespaces, and their ServiceAccount bound cluster-wide; none by default', () => {
@@ -290,6 +320,7 @@ describe('chart/orkestra', () => {
     const helmControllerOwn = render(
       'policy.platform.namespaces={ops}',
       'policy.platform.serviceAccount.name=',
+      'flux.install=false',
     );
     expect(helmControllerOwn.find((o) => o.kind === 'ReleasePolicy')?.spec.serviceAccountName).toBe('');
     expect(helmControllerOwn.filter((o) => o.metadata?.name?.startsWith('orkestra-platform-'))).toEqual([]);

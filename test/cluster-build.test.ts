@@ -1,6 +1,6 @@
 // The control plane's build step, without building anything: what a user without Go is told.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,11 +64,8 @@ describe('startControlPlane', () => {
         mode: 0o755,
       });
     }
-    const crds = mkdtempSync(join(tmpdir(), 'orkestra-no-crds-'));
-    for (const dir of ['flux', 'argo']) mkdirSync(join(crds, dir));
     const previous = { ...process.env };
     process.env.ORKESTRA_TEST_ASSETS = assets;
-    process.env.ORKESTRA_UPSTREAM_CRDS = crds;
     try {
       // Without Argo: no node (one per machine, which a running suite may hold), no images to build.
       await expect(startControlPlane({ argo: false })).rejects.toThrow(

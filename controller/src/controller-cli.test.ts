@@ -30,7 +30,16 @@ describe('orkestra-controller flags', () => {
     expect((await parse('--executor=pod'))['executor-image']).toBeUndefined();
   });
 
+  it('names the chart’s own Argo instance and Flux shard by default; "" names none', async () => {
+    const args = await parse();
+    expect([args['argo-instance-id'], args['flux-shard']]).toEqual(['orkestra', 'orkestra']);
+    const own = await parse('--argo-instance-id=', '--flux-shard=');
+    expect([own['argo-instance-id'], own['flux-shard']]).toEqual(['', '']);
+  });
+
   it.each([
+    [['--argo-instance-id=no way'], '--argo-instance-id: "no way" is not a label value'],
+    [['--flux-shard=-x'], '--flux-shard: "-x" is not a label value'],
     [['--watch-label-selector=env in (a,b)'], '--watch-label-selector: "env in (a' /* split on commas */],
     [['--resync=soon'], '--resync: "soon" is not a duration'],
     [['--concurrency=0'], '--concurrency must be 1 or more'],

@@ -9,10 +9,10 @@ import {
   parsePluginResources,
   pluginImageProblem,
 } from '../../lib/executor-plugin.ts';
-import { parseSelector } from '../../lib/label-selector.ts';
+import { isLabelValue, parseSelector } from '../../lib/label-selector.ts';
 import type { LogFormat } from '../../lib/log.ts';
 import { parseOciUrl } from '../../lib/staging.ts';
-import { PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
+import { ARGO_INSTANCE_ID, FLUX_SHARD, PLUGIN_TEMPLATE_NAME, TEMPLATE_NAME } from '../../lib/wire-names.ts';
 import { ARGO_DAG_TASK_LIMIT, dagTaskLimitProblem } from './expand/chunks.ts';
 import { DEFAULT_STAGING_URL } from './expand/settings.ts';
 
@@ -41,6 +41,8 @@ export interface ControllerArgs {
   'leader-election-id': string;
   'watch-label-selector': string;
   'dag-task-limit': number;
+  'argo-instance-id': string;
+  'flux-shard': string;
 }
 
 /** The parser; `start` runs the controller with the parsed flags. */
@@ -103,6 +105,18 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       default: ARGO_DAG_TASK_LIMIT,
       describe:
         "most tasks in one DAG template: a larger group's DAG is split into parts that wait on each other's nodes (Argo's full CRDs allow 200)",
+    })
+    .option('argo-instance-id', {
+      ...ANY_STRING,
+      default: ARGO_INSTANCE_ID,
+      describe:
+        'the instance ID of the Argo workflow-controller that runs the Workflows (the chart’s own Argo): each Workflow carries label workflows.argoproj.io/controller-instanceid with it; "": the cluster’s Argo without one',
+    })
+    .option('flux-shard', {
+      ...ANY_STRING,
+      default: FLUX_SHARD,
+      describe:
+        'with --executor plugin: the Flux shard (label sharding.fluxcd.io/key) the plugin’s releases go to (the chart’s own Flux); "": no label, the cluster’s own Flux. Steps run as pods take it from their template',
     })
     .option('manage-executor-rbac', {
       type: 'boolean',
@@ -171,6 +185,11 @@ export function controllerParser(start: (args: ControllerArgs) => Promise<void>)
       if (!(Number(args.concurrency) >= 1)) throw new UsageError('--concurrency must be 1 or more');
       const limitProblem = dagTaskLimitProblem(args['dag-task-limit']);
       if (limitProblem) throw new UsageError(limitProblem);
+      for (const flag of ['argo-instance-id', 'flux-shard'] as const)
+        if (!(String(args[flag]) === '' || isLabelValue(String(args[flag]))))
+          throw new UsageError(
+            `--${flag}: "${args[flag]}" is not a label value (63 characters at most: letters, digits, - _ .)`,
+          );
       const selector = parseSelector(String(args['watch-label-selector']));
       if ('problem' in selector) throw new UsageError(`--watch-label-selector: ${selector.problem}`);
       if (args.executor === 'plugin') {

@@ -33,6 +33,7 @@ export interface ControllerConfig {
     | 'stagingSecret'
     | 'serviceAccountName'
     | 'dagTaskLimit'
+    | 'argoInstanceId'
   >;
   manageExecutorAccess: boolean;
   /** The ClusterRole the controller binds to orkestra-release in groups' namespaces; none: it creates neither. */

@@ -90,6 +90,7 @@ async function run(args: ControllerArgs): Promise<void> {
       stagingSecret: stagingCredentialKey ? STAGING_SECRET : '',
       serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
       dagTaskLimit: args['dag-task-limit'],
+      argoInstanceId: args['argo-instance-id'],
     },
     stepsArePods: args.executor === 'pod',
     manageExecutorAccess: args['manage-executor-rbac'],
@@ -100,6 +101,7 @@ async function run(args: ControllerArgs): Promise<void> {
         ? {
             image: args['executor-image'] as string,
             resources: parsePluginResources(args['executor-plugin-resources']) as PluginResources,
+            fluxShard: args['flux-shard'],
           }
         : undefined,
     defaultRemediation: args['default-remediation'],

@@ -155,3 +155,74 @@ describe('checkApplyRequest', () => {
     });
   });
 });
+
+describe('checkApplyRequest with a Flux shard', () => {
+  const sharded = { ...rules, fluxShard: 'orkestra' };
+  const repository = (labels?: Record<string, string>) =>
+    stringify({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmRepository',
+      metadata: { name: 'r', ...(labels ? { labels } : {}) },
+      spec: { url: 'https://x/', interval: '5m' },
+    });
+
+  it('labels the HelmRelease, the HelmChart it makes and the source for the shard', () => {
+    const { request, problems } = checkApplyRequest(
+      hr({}, { name: 'web', labels: { team: 'a' } }),
+      repository(),
+      sharded,
+    );
+    expect(problems).toEqual([]);
+    expect(request?.helmRelease.metadata.labels).toEqual({ team: 'a', 'sharding.fluxcd.io/key': 'orkestra' });
+    expect(request?.helmRelease.spec.chart?.metadata?.labels).toEqual({
+      'sharding.fluxcd.io/key': 'orkestra',
+    });
+    expect(request?.source?.metadata.labels).toEqual({ 'sharding.fluxcd.io/key': 'orkestra' });
+  });
+
+  it('keeps a label that already names the shard, and a chartRef release gets no chart labels', () => {
+    const { request, problems } = checkApplyRequest(
+      hr(
+        { chart: undefined, chartRef: { kind: 'OCIRepository', name: 'o' } },
+        { name: 'web', labels: { 'sharding.fluxcd.io/key': 'orkestra' } },
+      ),
+      undefined,
+      sharded,
+    );
+    expect(problems).toEqual([]);
+    expect(request?.helmRelease.metadata.labels).toEqual({ 'sharding.fluxcd.io/key': 'orkestra' });
+    expect(request?.helmRelease.spec.chart).toBeUndefined();
+  });
+
+  it('refuses objects labelled for another shard, each named', () => {
+    const { request, problems } = checkApplyRequest(
+      hr(
+        {
+          chart: {
+            metadata: { labels: { 'sharding.fluxcd.io/key': 'main' } },
+            spec: { chart: 'c', sourceRef: { kind: 'HelmRepository', name: 'r' } },
+          },
+        },
+        { name: 'web', labels: { 'sharding.fluxcd.io/key': 'main' } },
+      ),
+      repository({ 'sharding.fluxcd.io/key': '' }),
+      sharded,
+    );
+    expect(request).toBeUndefined();
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'helmrelease.metadata.labels: sharding.fluxcd.io/key is "main", but this executor\'s releases go to Flux shard "orkestra": leave the label out',
+      'helmrelease.spec.chart.metadata.labels: sharding.fluxcd.io/key is "main", but this executor\'s releases go to Flux shard "orkestra": leave the label out',
+      'source.metadata.labels: sharding.fluxcd.io/key is "", but this executor\'s releases go to Flux shard "orkestra": leave the label out',
+    ]);
+  });
+
+  it('without a shard, labels stay as given', () => {
+    const { request } = checkApplyRequest(
+      hr({}, { name: 'web', labels: { 'sharding.fluxcd.io/key': 'main' } }),
+      undefined,
+      rules,
+    );
+    expect(request?.helmRelease.metadata.labels).toEqual({ 'sharding.fluxcd.io/key': 'main' });
+    expect(request?.helmRelease.spec.chart?.metadata).toBeUndefined();
+  });
+});

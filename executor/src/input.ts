@@ -8,6 +8,7 @@ import {
   SOURCE_API_VERSION,
 } from '../../lib/api/flux.ts';
 import type { Problem } from '../../lib/errors.ts';
+import { FLUX_SHARD_LABEL } from '../../lib/wire-names.ts';
 
 /** etcd refuses objects over 1.5 MiB. */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
@@ -30,6 +31,12 @@ export interface InputRules {
    * are the limit.
    */
   home?: string;
+  /**
+   * The Flux shard (the chart's flux.shard, FLUX_SHARD_ENV) whose controllers release what the
+   * executor applies: the HelmRelease, its HelmChart and the source carry its label. Undefined: no
+   * shard (the cluster's own Flux), labels left as given.
+   */
+  fluxShard?: string;
 }
 
 type Parsed = { value?: Record<string, unknown>; problems: Problem[] };
@@ -239,9 +246,41 @@ export function checkApplyRequest(
       }
     }
   }
+  if (rules.fluxShard !== undefined && problems.length === 0 && hr) {
+    assignShard(hr, 'helmrelease', rules.fluxShard, problems);
+    // helm-controller does not copy a HelmRelease's labels to the HelmChart it makes; the sharded
+    // source-controller builds only labelled HelmCharts (Flux's sharding guide).
+    const chart = (hr.spec as { chart?: Record<string, unknown> }).chart;
+    if (chart && typeof chart === 'object')
+      assignShard(chart, 'helmrelease.spec.chart', rules.fluxShard, problems);
+    if (source) assignShard(source, 'source', rules.fluxShard, problems);
+  }
   if (problems.length > 0 || !hr) return { problems };
   return {
     request: { helmRelease: hr as unknown as HelmRelease, source: source as ChartSource | undefined },
     problems,
   };
+}
+
+/**
+ * Labels `object` (its metadata.labels) for Flux shard `shard`, or names the problem when it is
+ * labelled for another: where a release goes is the platform's choice, not the applier's.
+ */
+function assignShard(
+  object: Record<string, unknown>,
+  path: string,
+  shard: string,
+  problems: Problem[],
+): void {
+  const metadata = (object.metadata ?? {}) as { labels?: Record<string, string> };
+  const labels = metadata.labels ?? {};
+  const given = labels[FLUX_SHARD_LABEL];
+  if (given !== undefined && given !== shard) {
+    problems.push({
+      path: `${path}.metadata.labels`,
+      message: `${FLUX_SHARD_LABEL} is "${given}", but this executor's releases go to Flux shard "${shard}": leave the label out`,
+    });
+    return;
+  }
+  object.metadata = { ...metadata, labels: { ...labels, [FLUX_SHARD_LABEL]: shard } };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode, InvalidInputError } from '../../lib/errors.ts';
 import { ClusterUnreachableError, PermissionDeniedError, TerminatedError } from './errors.ts';
-import { exitCodeOf, makeRun, type RunResult } from './run.ts';
+import { exitCodeOf, fluxShardOf, makeRun, type RunResult } from './run.ts';
 
 describe('exitCodeOf', () => {
   it.each<[string, unknown, number]>([
@@ -57,5 +57,15 @@ describe('makeRun', () => {
     expect(logged.at(-1)?.message).toContain('unexpected error');
     expect(logged.at(-1)?.stack).toContain('TypeError');
     expect(logged.at(-1)?.stack).toContain('run.test.ts');
+  });
+});
+
+describe('fluxShardOf', () => {
+  it.each<[string, NodeJS.ProcessEnv, { fluxShard?: string }]>([
+    ['unset: the chart’s own Flux', {}, { fluxShard: 'orkestra' }],
+    ['set', { ORKESTRA_FLUX_SHARD: 'blue' }, { fluxShard: 'blue' }],
+    ['"": no shard (the cluster’s own Flux)', { ORKESTRA_FLUX_SHARD: '' }, {}],
+  ])('%s', (_, env, shard) => {
+    expect(fluxShardOf(env)).toEqual(shard);
   });
 });

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { durationSeconds } from '../../lib/duration.ts';
 import { ExitCode, InvalidInputError, OrkestraError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
+import { FLUX_SHARD, FLUX_SHARD_ENV } from '../../lib/wire-names.ts';
 import type { CommonArgs } from './commands/common.ts';
 import type { ActionContext, Outcome } from './context.ts';
 import { runsInPod } from './parameter.ts';
@@ -114,6 +115,7 @@ export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = 
             defaultNamespace: namespace,
             allowedNamespaces: allowed?.length ? allowed : undefined,
             ...(inPod ? { home: namespace } : {}),
+            ...fluxShardOf(process.env),
           };
         },
       };
@@ -135,4 +137,10 @@ export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = 
       }
     }
   };
+}
+
+/** The Flux shard the executor's releases go to: FLUX_SHARD_ENV's, FLUX_SHARD when unset, none when "". */
+export function fluxShardOf(env: NodeJS.ProcessEnv): { fluxShard?: string } {
+  const shard = env[FLUX_SHARD_ENV] ?? FLUX_SHARD;
+  return shard ? { fluxShard: shard } : {};
 }

@@ -98,6 +98,8 @@ export interface HelmRelease {
 
 export interface HelmReleaseSpec {
   chart?: {
+    /** Labels and annotations of the HelmChart helm-controller makes (it copies the HelmRelease's none). */
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec: {
       chart: string;
       version?: string;

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { REPO_ROOT } from '../cluster/components.ts';
-import { workflowControllerEnv } from '../cluster/control-plane-flags.ts';
 import { readyToExit, startToFirstRequest } from './executor-figures.ts';
 import { CHAIN, chainRatios, chartSvg, type Figure, TO_READY, table, VARIANTS } from './report.ts';
 import { chainShape, fanShape, rolloutFloor, rolloutFlux, rolloutOrkestra } from './rollouts.ts';
@@ -83,15 +82,12 @@ async function withFlavour<T>(plane: BenchPlane, flavour: Flavour, work: () => P
 
 /** Runs `work` with Argo's workflow-controller at its own defaults, then tuned again. */
 async function withArgoDefaults<T>(plane: BenchPlane, work: () => Promise<T>): Promise<T> {
-  const restart = async (settings: 'defaults' | 'tuned') => {
-    await plane.plane.stopComponent('workflow-controller');
-    await plane.plane.startComponent('workflow-controller', workflowControllerEnv(settings));
-  };
-  await restart('defaults');
+  // A helm upgrade of the chart's workflow-controller, as a user would change it.
+  await plane.plane.setArgoSettings('defaults');
   try {
     return await work();
   } finally {
-    await restart('tuned');
+    await plane.plane.setArgoSettings('tuned');
   }
 }
 

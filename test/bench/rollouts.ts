@@ -13,8 +13,7 @@ import {
   type ApplicationGroup,
   type DagNode,
 } from '../../lib/api/application-group.ts';
-import { RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
-import { FLUX_SHARD_LABEL } from '../cluster/control-plane-flags.ts';
+import { FLUX_SHARD_LABEL, RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
 import { type Obj, releaseNamespace } from '../integration/kube.ts';
 import { trackReleases } from './release-tracker.ts';
 import { type BenchPlane, firstEvent, groupsPath, readyAtGeneration, workflowsPath } from './timing.ts';

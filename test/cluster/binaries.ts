@@ -9,7 +9,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -17,6 +16,7 @@ import {
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { chartCrdProblems } from '../../scripts/upstream-crds.ts';
 import { COMPONENTS, type Component, GO_MODULES, stampFlags } from './components.ts';
 
 export const BINARY_NAMES = COMPONENTS.flatMap((c) => Object.keys(c.binaries));
@@ -96,33 +96,19 @@ function moduleRelease(module: string, wrapper: string): { version: string; time
 }
 
 /**
- * The component's CRDs, copied once from its module (the version its go.mod pins) into crds/ beside
- * its binaries: the API server gets exactly the schemas of the controllers it runs.
+ * The chart installs the CRDs of the Argo and Flux it runs from its own folders, written from the
+ * pinned modules by scripts/upstream-crds.ts: a version changed in a go.mod without running it is
+ * refused here, naming the files, before a cluster runs controllers on other schemas.
  */
-async function ensureCrds(component: Component, dir: string, log: (line: string) => void): Promise<string> {
-  const target = join(dir, 'crds');
-  if (existsSync(target)) return target;
-  const crds = component.crds as NonNullable<Component['crds']>;
+function checkChartCrds(log: (line: string) => void): void {
   requireGo();
-  log(`Copying the CRDs of ${crds.module} ${component.version}…`);
-  const { Dir } = JSON.parse(
-    output('go', ['mod', 'download', '-json', crds.module], join(GO_MODULES, component.module)),
-  ) as { Dir: string };
-  const partial = `${target}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
-  for (const file of readdirSync(join(Dir, crds.dir))) {
-    if (file.endsWith('.yaml') && file !== 'kustomization.yaml')
-      cpSync(join(Dir, crds.dir, file), join(partial, file));
-  }
-  renameSync(partial, target);
-  return target;
+  log('Checking the chart’s Argo and Flux CRDs against the pinned modules…');
+  const problems = chartCrdProblems();
+  if (problems.length > 0) throw new Error(`${problems.join('; ')}: run node scripts/upstream-crds.ts`);
 }
 
 export interface BuildReport {
   paths: Record<BinaryName, string>;
-  /** Folders of CRD files copied from the components' modules (none with ORKESTRA_TEST_ASSETS). */
-  crdDirs: string[];
   built: string[];
   seconds: number;
 }
@@ -139,14 +125,13 @@ export async function ensureBinaries(
   const prebuilt = process.env.ORKESTRA_TEST_ASSETS;
   const paths: Record<string, string> = {};
   const built: string[] = [];
-  const crdDirs: string[] = [];
   if (prebuilt) {
     for (const name of BINARY_NAMES) {
       const path = join(prebuilt, name);
       if (!existsSync(path)) throw new Error(`ORKESTRA_TEST_ASSETS=${prebuilt} has no ${name}`);
       paths[name] = path;
     }
-    return { paths, crdDirs: [], built, seconds: 0 };
+    return { paths, built, seconds: 0 };
   }
   for (const component of COMPONENTS.filter((c) => !only || only.includes(c.module))) {
     const dir = componentDir(component);
@@ -194,7 +179,7 @@ export async function ensureBinaries(
       built.push(component.module);
     }
     for (const name of Object.keys(component.binaries)) paths[name] = join(dir, name);
-    if (component.crds) crdDirs.push(await ensureCrds(component, dir, log));
   }
-  return { paths, crdDirs, built, seconds: (performance.now() - started) / 1000 };
+  if (!only) checkChartCrds(log);
+  return { paths, built, seconds: (performance.now() - started) / 1000 };
 }

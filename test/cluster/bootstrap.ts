@@ -1,11 +1,10 @@
 // Talking to the fresh API server before any client is set up: its kubeconfig, server-side apply
 // of manifests through REST paths, CRDs applied and waited on until Established, and tokens for
 // ServiceAccounts (TokenRequest).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { BuildReport } from './binaries.ts';
-import { REPO_ROOT, upstreamCrdsOverride } from './components.ts';
+import { REPO_ROOT } from './components.ts';
 import { httpRequest } from './http.ts';
 import type { ManifestObject } from './templates.ts';
 import { waitFor } from './wait.ts';
@@ -13,21 +12,16 @@ import { waitFor } from './wait.ts';
 const FIELD_MANAGER = 'orkestra-test-harness';
 
 /**
- * CRD files installed at start: Orkestra's, and Flux's and Argo's from the modules the harness
- * builds (or from ORKESTRA_UPSTREAM_CRDS/flux and /argo).
+ * CRD files installed at start by planes without a node (no chart install): Orkestra's, and those of
+ * the Argo and Flux the chart runs (its argo-crds and flux-crds subcharts).
  */
-export function crdFiles(build: BuildReport): string[] {
-  const override = upstreamCrdsOverride();
-  const upstream = override ? [join(override, 'flux'), join(override, 'argo')] : build.crdDirs;
-  if (upstream.length === 0) {
-    throw new Error(
-      'No Flux and Argo CRDs: with prebuilt ORKESTRA_TEST_ASSETS, set ORKESTRA_UPSTREAM_CRDS to a folder with flux/ and argo/',
-    );
-  }
-  const dirs = [join(REPO_ROOT, 'chart/orkestra/crds'), ...upstream];
-  for (const dir of dirs) {
-    if (!existsSync(dir)) throw new Error(`No CRDs at ${dir}`);
-  }
+export function crdFiles(): string[] {
+  const chart = join(REPO_ROOT, 'chart/orkestra');
+  const dirs = [
+    join(chart, 'crds'),
+    join(chart, 'charts/argo-crds/crds'),
+    join(chart, 'charts/flux-crds/crds'),
+  ];
   return dirs.flatMap((dir) =>
     readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))

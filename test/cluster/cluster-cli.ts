@@ -7,7 +7,7 @@
 import { ensureBinaries } from './binaries.ts';
 import { daemon, ensureClusterUp, stopCluster } from './daemon.ts';
 import { ensureHostPackages } from './node/host.ts';
-import { ensureImages } from './node/images.ts';
+import { ensureImages, upstreamBinaries } from './node/images.ts';
 
 async function up(): Promise<void> {
   const state = await ensureClusterUp();
@@ -25,7 +25,7 @@ async function build(): Promise<void> {
   ensureHostPackages(log);
   const started = performance.now();
   const images = await ensureImages({
-    argoexec: report.paths.argoexec as string,
+    upstream: upstreamBinaries(report.paths),
     registry: report.paths.registry as string,
     log,
   });

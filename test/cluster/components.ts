@@ -17,8 +17,11 @@ export interface Component {
    * copies of their targets (path → target, both under the scratch module folder). Implies vendoring.
    */
   restoredSymlinks?: Record<string, string>;
-  /** CRDs this component serves, read from its own module at the pinned version. */
-  crds?: { module: string; dir: string };
+  /**
+   * CRDs this component serves, read from its own module at the pinned version into the chart's
+   * subchart `chart` (scripts/upstream-crds.ts), which installs them beside the component.
+   */
+  crds?: { module: string; dir: string; chart: 'argo-crds' | 'flux-crds' };
   /**
    * The version variables upstream's release build sets with `-ldflags -X` (a plain `go build`
    * leaves e.g. Kubernetes' `v0.0.0-master+$Format:%H$`), read from `module`'s pinned version and
@@ -57,13 +60,13 @@ export const COMPONENTS: readonly Component[] = [
     module: 'source-controller',
     version: 'v1.9.3',
     binaries: { 'source-controller': 'github.com/fluxcd/source-controller' },
-    crds: { module: 'github.com/fluxcd/source-controller', dir: 'config/crd/bases' },
+    crds: { module: 'github.com/fluxcd/source-controller', dir: 'config/crd/bases', chart: 'flux-crds' },
   },
   {
     module: 'helm-controller',
     version: 'v1.6.4',
     binaries: { 'helm-controller': 'github.com/fluxcd/helm-controller' },
-    crds: { module: 'github.com/fluxcd/helm-controller', dir: 'config/crd/bases' },
+    crds: { module: 'github.com/fluxcd/helm-controller', dir: 'config/crd/bases', chart: 'flux-crds' },
   },
   {
     // The CNCF distribution registry: the OCI registry subcharts are staged to.
@@ -98,8 +101,13 @@ export const COMPONENTS: readonly Component[] = [
         }).map(([name, value]) => [`github.com/argoproj/argo-workflows/v4.${name}`, value]),
       ),
     },
-    // The full CRDs (with OpenAPI schemas), as Argo's own manifests install them.
-    crds: { module: 'github.com/argoproj/argo-workflows/v4', dir: 'manifests/base/crds/full' },
+    // The minimal CRDs (no OpenAPI schemas beyond the top level): the full ones, 886 KB gzipped,
+    // cannot be in a Helm release (its Secret holds at most 1 MiB); upstream supports both.
+    crds: {
+      module: 'github.com/argoproj/argo-workflows/v4',
+      dir: 'manifests/base/crds/minimal',
+      chart: 'argo-crds',
+    },
     // The argo CLI embeds the Argo Server UI, which is built by npm in Argo's own release process.
     embedPlaceholders: {
       'vendor/github.com/argoproj/argo-workflows/v4/ui/dist/app/index.html':
@@ -115,14 +123,6 @@ export const COMPONENTS: readonly Component[] = [
 
 export const REPO_ROOT = join(import.meta.dirname, '../..');
 export const GO_MODULES = join(REPO_ROOT, 'test/cluster/go');
-/**
- * A folder with Flux's and Argo's CRDs (flux/ and argo/) to use instead of those of the modules
- * the harness builds: ORKESTRA_UPSTREAM_CRDS (needed with prebuilt ORKESTRA_TEST_ASSETS), else none.
- */
-export function upstreamCrdsOverride(): string | undefined {
-  return process.env.ORKESTRA_UPSTREAM_CRDS;
-}
-
 /** The `-ldflags` value that stamps a component's version, as upstream's release build would. */
 export function stampFlags(
   stamp: NonNullable<Component['stamp']>,

@@ -1,10 +1,8 @@
-// The command-line flags of each control-plane component, and the workflow-controller's ConfigMap:
+// The command-line flags of each component the harness runs on the host:
 // pure, folders and ports in. control-plane.ts starts the processes.
 import { join } from 'node:path';
-import { ARGOEXEC_IMAGE } from './node/images.ts';
+import { FLUX_SHARD_LABEL } from '../../lib/wire-names.ts';
 import { SERVICE_CIDR } from './node/node-config.ts';
-
-export const ARGO_NAMESPACE = 'argo';
 
 export function etcdFlags(dataDir: string, clientPort: number, peerPort: number): string[] {
   const client = `http://127.0.0.1:${clientPort}`;
@@ -125,8 +123,10 @@ export function schedulerFlags(kubeconfig: string, pki: string, port: number): s
 export function sourceControllerFlags(
   storageDir: string,
   ports: { storage: number; health: number; metrics: number },
+  shards = false,
 ): string[] {
   return [
+    ...(shards ? [`--watch-label-selector=!${FLUX_SHARD_LABEL}`] : []),
     `--storage-path=${storageDir}`,
     `--storage-addr=127.0.0.1:${ports.storage}`,
     `--storage-adv-addr=127.0.0.1:${ports.storage}`,
@@ -136,9 +136,6 @@ export function sourceControllerFlags(
     '--log-level=info',
   ];
 }
-
-/** Flux's label for sharding its controllers: each instance reconciles only the objects it selects. */
-export const FLUX_SHARD_LABEL = 'sharding.fluxcd.io/key';
 
 /**
  * Flux's multi-tenancy lockdown, as docs/security.md asks of a cluster that runs Orkestra for
@@ -150,7 +147,8 @@ export const FLUX_LOCKDOWN = ['--no-cross-namespace-refs=true', '--default-servi
 
 /**
  * The harness's helm-controller: locked down, dependencies checked every 5 s (Flux's default is
- * 30 s) and short retries. With `shards`, it leaves the HelmReleases labelled for a shard alone.
+ * 30 s) and short retries. With `shards`, it (as the source-controller) leaves what is labelled for
+ * a shard alone, as Flux's sharding guide asks of a cluster's main Flux.
  */
 export function helmControllerFlags(ports: { health: number; metrics: number }, shards = false): string[] {
   return [
@@ -182,57 +180,25 @@ export function helmControllerShardFlags(key: string, ports: { health: number; m
 }
 
 /**
- * The workflow-controller's environment. Argo, by default, sleeps 1 s after each Workflow update
- * (so that its informer catches up; INFORMER_WRITE_BACK=true writes the update back to the informer
- * instead) and rate-limits each Workflow's passes to one per DEFAULT_REQUEUE_TIME (10 s); a DAG
- * step's successor starts only two passes after it ends. `tuned` is what docs/benchmarks.md
- * recommends for Orkestra (steps of seconds); `defaults` is Argo as installed.
+ * A workflow-controller on the host with no instance ID, as a cluster's own Argo would run: it
+ * processes only unlabelled Workflows. Executor plugins off, settings for steps of seconds.
  */
-export const WORKFLOW_CONTROLLER_ENV = {
-  tuned: { INFORMER_WRITE_BACK: 'true', DEFAULT_REQUEUE_TIME: '100ms', ARGO_AGENT_PATCH_RATE: '100ms' },
-  defaults: {},
-} as const satisfies Record<string, Record<string, string>>;
-
-export function workflowControllerEnv(settings: keyof typeof WORKFLOW_CONTROLLER_ENV): NodeJS.ProcessEnv {
-  return {
-    ...WORKFLOW_CONTROLLER_ENV[settings],
-    // One workflow-controller: no Lease to wait for at start.
-    LEADER_ELECTION_DISABLE: 'true',
-    // The plugin flavour of the templates runs steps in an executor plugin (off unless enabled).
-    ARGO_EXECUTOR_PLUGINS: 'true',
-  };
-}
-
-/**
- * The workflow-controller's flags. `--qps`/`--burst` (Argo: 20/30) bound its API client: it
- * validates a new Workflow once, reading the (Cluster)WorkflowTemplate of every `templateRef` task
- * from the API server, one request each, so a 1,000-application group waited ~90 s at Argo's 20/s.
- */
-export function workflowControllerFlags(kubeconfig: string, node: boolean): string[] {
+export function hostWorkflowControllerFlags(
+  kubeconfig: string,
+  namespace: string,
+  executorImage: string,
+): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
-    `--namespace=${ARGO_NAMESPACE}`,
+    `--namespace=${namespace}`,
     '--configmap=workflow-controller-configmap',
-    '--qps=200',
-    '--burst=400',
-    ...(node ? [`--executor-image=${ARGOEXEC_IMAGE}`] : []),
+    `--executor-image=${executorImage}`,
     '--loglevel=info',
   ];
 }
 
-/**
- * The workflow-controller's ConfigMap: no metrics or telemetry servers (they would listen on all
- * interfaces); on a real node, argoexec is an image built here, which no registry could give again.
- */
-export function workflowControllerConfigMap(node: boolean) {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'workflow-controller-configmap', namespace: ARGO_NAMESPACE },
-    data: {
-      metricsConfig: 'enabled: false\n',
-      telemetryConfig: 'enabled: false\n',
-      ...(node ? { executor: 'imagePullPolicy: Never\n' } : {}),
-    },
-  };
-}
+export const HOST_WORKFLOW_CONTROLLER_ENV = {
+  LEADER_ELECTION_DISABLE: 'true',
+  INFORMER_WRITE_BACK: 'true',
+  DEFAULT_REQUEUE_TIME: '100ms',
+};

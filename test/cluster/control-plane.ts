@@ -1,9 +1,10 @@
-// A real, local Kubernetes cluster for the integration tests: etcd, kube-apiserver,
-// kube-controller-manager, and Flux's source-controller and helm-controller, Argo's
-// workflow-controller, all running out of cluster against it; with Argo, also kube-scheduler and
-// one real node (node/: containerd, runc, CNI, kubelet, kube-proxy) that runs Argo's step pods from
-// images built here. Namespace `orkestra` gets the executor's RBAC and the orkestra-helmrelease
-// WorkflowTemplate; the ClusterWorkflowTemplate twin is installed too. Each process logs to
+// A real, local Kubernetes cluster for the integration tests: etcd, kube-apiserver and
+// kube-controller-manager on the host; with Argo, also kube-scheduler and one real node (node/:
+// containerd, runc, CNI, kubelet, kube-proxy) on which `helm install orkestra chart/orkestra` runs
+// Orkestra's controller, its staging registry, and its own Argo workflow-controller and Flux
+// source-controller and helm-controller as pods, from images built here (namespace `orkestra`,
+// which also holds the orkestra-helmrelease WorkflowTemplate). Without Argo (no node), Flux runs on
+// the host and the CRDs are applied directly. Each process logs to
 // <dir>/logs/<name>.log. Without a node everything listens on 127.0.0.1; with one, what pods must
 // reach listens on a private address instead: the API server on the node's (NODE_IP), the chart
 // repository and the registry on the chart host's (CHART_HOST_IP), as a real chart host would.
@@ -14,26 +15,24 @@ import { join } from 'node:path';
 import { type BuildReport, ensureBinaries } from './binaries.ts';
 import { crdFiles, installCrds, kubeconfigYaml, serviceAccountToken } from './bootstrap.ts';
 import { type ChartRepository, startChartRepository } from './chart-repo.ts';
-import {
-  ARGO_NAMESPACE,
-  apiServerFlags,
-  controllerManagerFlags,
-  etcdFlags,
-  schedulerFlags,
-  type WORKFLOW_CONTROLLER_ENV,
-} from './control-plane-flags.ts';
+import { apiServerFlags, controllerManagerFlags, etcdFlags, schedulerFlags } from './control-plane-flags.ts';
 import { httpRequest } from './http.ts';
 import { createLauncher } from './launcher.ts';
 import { cleanHost, ensureHostPackages, lockHost, prepareHost, unlockHost } from './node/host.ts';
-import { type BuiltImage, ensureImages } from './node/images.ts';
+import { type BuiltImage, ensureImages, upstreamBinaries } from './node/images.ts';
 import { nodeTokenLines, startNode } from './node/node.ts';
 import { CHART_HOST_IP, NODE_IP } from './node/node-config.ts';
-import { controllerMetricsUrl, helmInstallOrkestra } from './orkestra-install.ts';
+import {
+  type ArgoSettings,
+  controllerMetricsUrl,
+  helmInstallOrkestra,
+  type OrkestraInstall,
+} from './orkestra-install.ts';
 import { freePort } from './ports.ts';
 import { type Managed, releaseFolder, removeOnExit, stopProcess } from './processes.ts';
 import { registryConfigYaml, registryReady, registryServe } from './registry.ts';
 import { TEMPLATES_NAMESPACE } from './templates.ts';
-import { launchArgo, launchFlux } from './workloads.ts';
+import { launchFlux, launchHelmControllerShards } from './workloads.ts';
 
 export interface ControlPlane {
   dir: string;
@@ -65,6 +64,8 @@ export interface ControlPlane {
   stopComponent: (name: string) => Promise<void>;
   /** helm upgrade of Orkestra with its controller's Workflows running steps as pods or in the plugin. */
   setExecutorFlavour: (flavour: 'pod' | 'plugin') => Promise<void>;
+  /** helm upgrade of Orkestra with its workflow-controller at these settings (orkestra-install.ts). */
+  setArgoSettings: (settings: ArgoSettings) => Promise<void>;
   /**
    * Starts a stopped component again with the same flags and waits until it is ready; with `env`,
    * that environment instead of the one it had.
@@ -77,22 +78,18 @@ export interface StartOptions {
   /** Keep the data folder after stop (for debugging). */
   keep?: boolean;
   /**
-   * Also run Argo's workflow-controller (default true). It serves /healthz on the fixed port 6060
-   * (hard-coded upstream), so only one control plane at a time can run it.
+   * A node with Orkestra installed by its chart, Argo and Flux its pods (default true): one per
+   * machine. Without it, only Flux, on the host.
    */
   argo?: boolean;
-  /** Also install Orkestra with its chart, the controller a pod on the node (default: with Argo). */
-  controller?: boolean;
   /**
-   * Keys of extra helm-controller shards at Flux's default settings (helm-controller-<key>), each
-   * reconciling the HelmReleases labelled `sharding.fluxcd.io/key=<key>` (benchmarks).
+   * Keys of extra helm-controller shards at Flux's default settings on the host
+   * (helm-controller-<key>), each reconciling the HelmReleases labelled
+   * `sharding.fluxcd.io/key=<key>` (benchmarks).
    */
   fluxShards?: string[];
-  /** The workflow-controller's settings (control-plane-flags.ts WORKFLOW_CONTROLLER_ENV); default tuned. */
-  argoSettings?: keyof typeof WORKFLOW_CONTROLLER_ENV;
 }
 
-export { ARGO_NAMESPACE };
 /** A group with this label is left to a controller the test started itself, not the harness's. */
 export const TEST_CONTROLLER_LABEL = 'orkestra.test/controller';
 
@@ -100,20 +97,17 @@ export async function startControlPlane({
   log = () => {},
   keep = false,
   argo = true,
-  controller = argo,
   fluxShards = [],
-  argoSettings = 'tuned',
 }: StartOptions = {}): Promise<ControlPlane> {
-  if (controller && !argo) throw new Error('The controller runs as a pod: it needs Argo and the node too.');
+  const controller = argo;
   const build = await ensureBinaries(log);
-  const crds = crdFiles(build);
   const bin = build.paths;
   // The real node runs Argo's step pods: one per machine, as root (host.ts).
   const node = argo;
   let images: BuiltImage[] = [];
   if (node) {
     ensureHostPackages(log);
-    images = await ensureImages({ argoexec: bin.argoexec as string, registry: bin.registry as string, log });
+    images = await ensureImages({ upstream: upstreamBinaries(bin), registry: bin.registry as string, log });
     if (lockHost().stale) cleanHost(undefined, bin['kube-proxy']);
   }
   // The API server's address, and the chart repository's and registry's: never the same one with a
@@ -189,8 +183,11 @@ export async function startControlPlane({
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(server, caData, token));
 
-    await installCrds(server, token, crds);
-    log(`CRDs established after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // With a node, `helm install` creates every CRD, as it does for users.
+    if (!node) {
+      await installCrds(server, token, crdFiles());
+      log(`CRDs established after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
 
     await launch(
       'kube-controller-manager',
@@ -225,24 +222,20 @@ export async function startControlPlane({
     );
     const registry = `oci://${chartHost}:${registryPort}`;
     await launch('registry', registryServe(registryConfig), () => registryReady(registryPort, chartHost));
-    await launchFlux(launch, {
-      kubeconfig,
-      artifacts: join(dir, 'artifacts'),
-      fluxShards,
-      helmController: bin['helm-controller'] as string,
-    });
-    if (argo)
-      await launchArgo(launch, { server, token, kubeconfig, node, withTemplates: !controller, argoSettings });
-
-    const install = { testControllerLabel: TEST_CONTROLLER_LABEL };
-    let installedFlavour: 'pod' | 'plugin' = 'pod';
+    // Without a node, Flux runs on the host; with one, the chart runs Flux and Argo as pods on it.
+    if (!node)
+      await launchFlux(launch, {
+        kubeconfig,
+        artifacts: join(dir, 'artifacts'),
+        fluxShards,
+        helmController: bin['helm-controller'] as string,
+      });
+    let installed: OrkestraInstall = { testControllerLabel: TEST_CONTROLLER_LABEL };
     if (controller) {
-      // As users install it: the chart, the controller a pod on the node (orkestra-install.ts).
-      const installed = performance.now();
-      await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, install);
-      log(
-        `helm install orkestra: controller Ready in ${((performance.now() - installed) / 1000).toFixed(1)} s`,
-      );
+      // As users install it: the chart, everything a pod on the node (orkestra-install.ts).
+      const started = performance.now();
+      await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, installed);
+      log(`helm install orkestra: every pod Ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       controllerMetrics = await controllerMetricsUrl(server, token, TEMPLATES_NAMESPACE);
       // For a test's own controllers: the identity the chart gives the controller.
       const saToken = await serviceAccountToken(server, token, TEMPLATES_NAMESPACE, 'orkestra-controller');
@@ -253,7 +246,22 @@ export async function startControlPlane({
           namespace: TEMPLATES_NAMESPACE,
         }),
       );
+      // The benchmark's helm-controllers at Flux's defaults, on the host, fetching charts from the
+      // chart's source-controller.
+      await launchHelmControllerShards(launch, {
+        kubeconfig,
+        fluxShards,
+        helmController: bin['helm-controller'] as string,
+      });
     }
+    const upgrade = async (change: Partial<OrkestraInstall>) => {
+      if (!controller) throw new Error('Orkestra is not installed in this control plane');
+      const next = { ...installed, ...change };
+      // A helm upgrade rolls the pods it changes: only when something changes.
+      if (JSON.stringify(next) === JSON.stringify(installed)) return;
+      await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, next);
+      installed = next;
+    };
 
     return {
       dir,
@@ -271,13 +279,8 @@ export async function startControlPlane({
       build,
       startSeconds: (performance.now() - started) / 1000,
       stop,
-      setExecutorFlavour: async (flavour) => {
-        if (!controller) throw new Error('Orkestra is not installed in this control plane');
-        // A helm upgrade rolls the controller's pod: only when the flavour changes.
-        if (flavour === installedFlavour) return;
-        await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, { ...install, flavour });
-        installedFlavour = flavour;
-      },
+      setExecutorFlavour: (flavour) => upgrade({ flavour }),
+      setArgoSettings: (argoSettings) => upgrade({ argoSettings }),
       stopComponent: stopOne,
       startComponent: relaunch,
     };

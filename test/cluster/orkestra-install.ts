@@ -1,7 +1,8 @@
 // Orkestra installed into the test cluster as users install it: `helm install orkestra
-// chart/orkestra` with the real helm, the controller running as a pod on the real node from the
-// image built from Dockerfile.controller. Only what differs from a real cluster is set: the images
-// are the ones built here, the staging registry's Service has a fixed address, and groups labelled
+// chart/orkestra` with the real helm, the controller, its staging registry and its own Argo and Flux
+// running as pods on the real node. Only what differs from a real cluster is set: Orkestra's images
+// are the ones built here (upstream's are built here under their own names), the Services the host
+// and the node reach have fixed addresses (the node resolves no Service names), and groups labelled
 // for a test's own controller are left alone.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,27 +18,44 @@ export const RELEASE = 'orkestra';
 
 /** The staging registry's Service address in the test install (in SERVICE_CIDR, node-config.ts). */
 export const STAGING_REGISTRY_IP = '10.96.0.50';
+/** The chart's source-controller's Service address, where helm-controllers fetch charts. */
+export const SOURCE_CONTROLLER_IP = '10.96.0.51';
 /** Where the test install's controller stages subcharts (the chart's registry, plain HTTP). */
 export const STAGING_URL = `oci://${STAGING_REGISTRY_IP}:5000/staging`;
 
 export interface OrkestraInstall {
   /** Groups with this label are left to a controller the test started itself. */
   testControllerLabel: string;
-  /** How steps run (the chart's executor.flavour); default pod. */
+  /** How steps run (the chart's executor.flavour); default the chart's (plugin, with its own Argo). */
   flavour?: 'pod' | 'plugin';
+  /** The workflow-controller's environment: the chart's (tuned, the default) or Argo's defaults. */
+  argoSettings?: ArgoSettings;
+  /** Use the cluster's own Argo and Flux (argo.install=false, flux.install=false). */
+  bringYourOwn?: boolean;
 }
 
+export type ArgoSettings = 'tuned' | 'defaults';
+
 /** The `--set` values of the test install: the images are the ones built for the node (required). */
-export function testValues({ testControllerLabel, flavour = 'pod' }: OrkestraInstall): string[] {
+export function testValues({
+  testControllerLabel,
+  flavour,
+  argoSettings = 'tuned',
+  bringYourOwn = false,
+}: OrkestraInstall): string[] {
   const images = projectImageRefs();
   return [
     `executor.image=${images.executor}`,
     `controller.image=${images.controller}`,
-    `executor.flavour=${flavour}`,
+    ...(flavour ? [`executor.flavour=${flavour}`] : []),
     // The chart's own staging registry (token auth, each namespace its folder), from the image built
-    // here, at a fixed Service address: Flux runs outside the cluster and resolves no Service name.
+    // here, and its source-controller, at fixed Service addresses: the node resolves no Service name.
     `staging.registry.image=${REGISTRY_IMAGE}`,
     `staging.registry.serviceIP=${STAGING_REGISTRY_IP}`,
+    `flux.sourceController.serviceIP=${SOURCE_CONTROLLER_IP}`,
+    // Argo at its own settings: none of the chart's workflow-controller environment.
+    ...(argoSettings === 'defaults' ? ['argo.workflowController.env=null'] : []),
+    ...(bringYourOwn ? ['argo.install=false', 'flux.install=false'] : []),
     `controller.watchLabelSelector=!${testControllerLabel}`,
     'controller.logLevel=debug',
     'controller.resync=1m',
@@ -59,7 +77,7 @@ export async function helmInstallOrkestra(
     namespace,
     '--create-namespace',
     '--wait',
-    '--timeout=3m',
+    '--timeout=5m',
     ...testValues(install).flatMap((value) => ['--set', value]),
   ];
   try {

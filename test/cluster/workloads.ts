@@ -1,20 +1,16 @@
-// What runs beside the API server as controllers: Flux's source-controller and helm-controller
-// (plus helm-controller shards at Flux's defaults) and Argo's workflow-controller.
-import { serverSideApply } from './bootstrap.ts';
+// What runs beside the API server on the host: Flux's source-controller and helm-controller where
+// there is no node (the chart runs them as pods where there is one), the benchmark's helm-controller
+// shards at Flux's defaults, and the "cluster's own" Argo and Flux of the bring-your-own e2e.
 import {
-  ARGO_NAMESPACE,
+  HOST_WORKFLOW_CONTROLLER_ENV,
   helmControllerFlags,
   helmControllerShardFlags,
+  hostWorkflowControllerFlags,
   sourceControllerFlags,
-  type WORKFLOW_CONTROLLER_ENV,
-  workflowControllerConfigMap,
-  workflowControllerEnv,
-  workflowControllerFlags,
 } from './control-plane-flags.ts';
 import { httpRequest } from './http.ts';
 import type { Launcher } from './launcher.ts';
 import { freePort } from './ports.ts';
-import { clusterTemplateObjects, namespacedTemplateObjects, TEMPLATES_NAMESPACE } from './templates.ts';
 
 const healthy = (url: string) => async () => (await httpRequest(url)).status === 200;
 
@@ -25,7 +21,15 @@ export async function launchFlux(
     artifacts,
     fluxShards,
     helmController,
-  }: { kubeconfig: string; artifacts: string; fluxShards: string[]; helmController: string },
+    leaveShardsAlone = fluxShards.length > 0,
+  }: {
+    kubeconfig: string;
+    artifacts: string;
+    fluxShards: string[];
+    helmController: string;
+    /** Leave what is labelled for a Flux shard alone (both controllers). */
+    leaveShardsAlone?: boolean;
+  },
 ): Promise<void> {
   const [storage, sourceHealth, sourceMetrics, helmHealth, helmMetrics] = await Promise.all([
     freePort(),
@@ -37,69 +41,74 @@ export async function launchFlux(
   const fluxEnv = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
   await launch(
     'source-controller',
-    sourceControllerFlags(artifacts, { storage, health: sourceHealth, metrics: sourceMetrics }),
+    sourceControllerFlags(
+      artifacts,
+      { storage, health: sourceHealth, metrics: sourceMetrics },
+      leaveShardsAlone,
+    ),
     healthy(`http://127.0.0.1:${sourceHealth}/readyz`),
     fluxEnv,
   );
   const helmEnv = { ...fluxEnv, SOURCE_CONTROLLER_LOCALHOST: `127.0.0.1:${storage}` };
   await launch(
     'helm-controller',
-    helmControllerFlags({ health: helmHealth, metrics: helmMetrics }, fluxShards.length > 0),
+    helmControllerFlags({ health: helmHealth, metrics: helmMetrics }, leaveShardsAlone),
     healthy(`http://127.0.0.1:${helmHealth}/readyz`),
     helmEnv,
   );
+  await launchHelmControllerShards(launch, { kubeconfig, fluxShards, helmController, env: helmEnv });
+}
+
+/**
+ * helm-controllers at Flux's defaults, each a shard reconciling the HelmReleases labelled
+ * `sharding.fluxcd.io/key=<key>` (the benchmark's baseline). With the chart's Flux they fetch
+ * artifacts from its source-controller's Service (kube-proxy routes its address from the host too).
+ */
+export async function launchHelmControllerShards(
+  launch: Launcher['launch'],
+  {
+    kubeconfig,
+    fluxShards,
+    helmController,
+    env = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: 'flux-system' },
+  }: { kubeconfig: string; fluxShards: string[]; helmController: string; env?: NodeJS.ProcessEnv },
+): Promise<void> {
   for (const key of fluxShards) {
     const [health, metrics] = await Promise.all([freePort(), freePort()]);
     await launch(
       `helm-controller-${key}`,
       helmControllerShardFlags(key, { health, metrics }),
       healthy(`http://127.0.0.1:${health}/readyz`),
-      helmEnv,
+      env,
       helmController,
     );
   }
 }
 
 /**
- * Argo's workflow-controller, with its namespace and ConfigMap; `withTemplates` (no chart to
- * install them): the templates and the executor's RBAC as the chart installs them.
+ * A workflow-controller on the host as a cluster's own Argo (no instance ID), its ConfigMap in
+ * `namespace`; Argo serves /healthz on the fixed port 6060 (hard-coded upstream).
  */
-export async function launchArgo(
+export async function launchHostArgo(
   launch: Launcher['launch'],
-  {
-    server,
-    token,
-    kubeconfig,
-    node,
-    withTemplates,
-    argoSettings,
-  }: {
-    server: string;
-    token: string;
-    kubeconfig: string;
-    node: boolean;
-    withTemplates: boolean;
-    argoSettings: keyof typeof WORKFLOW_CONTROLLER_ENV;
-  },
+  { kubeconfig, namespace, executorImage }: { kubeconfig: string; namespace: string; executorImage: string },
+  apply: (object: object) => Promise<unknown>,
 ): Promise<void> {
-  for (const object of [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGO_NAMESPACE } },
-    workflowControllerConfigMap(node),
-    ...(withTemplates
-      ? [
-          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEMPLATES_NAMESPACE } },
-          ...namespacedTemplateObjects(TEMPLATES_NAMESPACE),
-          ...clusterTemplateObjects(),
-        ]
-      : []),
-  ]) {
-    await serverSideApply(server, token, object);
-  }
+  await apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'workflow-controller-configmap', namespace },
+    // No metrics or telemetry servers on every interface; argoexec is the image built here.
+    data: {
+      metricsConfig: 'enabled: false\n',
+      telemetryConfig: 'enabled: false\n',
+      executor: 'imagePullPolicy: Never\n',
+    },
+  });
   await launch(
     'workflow-controller',
-    workflowControllerFlags(kubeconfig, node),
-    // Argo serves /healthz on the fixed port 6060 (hard-coded upstream).
+    hostWorkflowControllerFlags(kubeconfig, namespace, executorImage),
     healthy('http://127.0.0.1:6060/healthz'),
-    workflowControllerEnv(argoSettings),
+    HOST_WORKFLOW_CONTROLLER_ENV,
   );
 }

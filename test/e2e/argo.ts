@@ -8,6 +8,7 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { expect, inject } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Workflow } from '../../lib/api/argo.ts';
+import { ARGO_INSTANCE_ID, ARGO_INSTANCE_LABEL } from '../../lib/wire-names.ts';
 import { workflowNodes } from '../../lib/workflow-nodes.ts';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
@@ -68,7 +69,8 @@ export function dagWorkflow(namespace: string, generateName: string, tasks: obje
   return {
     apiVersion: WORKFLOW,
     kind: 'Workflow',
-    metadata: { generateName, namespace },
+    // For the chart's workflow-controller, which processes only Workflows labelled for its instance.
+    metadata: { generateName, namespace, labels: { [ARGO_INSTANCE_LABEL]: ARGO_INSTANCE_ID } },
     spec: { entrypoint: 'main', templates: [{ name: 'main', dag: { tasks } }] },
   } as Obj;
 }
@@ -206,7 +208,7 @@ export async function argoSubmitApply(
   namespace: string,
   parameters: { helmrelease: string; source: string },
 ): Promise<Obj> {
-  const submitted = await run(inject('argo'), [
+  const submitted = await argo([
     'submit',
     '-n',
     namespace,
@@ -268,6 +270,11 @@ export function expectCreatedAfterReady(
   for (const [earlier, later] of pairs) {
     expect(createdAfterReady(events, earlier, later), JSON.stringify(events)).toBeUndefined();
   }
+}
+
+/** The real argo CLI, for the chart's workflow-controller's instance (its Workflows carry the label). */
+export function argo(args: string[], options?: { timeoutMs?: number }) {
+  return run(inject('argo'), [...args, '--instanceid', ARGO_INSTANCE_ID], options);
 }
 
 /** Runs a real CLI (argo, kubectl) against the test cluster. */

@@ -20,6 +20,7 @@ import {
   waitForObject,
 } from '../integration/kube.ts';
 import {
+  argo,
   argoSubmitApply,
   attempts,
   containerLog,
@@ -310,7 +311,7 @@ describe('the argo CLI', () => {
   it('argo stop ends the running executor step with SIGTERM: exit 143, the node stopped', async () => {
     const namespace = await templatesNamespace(kube, 'e2e-stop');
     const { name, pod } = await startWaitingStep(namespace, 'stopped-');
-    const stopped = await run(inject('argo'), ['stop', '-n', namespace, name]);
+    const stopped = await argo(['stop', '-n', namespace, name]);
     expect(stopped.code, stopped.stderr).toBe(0);
 
     expect(await mainTerminated(namespace, pod.metadata?.name as string)).toMatchObject({ exitCode: 143 });
@@ -476,7 +477,7 @@ describe('a step whose pod is deleted while it runs', () => {
     // Argo fails the node, or (within 10 s of its start) creates the pod again; end it either way.
     const current = (await kube.get(WORKFLOW, 'Workflow', namespace, name)) as Obj;
     if (!['Succeeded', 'Failed', 'Error'].includes(current.status?.phase)) {
-      const terminated = await run(inject('argo'), ['terminate', '-n', namespace, name]);
+      const terminated = await argo(['terminate', '-n', namespace, name]);
       expect(terminated.code, terminated.stderr).toBe(0);
     }
     const workflow = await workflowFinished(kube, namespace, name);

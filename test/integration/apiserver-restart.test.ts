@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { type ControlPlane, startControlPlane } from '../cluster/control-plane.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { connect, fixtureHelmRelease, releaseNamespace } from './kube.ts';
+import { connect, fixtureHelmRelease, fixtureRepository, releaseNamespace } from './kube.ts';
 
 let plane: ControlPlane;
 
@@ -56,12 +56,7 @@ describe('orkestra-executor probe across a kube-apiserver restart', () => {
     );
     await plane.startComponent('kube-apiserver');
 
-    await kube.apply({
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'HelmRepository',
-      metadata: { name: 'fixtures', namespace },
-      spec: { url: plane.charts.url, interval: '10m' },
-    });
+    await kube.apply(fixtureRepository(namespace, plane.charts.url));
     expect(await exit, stderr).toBe(0);
     expect(stderr).toContain('"phase":"Succeeded"');
     expect((await kube.get('v1', 'ConfigMap', namespace, 'survivor-config'))?.data?.chartVersion).toBe(

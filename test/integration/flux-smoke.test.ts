@@ -11,6 +11,7 @@ import {
   condition,
   connect,
   fixtureHelmRelease,
+  fixtureRepository,
   type Kube,
   type Obj,
   releaseNamespace,
@@ -19,7 +20,6 @@ import {
 } from './kube.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
-const SOURCE = 'source.toolkit.fluxcd.io/v1';
 
 let kube: Kube;
 let namespace: string;
@@ -27,12 +27,7 @@ let namespace: string;
 beforeAll(async () => {
   kube = connect(inject('kubeconfig'));
   namespace = await releaseNamespace(kube, 'smoke');
-  await kube.apply({
-    apiVersion: SOURCE,
-    kind: 'HelmRepository',
-    metadata: { name: 'fixtures', namespace },
-    spec: { url: inject('chartsUrl'), interval: '10m' },
-  });
+  await kube.apply(fixtureRepository(namespace, inject('chartsUrl')));
 });
 
 const helmRelease = (name: string, chart: string, version: string, extra: Record<string, unknown> = {}) =>

@@ -6,7 +6,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
-import { RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
+import { FLUX_SHARD, FLUX_SHARD_LABEL, RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
 import { type ManifestObject, namespacedTemplateObjects } from '../cluster/templates.ts';
 import { waitFor } from '../cluster/wait.ts';
 
@@ -121,13 +121,33 @@ export function fixtureHelmRelease(
   return {
     apiVersion: 'helm.toolkit.fluxcd.io/v2',
     kind: 'HelmRelease',
-    metadata: { name, namespace },
+    metadata: { name, namespace, labels: FLUX_SHARD_LABELS },
     spec: {
       interval: '10m',
       serviceAccountName: RELEASE_SERVICE_ACCOUNT,
-      chart: { spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } } },
+      chart: {
+        // The HelmChart helm-controller makes for it, labelled for the same shard.
+        metadata: { labels: FLUX_SHARD_LABELS },
+        spec: { chart, version, sourceRef: { kind: 'HelmRepository', name: 'fixtures' } },
+      },
       ...extra,
     },
+  };
+}
+
+/**
+ * The label that puts what a test writes to Flux itself in the chart's Flux shard (the executor
+ * labels what it writes; the chart's controllers see nothing else).
+ */
+export const FLUX_SHARD_LABELS = { [FLUX_SHARD_LABEL]: FLUX_SHARD };
+
+/** The HelmRepository `fixtures` serving the fixture charts at `url`, for the chart's Flux. */
+export function fixtureRepository(namespace: string, url: string): Obj {
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name: 'fixtures', namespace, labels: FLUX_SHARD_LABELS },
+    spec: { url, interval: '10m' },
   };
 }
 

@@ -8,7 +8,7 @@ import type { HelmRelease } from '../../lib/api/flux.ts';
 import { evaluateRelease } from '../../lib/helm-release/verdict.ts';
 import { createLogger } from '../../lib/log.ts';
 import { waitFor } from '../cluster/wait.ts';
-import { connect, fixtureHelmRelease, releaseNamespace } from './kube.ts';
+import { connect, fixtureHelmRelease, fixtureRepository, releaseNamespace } from './kube.ts';
 
 /** Whether a watch from resourceVersion 1 is refused as expired (etcd has compacted past it). */
 async function watchFromOneIsGone(config: KubeConfig, namespace: string): Promise<boolean> {
@@ -37,12 +37,7 @@ describe('watchUntil against an expired watch', () => {
     const config = new KubeConfig();
     config.loadFromFile(inject('kubeconfig'));
     const namespace = await releaseNamespace(kube, 'expiry');
-    await kube.apply({
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'HelmRepository',
-      metadata: { name: 'fixtures', namespace },
-      spec: { url: inject('chartsUrl'), interval: '10m' },
-    });
+    await kube.apply(fixtureRepository(namespace, inject('chartsUrl')));
     await waitFor('etcd to compact past resourceVersion 1', () => watchFromOneIsGone(config, namespace), {
       timeoutMs: 60_000,
     });

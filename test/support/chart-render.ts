@@ -18,7 +18,7 @@ export function render(...set: string[]) {
   return renderWith([...IMAGES, ...set]);
 }
 
-export function renderWith(set: string[]) {
+export function renderWith(set: string[], flags: string[] = []) {
   const out = execFileSync(
     ensureTools().helm,
     [
@@ -27,13 +27,21 @@ export function renderWith(set: string[]) {
       join(root, 'chart/orkestra'),
       '-n',
       'platform',
+      ...flags,
       ...set.flatMap((s) => ['--set', s]),
     ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
   );
   return parseAllDocuments(out)
     .map((d) => d.toJS())
     .filter(Boolean) as Obj[];
+}
+
+/** The CRDs an install creates where absent (Helm's crds/ folders, the subcharts' included). */
+export function renderCrds(...set: string[]) {
+  return renderWith([...IMAGES, ...set], ['--include-crds']).filter(
+    (o) => o.kind === 'CustomResourceDefinition',
+  );
 }
 
 /** `helm lint --strict` with these values: its exit code and output. */

@@ -18,3 +18,27 @@ staging registry this chart installs at: its Service's DNS name, or staging.regi
 {{- define "orkestra.stagingHost" -}}
 {{- .Values.staging.registry.serviceIP | default (printf "orkestra-registry.%s.svc" .Release.Namespace) -}}
 {{- end -}}
+
+{{/*
+How steps run: executor.flavour, or when empty the fast path the installed Argo allows: plugin with
+the chart's own workflow-controller (executor plugins on), pod with the cluster's (which may run
+without them).
+*/}}
+{{- define "orkestra.flavour" -}}
+{{- .Values.executor.flavour | default (ternary "plugin" "pod" .Values.argo.install) -}}
+{{- end -}}
+
+{{/* The instance label Orkestra's Workflows carry: the chart's own Argo's, none with the cluster's. */}}
+{{- define "orkestra.argoInstanceID" -}}
+{{- if .Values.argo.install }}{{ .Values.argo.instanceID }}{{ end -}}
+{{- end -}}
+
+{{/* The Flux shard label on what the executor writes: the chart's own Flux's, none with the cluster's. */}}
+{{- define "orkestra.fluxShard" -}}
+{{- if .Values.flux.install }}{{ .Values.flux.shard }}{{ end -}}
+{{- end -}}
+
+{{/* Where helm-controller fetches chart artifacts from the chart's own source-controller. */}}
+{{- define "orkestra.sourceControllerHost" -}}
+{{- .Values.flux.sourceController.serviceIP | default (printf "orkestra-source-controller.%s.svc" .Release.Namespace) -}}
+{{- end -}}

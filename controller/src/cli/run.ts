@@ -24,6 +24,7 @@ export async function runRender(args: RenderArgs, io: Io): Promise<void> {
     clusterScope: args['cluster-scope'],
     bundles: args.bundles,
     dagTaskLimit: args['dag-task-limit'],
+    argoInstanceId: args['argo-instance-id'],
   };
   let lastSucceeded: ApplicationGroup | undefined;
   if (args.type === 'rollback' && args['last-succeeded']) {

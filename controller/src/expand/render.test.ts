@@ -197,6 +197,20 @@ describe('renderForwardWorkflow', () => {
     expect(renderForwardWorkflow(bookinfo()).workflow.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('carries Argo’s instance label when an instance ID is given, and none without', () => {
+    const label = 'workflows.argoproj.io/controller-instanceid';
+    for (const render of [renderForwardWorkflow, renderReverseWorkflow]) {
+      expect(render(bookinfo(), { argoInstanceId: 'orkestra' }).workflow.metadata.labels?.[label]).toBe(
+        'orkestra',
+      );
+      expect(render(bookinfo()).workflow.metadata.labels).not.toHaveProperty(label);
+    }
+    expect(
+      renderRollbackWorkflow(bookinfo(), bookinfo(), { argoInstanceId: 'orkestra' }).workflow.metadata
+        .labels?.[label],
+    ).toBe('orkestra');
+  });
+
   it('keeps every name a valid, unique DNS label after sanitising and truncating', () => {
     const long = 'x'.repeat(60);
     const group = groupOf([

@@ -38,6 +38,12 @@ export interface RenderOptions {
   dagTaskLimit?: number;
   /** The group's namespace's policy: who releases run as, whether they create namespaces (default: DEFAULT_POLICY). */
   policy?: EffectivePolicy;
+  /**
+   * The instance ID of the Argo workflow-controller that runs the Workflows (the chart's
+   * argo.instanceID): they carry Argo's instance label with it. '' (default): the cluster's Argo
+   * without an instance ID.
+   */
+  argoInstanceId?: string;
 }
 
 /** A Workflow and the ConfigMaps it reads its HelmReleases from (none when they are inline). */
@@ -62,6 +68,7 @@ export interface Settings {
   policy: EffectivePolicy;
   /** The group's uid: its steps change and remove only what carries it ("" offline: none known). */
   owner: string;
+  argoInstanceId: string;
 }
 
 export function settingsFor(group: ApplicationGroup, options: RenderOptions): Settings {
@@ -83,6 +90,7 @@ export function settingsFor(group: ApplicationGroup, options: RenderOptions): Se
     dagTaskLimit: options.dagTaskLimit ?? ARGO_DAG_TASK_LIMIT,
     policy: options.policy ?? DEFAULT_POLICY,
     owner: group.metadata.uid ?? '',
+    argoInstanceId: options.argoInstanceId ?? '',
   };
 }
 

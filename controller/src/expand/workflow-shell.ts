@@ -4,7 +4,7 @@ import type { ApplicationGroup } from '../../../lib/api/application-group.ts';
 import { APPLICATION_GROUP_API_VERSION, APPLICATION_GROUP_KIND } from '../../../lib/api/application-group.ts';
 import { ARGO_API_VERSION, type Template, type Workflow } from '../../../lib/api/argo.ts';
 import { toDnsLabel } from '../../../lib/names.ts';
-import { Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
+import { ARGO_INSTANCE_LABEL, Labels, MANAGED_BY } from '../../../lib/wire-names.ts';
 import { prune } from '../../../lib/yaml.ts';
 import { labelValue, type RenderedRelease } from './helm-release.ts';
 import { bundler, type Encode, INLINE_WORKFLOW_LIMIT, inline, payloadsFit } from './payloads.ts';
@@ -29,6 +29,7 @@ function objectLabels(
     [Labels.generation]: String(settings.generation),
     [Labels.workflowType]: type,
     ...(settings.attempt > 0 ? { [Labels.attempt]: String(settings.attempt) } : {}),
+    ...(settings.argoInstanceId ? { [ARGO_INSTANCE_LABEL]: settings.argoInstanceId } : {}),
   };
 }
 

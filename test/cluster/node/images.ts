@@ -3,7 +3,9 @@
 // - the base images the Dockerfiles name, which cannot be pulled here, assembled under the same
 //   name and tag from Debian packages (debootstrap) and the pinned Node;
 // - localhost/orkestra/executor and …/controller from Dockerfile.executor and Dockerfile.controller;
-// - Argo's argoexec from the argo-workflows module the harness builds;
+// - Argo's argoexec and workflow-controller, Flux's source-controller and helm-controller, under
+//   the names and tags of upstream's published images (the chart's defaults), from the binaries the
+//   harness builds from the pinned modules;
 // - the CNCF distribution registry the chart runs as its staging registry, from the binary the
 //   harness builds (the chart's default image comes from Docker Hub, which is not reachable here);
 // - the pod sandbox ("pause") image: a static busybox sleeping.
@@ -27,7 +29,20 @@ import { buildah, buildahRoot, buildScratch, imagesDir, pinnedNode, RECIPE, run,
 
 /** Names the pod sandbox image; nothing upstream is called this. */
 export const PAUSE_IMAGE = 'docker.io/orkestra-test/pause:busybox';
-export const ARGOEXEC_IMAGE = 'quay.io/argoproj/argoexec:v4.0.5';
+/**
+ * Upstream's images the chart runs by default (chart/orkestra/values.yaml), built here from the
+ * pinned modules' binaries (static: CGO off) as their Dockerfiles lay them out: the binary on PATH
+ * as the entrypoint, a non-root user, the CA bundle.
+ */
+export const UPSTREAM_IMAGES = {
+  argoexec: { ref: 'quay.io/argoproj/argoexec:v4.0.5-nonroot', user: 8737 },
+  'workflow-controller': { ref: 'quay.io/argoproj/workflow-controller:v4.0.5', user: 8737 },
+  'source-controller': { ref: 'ghcr.io/fluxcd/source-controller:v1.9.3', user: 65534 },
+  'helm-controller': { ref: 'ghcr.io/fluxcd/helm-controller:v1.6.4', user: 65534 },
+} as const;
+export type UpstreamImage = keyof typeof UPSTREAM_IMAGES;
+export const ARGOEXEC_IMAGE = UPSTREAM_IMAGES.argoexec.ref;
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** The staging registry's image (chart value staging.registry.image in the test install). */
 export const REGISTRY_IMAGE = 'localhost/orkestra-test/registry:harness';
 
@@ -130,14 +145,15 @@ async function npmTrustMounts(): Promise<string[]> {
 }
 
 export interface ImageInputs {
-  argoexec: string;
+  /** The upstream binaries built from the pinned modules. */
+  upstream: Record<UpstreamImage, string>;
   /** The distribution registry binary (static). */
   registry: string;
   log: (line: string) => void;
 }
 
 /** Every image the node runs, built or taken from the cache; in the order they are imported. */
-export async function ensureImages({ argoexec, registry, log }: ImageInputs): Promise<BuiltImage[]> {
+export async function ensureImages({ upstream, registry, log }: ImageInputs): Promise<BuiltImage[]> {
   const busybox = '/bin/busybox';
   const images: BuiltImage[] = [];
   images.push(
@@ -155,25 +171,31 @@ export async function ensureImages({ argoexec, registry, log }: ImageInputs): Pr
       log,
     ),
   );
-  images.push(
-    await cachedImage(
-      'argoexec',
-      ARGOEXEC_IMAGE,
-      sha(RECIPE, readFileSync(argoexec)),
-      () =>
-        buildScratch(
-          ARGOEXEC_IMAGE,
-          // As upstream's argoexec image: the binary in /bin, user 8737.
-          'FROM scratch\nCOPY argoexec /bin/argoexec\nCOPY passwd /etc/passwd\nENV PATH=/bin\n' +
-            'USER 8737\nENTRYPOINT ["argoexec"]\n',
-          {
-            argoexec: { path: argoexec },
-            passwd: `root:x:0:0:root:/root:/bin/nologin\nargo:x:8737:8737::/home/argo:/bin/nologin\n`,
-          },
-        ),
-      log,
-    ),
-  );
+  for (const [name, { ref, user }] of Object.entries(UPSTREAM_IMAGES) as Array<
+    [UpstreamImage, (typeof UPSTREAM_IMAGES)[UpstreamImage]]
+  >) {
+    const binary = upstream[name];
+    images.push(
+      await cachedImage(
+        name,
+        ref,
+        sha(RECIPE, readFileSync(binary), readFileSync(CA_BUNDLE), ref, String(user)),
+        () =>
+          buildScratch(
+            ref,
+            `FROM scratch\nCOPY ${name} /bin/${name}\nCOPY passwd /etc/passwd\n` +
+              'COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n' +
+              `ENV PATH=/bin\nUSER ${user}\nENTRYPOINT ["${name}"]\n`,
+            {
+              [name]: { path: binary },
+              passwd: `root:x:0:0:root:/root:/bin/nologin\nuser:x:${user}:${user}::/tmp:/bin/nologin\n`,
+              'ca-certificates.crt': { path: CA_BUNDLE },
+            },
+          ),
+        log,
+      ),
+    );
+  }
   images.push(
     await cachedImage(
       'registry',
@@ -250,4 +272,15 @@ export async function importImages(containerdSocket: string, images: BuiltImage[
       'import',
       image.archive,
     ]);
+}
+
+/** The binaries of the upstream images, from the harness's build. */
+export function upstreamBinaries(bin: Record<string, string | undefined>): Record<UpstreamImage, string> {
+  return Object.fromEntries(
+    Object.keys(UPSTREAM_IMAGES).map((name) => {
+      const path = bin[name];
+      if (!path) throw new Error(`No ${name} binary to build its image from`);
+      return [name, path];
+    }),
+  ) as Record<UpstreamImage, string>;
 }

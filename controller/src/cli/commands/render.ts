@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { ANY_STRING, UsageError } from '../../../../lib/cli.ts';
+import { isLabelValue } from '../../../../lib/label-selector.ts';
 import { parseOciUrl } from '../../../../lib/staging.ts';
+import { ARGO_INSTANCE_ID } from '../../../../lib/wire-names.ts';
 import { ARGO_DAG_TASK_LIMIT, dagTaskLimitProblem } from '../../expand/chunks.ts';
 import type { BundleMode, WorkflowType } from '../../expand/settings.ts';
 import type { Io } from '../io.ts';
@@ -19,6 +21,7 @@ export interface RenderArgs {
   'cluster-scope': boolean;
   bundles: BundleMode;
   'dag-task-limit': number;
+  'argo-instance-id': string;
 }
 
 export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
@@ -76,7 +79,16 @@ export const renderCommand = (io: Io): CommandModule<object, RenderArgs> => ({
         default: ARGO_DAG_TASK_LIMIT,
         describe: 'most tasks in one DAG template; larger DAGs are split into parts (as the controller does)',
       })
+      .option('argo-instance-id', {
+        ...ANY_STRING,
+        default: ARGO_INSTANCE_ID,
+        describe:
+          'label the Workflows for the Argo workflow-controller with this instance ID (the chart’s own Argo); "": the cluster’s Argo without one',
+      })
       .check((args) => {
+        const instance = String(args['argo-instance-id']);
+        if (instance !== '' && !isLabelValue(instance))
+          throw new UsageError(`--argo-instance-id: "${instance}" is not a label value`);
         const limitProblem = dagTaskLimitProblem(args['dag-task-limit']);
         if (limitProblem) throw new UsageError(limitProblem);
         const url = args['staging-url'];

@@ -15,7 +15,8 @@ Look at it (any kubectl will do; this one came with the control plane: ${ensureT
   kubectl get applicationgroups -n demo            # READY, REASON, WORKFLOW
   kubectl describe applicationgroup shop -n demo   # per-application status and Events
   kubectl get workflows,helmreleases -n demo
-  kubectl get pods -A                              # the controller and every step ran as pods on the node
+  kubectl get pods -A                              # the controller, Argo and Flux run as pods on the node;
+                                                   # each Workflow's steps ran in one agent pod (the plugin flavour)
   kubectl delete applicationgroup shop -n demo     # uninstalls it, dependents first
 Stop the control plane:
   npm run cluster:down`);

@@ -60,7 +60,7 @@ describe('chart/orkestra: its own Argo and Flux', () => {
     expect(new Set(shardOf(render('flux.install=false')))).toEqual(new Set(['']));
   });
 
-  it('workflow-controller: instance ID, executor plugins and the fast settings; upstream’s rights less pods/exec', () => {
+  it('workflow-controller: instance ID, executor plugins and the fast settings; upstream’s rights less what Orkestra never uses', () => {
     const objects = render(
       'argo.instanceID=team-x',
       'argo.workflowController.extraArgs={--workflow-workers=64}',
@@ -91,14 +91,21 @@ describe('chart/orkestra: its own Argo and Flux', () => {
       expect.arrayContaining([
         '/pods:create',
         '/pods:delete',
+        // argo stop signals a running step's containers through exec.
+        '/pods/exec:create',
+        // Arguments over 128 KiB are offloaded into a ConfigMap beside the Workflow.
+        '/configmaps:create',
         'argoproj.io/workflowtasksets:create',
+        'argoproj.io/workflowtasksets/status:patch',
         '/secrets:get',
       ]),
     );
     for (const absent of [
-      '/pods/exec:create',
+      '/pods/exec:get',
       '/persistentvolumeclaims:create',
       'policy/poddisruptionbudgets:create',
+      '/namespaces:list',
+      'argoproj.io/cronworkflows:update',
     ])
       expect(granted).not.toContain(absent);
     expect(granted.filter((g) => g.includes('*'))).toEqual([]);

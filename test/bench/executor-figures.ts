@@ -9,7 +9,7 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { evaluateRelease } from '../../lib/helm-release/verdict.ts';
 import { REPO_ROOT } from '../cluster/components.ts';
 import type { ControlPlane } from '../cluster/control-plane.ts';
-import { connect, fixtureHelmRelease, releaseNamespace } from '../integration/kube.ts';
+import { connect, fixtureHelmRelease, fixtureRepository, releaseNamespace } from '../integration/kube.ts';
 
 const executorPath = join(REPO_ROOT, 'dist/orkestra-executor.js');
 
@@ -17,12 +17,7 @@ const executorPath = join(REPO_ROOT, 'dist/orkestra-executor.js');
 export async function readyToExit(plane: ControlPlane, releases: number) {
   const kube = connect(plane.kubeconfig);
   const namespace = await releaseNamespace(kube, 'bench-executor');
-  await kube.apply({
-    apiVersion: 'source.toolkit.fluxcd.io/v1',
-    kind: 'HelmRepository',
-    metadata: { name: 'fixtures', namespace },
-    spec: { url: plane.charts.url, interval: '10m' },
-  });
+  await kube.apply(fixtureRepository(namespace, plane.charts.url));
 
   // A watch in this process time-stamps the moment each HelmRelease is Ready for its generation.
   const readyAt = new Map<string, number>();

@@ -2,9 +2,10 @@
 // timed by watches from just before anything is applied until every release is Ready:
 // - Orkestra: an ApplicationGroup through the controller, Argo and the executor;
 // - Flux `dependsOn`: the releases Orkestra's steps would apply, all at once, each HelmRelease naming
-//   the ones it depends on (helm-controller checks them again every --requeue-dependency);
+//   the ones it depends on (helm-controller checks them again every --requeue-dependency): on the
+//   chart's Flux (5 s), or on a helm-controller at Flux's defaults (30 s);
 // - the floor: the same releases applied by this script one after another, each once the one
-//   before is Ready.
+//   before is Ready, on the chart's Flux as Orkestra's are.
 import { topologicalOrder } from '../../controller/src/expand/graph.ts';
 import { renderApplicationRelease } from '../../controller/src/expand/helm-release.ts';
 import {
@@ -13,7 +14,7 @@ import {
   type ApplicationGroup,
   type DagNode,
 } from '../../lib/api/application-group.ts';
-import { FLUX_SHARD_LABEL, RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
+import { FLUX_SHARD, FLUX_SHARD_LABEL, RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
 import { type Obj, releaseNamespace } from '../integration/kube.ts';
 import { trackReleases } from './release-tracker.ts';
 import { type BenchPlane, firstEvent, groupsPath, readyAtGeneration, workflowsPath } from './timing.ts';
@@ -92,7 +93,23 @@ function releaseObjects(group: ApplicationGroup, namespace: string) {
     stagingSecret: '',
     policy,
   };
-  return group.spec.applications.map((app) => renderApplicationRelease(context, app));
+  return group.spec.applications.map((app) => {
+    const { source, helmRelease, ...rest } = renderApplicationRelease(context, app);
+    // For the chart's Flux shard, as the executor labels what it applies (its HelmChart too).
+    const shard = { [FLUX_SHARD_LABEL]: FLUX_SHARD };
+    return {
+      ...rest,
+      source: {
+        ...source,
+        metadata: { ...source.metadata, labels: { ...source.metadata.labels, ...shard } },
+      },
+      helmRelease: {
+        ...helmRelease,
+        metadata: { ...helmRelease.metadata, labels: { ...helmRelease.metadata.labels, ...shard } },
+        spec: { ...helmRelease.spec, chart: { ...helmRelease.spec.chart, metadata: { labels: shard } } },
+      },
+    };
+  });
 }
 
 const seconds = (from: number, to: number) => (to - from) / 1000;
@@ -123,8 +140,9 @@ export async function rolloutOrkestra(
 }
 
 /**
- * Every release at once, each HelmRelease with `dependsOn`; with `shard`, labelled for the
- * helm-controller shard of that key (at Flux's defaults) instead of the harness's (5 s).
+ * Every release at once, each HelmRelease with `dependsOn`, on the chart's Flux (5 s); with
+ * `shard`, each HelmRelease labelled for the host's helm-controller shard of that key (at Flux's
+ * defaults) instead, its chart still built by the chart's source-controller.
  */
 export async function rolloutFlux(plane: BenchPlane, shape: Shape, shard?: string): Promise<Rollout> {
   const namespace = await releaseNamespace(plane.kube, 'bench-flux');

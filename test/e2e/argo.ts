@@ -120,16 +120,21 @@ export function nodes(workflow: Obj): WorkflowNode[] {
   return Object.values(workflowNodes(workflow as Workflow)) as WorkflowNode[];
 }
 
-/** The pod nodes (attempts) of a DAG task, in order: displayName `task(0)`, `task(1)`… */
+/** A node that ran a step: a pod (pod flavour) or a call to the executor plugin (plugin flavour). */
+export function isStep(node: WorkflowNode): boolean {
+  return node.type === 'Pod' || node.type === 'Plugin';
+}
+
+/** The step nodes (attempts) of a DAG task, in order: displayName `task(0)`, `task(1)`… */
 export function attempts(workflow: Obj, task: string): WorkflowNode[] {
   return nodes(workflow)
-    .filter((n) => n.type === 'Pod' && n.displayName.startsWith(`${task}(`))
+    .filter((n) => isStep(n) && n.displayName.startsWith(`${task}(`))
     .sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
 
 /** The task's own node (the Retry node the retryStrategy wraps its attempts in). */
 export function taskNode(workflow: Obj, task: string): WorkflowNode | undefined {
-  return nodes(workflow).find((n) => n.displayName === task && n.type !== 'Pod');
+  return nodes(workflow).find((n) => n.displayName === task && !isStep(n));
 }
 
 /** The executor's result file of a node, as Argo reported it in the `result` output parameter. */

@@ -3,7 +3,7 @@
 // alone as Flux's sharding guide asks), here started on the host beside the test cluster. Runs alone,
 // after every other file: it takes the chart's own Argo and Flux away for its duration and gives
 // them back at the end.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -28,6 +28,7 @@ beforeAll(async () => {
   kube = connect(inject('kubeconfig'));
   const kubeconfig = inject('kubeconfig');
   dir = mkdtempSync(join(tmpdir(), 'orkestra-byo-'));
+  mkdirSync(join(dir, 'artifacts'));
   const { paths } = await ensureBinaries(() => {}, {
     only: ['argo-workflows', 'source-controller', 'helm-controller'],
   });

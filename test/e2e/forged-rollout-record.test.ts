@@ -9,7 +9,7 @@ import {
   type RolloutRecord,
 } from '../../controller/src/reconcile/rollout-record.ts';
 import { condition, connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
-import { describeWorkflow, nodes, result, WORKFLOW } from './argo.ts';
+import { describeWorkflow, isStep, nodes, result, WORKFLOW } from './argo.ts';
 import { configMapWriter, inKubeSystem, replaceAs } from './forgery.ts';
 import {
   AG,
@@ -121,7 +121,7 @@ describe('a forged rollout record (a group whose upgrade fails, remediation Roll
   async function expectVictimLeftInstalled(g: Given): Promise<void> {
     const forward = (await kube.get(WORKFLOW, 'Workflow', g.namespace, 'g-g2-forward')) as Obj;
     const deletes = nodes(forward)
-      .filter((n) => n.type === 'Pod')
+      .filter(isStep)
       .map(result)
       .filter((r) => r.action === 'delete');
     expect(deletes, describeWorkflow(forward)).toEqual([

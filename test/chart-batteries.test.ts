@@ -126,7 +126,14 @@ describe('chart/orkestra: its own Argo and Flux', () => {
     const helm = container(objects, 'orkestra-flux-helm-controller');
     for (const c of [source, helm]) {
       expect(c.args).toContain(`--watch-label-selector=${FLUX_SHARD_LABEL}=blue`);
-      expect(c.args).toEqual(expect.arrayContaining(['--enable-leader-election=false', '--concurrent=10']));
+      expect(c.args).toEqual(
+        expect.arrayContaining([
+          '--enable-leader-election=false',
+          '--concurrent=10',
+          '--min-retry-delay=100ms',
+          '--max-retry-delay=30s',
+        ]),
+      );
     }
     expect(helm.args).toEqual(
       expect.arrayContaining([

@@ -34,7 +34,7 @@ describe('chainRatios', () => {
       undefined,
     ],
     [
-      'overhead over floor per release: 1 ÷ 1.1, goal ≤ 1.5 met',
+      'overhead over floor per release: 1 ÷ 1.1, goal ≤ 1.2 met',
       `${VARIANTS.plugin}: per-edge overhead ÷ floor per release (floor ÷ 10 = 1.10 s)`,
       1 / 1.1,
       true,

@@ -14,8 +14,8 @@ import {
   type ApplicationGroup,
   type DagNode,
 } from '../../lib/api/application-group.ts';
-import { FLUX_SHARD, FLUX_SHARD_LABEL, RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
-import { type Obj, releaseNamespace } from '../integration/kube.ts';
+import { FLUX_SHARD_LABEL, RELEASE_SERVICE_ACCOUNT } from '../../lib/wire-names.ts';
+import { FLUX_SHARD_LABELS, type Obj, releaseNamespace } from '../integration/kube.ts';
 import { trackReleases } from './release-tracker.ts';
 import { type BenchPlane, firstEvent, groupsPath, readyAtGeneration, workflowsPath } from './timing.ts';
 
@@ -96,7 +96,7 @@ function releaseObjects(group: ApplicationGroup, namespace: string) {
   return group.spec.applications.map((app) => {
     const { source, helmRelease, ...rest } = renderApplicationRelease(context, app);
     // For the chart's Flux shard, as the executor labels what it applies (its HelmChart too).
-    const shard = { [FLUX_SHARD_LABEL]: FLUX_SHARD };
+    const shard = FLUX_SHARD_LABELS;
     return {
       ...rest,
       source: {

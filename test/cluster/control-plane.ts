@@ -99,10 +99,9 @@ export async function startControlPlane({
   argo = true,
   fluxShards = [],
 }: StartOptions = {}): Promise<ControlPlane> {
-  const controller = argo;
   const build = await ensureBinaries(log);
   const bin = build.paths;
-  // The real node runs Argo's step pods: one per machine, as root (host.ts).
+  // The real node runs Orkestra, its Argo and Flux and the steps' pods: one per machine, as root (host.ts).
   const node = argo;
   let images: BuiltImage[] = [];
   if (node) {
@@ -231,7 +230,7 @@ export async function startControlPlane({
         helmController: bin['helm-controller'] as string,
       });
     let installed: OrkestraInstall = { testControllerLabel: TEST_CONTROLLER_LABEL };
-    if (controller) {
+    if (node) {
       // As users install it: the chart, everything a pod on the node (orkestra-install.ts).
       const started = performance.now();
       await helmInstallOrkestra(kubeconfig, TEMPLATES_NAMESPACE, installed);
@@ -255,7 +254,7 @@ export async function startControlPlane({
       });
     }
     const upgrade = async (change: Partial<OrkestraInstall>) => {
-      if (!controller) throw new Error('Orkestra is not installed in this control plane');
+      if (!node) throw new Error('Orkestra is not installed in this control plane');
       const next = { ...installed, ...change };
       // A helm upgrade rolls the pods it changes: only when something changes.
       if (JSON.stringify(next) === JSON.stringify(installed)) return;
@@ -274,7 +273,7 @@ export async function startControlPlane({
       images,
       argo: bin.argo as string,
       controllerMetrics,
-      controllerKubeconfig: controller ? join(dir, 'orkestra-controller.kubeconfig') : undefined,
+      controllerKubeconfig: node ? join(dir, 'orkestra-controller.kubeconfig') : undefined,
       processes,
       build,
       startSeconds: (performance.now() - started) / 1000,

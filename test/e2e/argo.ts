@@ -1,6 +1,3 @@
-// Given/When/Then helpers for Workflows on the real workflow-controller: build DAGs that call the
-// orkestra-helmrelease templates, submit them, wait on named conditions, read their nodes.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +10,7 @@ import { workflowNodes } from '../../lib/workflow-nodes.ts';
 import { namespacedTemplateObjects } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
+import { argo, run } from './cli.ts';
 
 export const WORKFLOW = 'argoproj.io/v1alpha1';
 
@@ -275,37 +273,4 @@ export function expectCreatedAfterReady(
   for (const [earlier, later] of pairs) {
     expect(createdAfterReady(events, earlier, later), JSON.stringify(events)).toBeUndefined();
   }
-}
-
-/** The real argo CLI, for the chart's workflow-controller's instance (its Workflows carry the label). */
-export function argo(args: string[], options?: { timeoutMs?: number }) {
-  return run(inject('argo'), [...args, '--instanceid', ARGO_INSTANCE_ID], options);
-}
-
-/** Runs a real CLI (argo, kubectl) against the test cluster. */
-export function run(
-  command: string,
-  args: string[],
-  { timeoutMs = 180_000 }: { timeoutMs?: number } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, KUBECONFIG: inject('kubeconfig'), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

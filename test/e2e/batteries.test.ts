@@ -7,7 +7,8 @@ import { NODE_NAME } from '../cluster/node/node-config.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
-import { run, WORKFLOW } from './argo.ts';
+import { WORKFLOW } from './argo.ts';
+import { run } from './cli.ts';
 import { group, HR, kubectlApply, kubectlWaitReady } from './groups.ts';
 
 let kube: Kube;

@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
-import { createdAfterReady, recordHelmReleaseEvents, run, WORKFLOW } from './argo.ts';
+import { createdAfterReady, recordHelmReleaseEvents, WORKFLOW } from './argo.ts';
+import { run } from './cli.ts';
 import {
   AG,
   type App,

@@ -3,7 +3,8 @@ import { httpRequest } from '../cluster/http.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { waitFor } from '../cluster/wait.ts';
 import { connect, type Kube, type Obj, waitForGone, waitForObject } from '../integration/kube.ts';
-import { expectCreatedAfterReady, recordHelmReleaseEvents, run, WORKFLOW, watchEvents } from './argo.ts';
+import { expectCreatedAfterReady, recordHelmReleaseEvents, WORKFLOW, watchEvents } from './argo.ts';
+import { run } from './cli.ts';
 import { startOwnController } from './controllers.ts';
 import {
   AG,

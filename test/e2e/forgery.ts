@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureTools } from '../cluster/tools.ts';
 import type { Kube, Obj } from '../integration/kube.ts';
-import { run } from './argo.ts';
+import { run } from './cli.ts';
 
 const kubectl = (...args: string[]) => run(ensureTools().kubectl, args);
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTools } from '../cluster/tools.ts';
 import { condition, connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
-import { run, WORKFLOW } from './argo.ts';
+import { WORKFLOW } from './argo.ts';
+import { run } from './cli.ts';
 import { AG, type App, group, kubectlApply, readyCondition } from './groups.ts';
 
 let kube: Kube;

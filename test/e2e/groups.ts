@@ -7,7 +7,7 @@ import { expect, inject } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureTools } from '../cluster/tools.ts';
 import { condition, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
-import { run } from './argo.ts';
+import { run } from './cli.ts';
 
 export const AG = 'orkestra.azure.microsoft.com/v1alpha1';
 export const HR = 'helm.toolkit.fluxcd.io/v2';

@@ -12,7 +12,7 @@ import { RELEASE } from '../cluster/orkestra-install.ts';
 import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj } from '../integration/kube.ts';
-import { run } from './argo.ts';
+import { run } from './cli.ts';
 import { AG, createPolicy, expectPolicyDenied, HR, kubectlApply, kubectlWaitReady } from './groups.ts';
 
 let kube: Kube;

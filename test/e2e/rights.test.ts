@@ -15,7 +15,7 @@ import { TEMPLATES_NAMESPACE } from '../cluster/templates.ts';
 import { ensureTools } from '../cluster/tools.ts';
 import { connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
 import { type Right, type Scope, SERVICE_ACCOUNT_RIGHTS } from '../support/service-account-rights.ts';
-import { run } from './argo.ts';
+import { run } from './cli.ts';
 import { group, kubectlApply } from './groups.ts';
 
 let kube: Kube;

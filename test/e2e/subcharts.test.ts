@@ -19,13 +19,13 @@ import {
   expectCreatedAfterReady,
   recordHelmReleaseEvents,
   result,
-  run,
   runWorkflow,
   taskNode,
   templatesNamespace,
   templateTask,
   WORKFLOW,
 } from './argo.ts';
+import { run } from './cli.ts';
 import {
   AG,
   createPolicy,

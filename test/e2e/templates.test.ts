@@ -20,7 +20,6 @@ import {
   waitForObject,
 } from '../integration/kube.ts';
 import {
-  argo,
   argoSubmitApply,
   attempts,
   containerLog,
@@ -32,7 +31,6 @@ import {
   podOf,
   recordHelmReleaseEvents,
   result,
-  run,
   runWorkflow,
   submit,
   taskNode,
@@ -42,6 +40,7 @@ import {
   watchEvents,
   workflowFinished,
 } from './argo.ts';
+import { argo, run } from './cli.ts';
 
 const HR = 'helm.toolkit.fluxcd.io/v2';
 let kube: Kube;

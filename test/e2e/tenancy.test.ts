@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureTools } from '../cluster/tools.ts';
 import { condition, connect, type Kube, type Obj, waitForObject } from '../integration/kube.ts';
-import { run } from './argo.ts';
+import { run } from './cli.ts';
 import { AG, group, groupStalled, HR, kubectlWaitReady, readyCondition } from './groups.ts';
 
 let kube: Kube;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../cluster/components.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { run } from '../e2e/argo.ts';
+import { run } from '../e2e/cli.ts';
 import {
   condition,
   connect,

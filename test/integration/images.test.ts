@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectImageRefs } from '../cluster/node/images.ts';
 import { ensureTools } from '../cluster/tools.ts';
-import { run } from '../e2e/argo.ts';
+import { run } from '../e2e/cli.ts';
 import { connect, type Kube, type Obj, waitForObject } from './kube.ts';
 
 let kube: Kube;

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 
 /**
  * Kube config from --kubeconfig, else KUBECONFIG, else the in-cluster service account. Throws,
@@ -40,3 +40,18 @@ export function serverMessage(error: unknown): string {
 
 /** The HTTP status an API call failed with (the client's error `code`), if any. */
 export const statusOf = (error: unknown): unknown => (error as { code?: unknown })?.code;
+
+const objectClients = new WeakMap<KubeConfig, KubernetesObjectApi>();
+
+/**
+ * The generic object client of `config`, one per config: it looks each group-version's resources up
+ * once and keeps them, where a new client per call asks the API server again before every request.
+ */
+export function objectApi(config: KubeConfig): KubernetesObjectApi {
+  let client = objectClients.get(config);
+  if (!client) {
+    client = KubernetesObjectApi.makeApiClient(config);
+    objectClients.set(config, client);
+  }
+  return client;
+}

@@ -81,8 +81,9 @@ describe('chart/orkestra: its own Argo and Flux', () => {
       LEADER_ELECTION_DISABLE: 'true',
       ARGO_EXECUTOR_PLUGINS: 'true',
       INFORMER_WRITE_BACK: 'true',
-      DEFAULT_REQUEUE_TIME: '100ms',
-      ARGO_AGENT_PATCH_RATE: '100ms',
+      DEFAULT_REQUEUE_TIME: '25ms',
+      ARGO_AGENT_PATCH_RATE: '10ms',
+      ARGO_AGENT_CPU_LIMIT: '1',
     });
     expect(container(objects, 'orkestra-controller').args).toContain('--argo-instance-id=team-x');
     const role = named(objects, 'ClusterRole', 'orkestra-argo-workflow-controller');

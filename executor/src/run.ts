@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { durationSeconds } from '../../lib/duration.ts';
 import { ExitCode, InvalidInputError, OrkestraError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -58,7 +59,22 @@ export function outcomeOf(action: string, error: unknown): Outcome {
  * A Run that builds the context from the common flags and writes the result file either way (the
  * plugin, which replies with the outcome instead, writes none).
  */
-export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = true } = {}): Run {
+export function makeRun(
+  signal: AbortSignal,
+  results: RunResult,
+  {
+    resultFile = true,
+    kubeConfigs,
+  }: {
+    resultFile?: boolean;
+    /**
+     * Where the kube config of `--kubeconfig` (undefined: KUBECONFIG, else in cluster) comes from;
+     * the plugin keeps one per path for all its steps, so that each does not look up the API's
+     * resources again. Default: loaded afresh.
+     */
+    kubeConfigs?: (path: string | undefined) => KubeConfig;
+  } = {},
+): Run {
   return async (action, args, work) => {
     const log = createLogger(args['log-format'], { action });
     const seconds = durationSeconds(args.timeout);
@@ -85,7 +101,7 @@ export function makeRun(signal: AbortSignal, results: RunResult, { resultFile = 
       let kube: ReturnType<typeof loadKubeConfig> | undefined;
       const loadKube = () => {
         try {
-          kube ??= loadKubeConfig(args.kubeconfig);
+          kube ??= (kubeConfigs ?? loadKubeConfig)(args.kubeconfig);
           return kube;
         } catch (error) {
           const where = args.kubeconfig

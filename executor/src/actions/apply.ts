@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import {
   CoreV1Api,
   type KubernetesObject,
-  KubernetesObjectApi,
+  type KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
+import { allInOrder } from '../../../lib/all-in-order.ts';
 import type { HelmRelease } from '../../../lib/api/flux.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
+import { objectApi } from '../../../lib/kube.ts';
 import { type Owned, ownershipConflict } from '../../../lib/ownership.ts';
 import { isExactVersion } from '../../../lib/staging.ts';
 import { FieldManager } from '../../../lib/wire-names.ts';
@@ -32,7 +34,7 @@ export async function serverSideApply<T extends { metadata: { name?: string; gen
   object: T,
   dryRun?: 'All',
 ): Promise<T> {
-  const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  const objects = objectApi(context.kube);
   const what = `${dryRun ? 'Dry-run applying' : 'Applying'} ${(object as { kind?: string }).kind} ${object.metadata.name}`;
   return (await callCluster(context, what, () =>
     objects.patch(
@@ -114,15 +116,19 @@ export async function applyHelmRelease(
   if (!request) throw new InvalidInputError('The HelmRelease to apply', problems);
   const { helmRelease, source } = request;
   if (parameters.chartVersion) pinChartVersion(helmRelease, parameters.chartVersion);
-  await enforcePolicy(context, helmRelease, source, 'The HelmRelease to apply');
   const namespace = helmRelease.metadata.namespace as string;
   const name = helmRelease.metadata.name as string;
   const log = context.log.child({ helmRelease: `${namespace}/${name}` });
-  const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  const objects = objectApi(context.kube);
   const apply: Apply = (object, dryRun) => serverSideApply(context, object, dryRun);
 
+  // The policy and the live objects are read at once (one wait, not four, before a step's first
+  // write); nothing is written unless both pass, and a refusal by the policy is told first.
+  const [, [live]] = await allInOrder([
+    enforcePolicy(context, helmRelease, source, 'The HelmRelease to apply'),
+    requireOwnership(context, objects, [helmRelease, ...(source ? [source] : [])]),
+  ] as const);
   try {
-    const [live] = await requireOwnership(context, objects, [helmRelease, ...(source ? [source] : [])]);
     await recordPrevious(context, helmRelease, live as HelmRelease | undefined, apply);
     if (source) {
       await apply(source);
@@ -193,14 +199,16 @@ export async function requireOwnership(
   objects: KubernetesObjectApi,
   wanted: ReadonlyArray<{ apiVersion: string; kind: string; metadata: NonNullable<Owned['metadata']> }>,
 ): Promise<Array<KubernetesObject | undefined>> {
-  const found: Array<KubernetesObject | undefined> = [];
-  for (const object of wanted) {
-    const { name = '', namespace = '' } = object.metadata;
-    const live = await readLive(context, objects, { ...object, metadata: { name, namespace } });
-    const conflict = ownershipConflict(live as Owned | undefined, object);
+  const found = await allInOrder(
+    wanted.map((object) => {
+      const { name = '', namespace = '' } = object.metadata;
+      return readLive(context, objects, { ...object, metadata: { name, namespace } });
+    }),
+  );
+  wanted.forEach((object, i) => {
+    const conflict = ownershipConflict(found[i] as Owned | undefined, object);
     if (conflict) throw new ConflictError(`${conflict}: left unchanged`);
-    found.push(live);
-  }
+  });
   return found;
 }
 

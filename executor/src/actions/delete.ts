@@ -1,5 +1,6 @@
-import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { HELM_RELEASE_API_VERSION, SOURCE_API_VERSION } from '../../../lib/api/flux.ts';
+import { objectApi } from '../../../lib/kube.ts';
 import { type Owned, ownershipConflict } from '../../../lib/ownership.ts';
 import { Labels } from '../../../lib/wire-names.ts';
 import type { ActionContext, Outcome } from '../context.ts';
@@ -21,7 +22,7 @@ export async function deleteHelmRelease(
   owner: string | undefined,
 ): Promise<Outcome> {
   const log = context.log.child({ helmRelease: `${namespace}/${name}` });
-  const objects = KubernetesObjectApi.makeApiClient(context.kube);
+  const objects = objectApi(context.kube);
   const notOwned = await ownedByAnother(context, objects, namespace, name, owner);
   if (notOwned) {
     log.info('Left HelmRelease alone: it is not the deleting group’s', { owner: notOwned });

@@ -1,6 +1,7 @@
-import { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { ConfigMap } from '../../../lib/api/meta.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
+import { objectApi } from '../../../lib/kube.ts';
 import type { ActionContext, Outcome } from '../context.ts';
 import { callCluster, statusOf } from '../kube-errors.ts';
 import { enforcePolicy } from '../policy.ts';
@@ -52,7 +53,7 @@ export async function rollbackHelmRelease(
   // The record is a ConfigMap anyone with ConfigMap rights in the namespace may have written: what
   // it holds passes the policy as any HelmRelease to apply would.
   await enforcePolicy(context, state.helmRelease, undefined, what);
-  await requireOwnership(context, KubernetesObjectApi.makeApiClient(context.kube), [state.helmRelease]);
+  await requireOwnership(context, objectApi(context.kube), [state.helmRelease]);
   const applied = await serverSideApply(context, state.helmRelease);
   context.log.info('Restored the previous HelmRelease spec', {
     helmRelease: `${namespace}/${name}`,

@@ -3,7 +3,7 @@
 // would (the same parser, actions, watches and outcome), instead of a pod per step.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { ARGO_GROUP, ARGO_VERSION } from '../../../lib/api/argo.ts';
 import { InvalidInputError } from '../../../lib/errors.ts';
 import { loadKubeConfig } from '../../../lib/kube.ts';
@@ -44,12 +44,19 @@ export interface PluginOptions {
   log: Logger;
 }
 
-/** Runs one step as `orkestra-executor <args>` would, in this process; never rejects. */
-export async function runStep(task: Task, signal: AbortSignal): Promise<Outcome> {
+/**
+ * Runs one step as `orkestra-executor <args>` would, in this process; never rejects. Steps share
+ * `kubeConfigs`' configs (and so what their clients learnt of the API's resources).
+ */
+export async function runStep(
+  task: Task,
+  signal: AbortSignal,
+  kubeConfigs?: (path: string | undefined) => KubeConfig,
+): Promise<Outcome> {
   const results: RunResult = {};
   const action = task.args[0] ?? '';
   try {
-    await buildParser(makeRun(signal, results, { resultFile: false })).parseAsync(task.args);
+    await buildParser(makeRun(signal, results, { resultFile: false, kubeConfigs })).parseAsync(task.args);
   } catch (error) {
     const problem = { path: 'args', message: (error as Error).message };
     return outcomeOf(action, new InvalidInputError('the plugin arguments', [problem]));
@@ -77,9 +84,20 @@ export async function startPlugin(options: PluginOptions): Promise<{ server: Ser
   // Argo's agent writes the token before the plugin starts (its init container), readable by us only.
   const token = readFileSync(options.tokenFile, 'utf8').trim();
   const { log } = options;
-  const workflows = () => loadKubeConfig(options.kubeconfig).makeApiClient(CustomObjectsApi);
+  // One config per --kubeconfig for the pod's life: the in-cluster one re-reads its token file as
+  // the kubelet rotates it.
+  const configs = new Map<string | undefined, KubeConfig>();
+  const kubeConfigs = (path: string | undefined) => {
+    let config = configs.get(path);
+    if (!config) {
+      config = loadKubeConfig(path);
+      configs.set(path, config);
+    }
+    return config;
+  };
+  const workflows = () => kubeConfigs(options.kubeconfig).makeApiClient(CustomObjectsApi);
   const jobs = new Jobs({
-    run: runStep,
+    run: (task, signal) => runStep(task, signal, kubeConfigs),
     parallelism: async ({ name, namespace }) => {
       const workflow = (await workflows().getNamespacedCustomObject({
         group: ARGO_GROUP,

@@ -201,7 +201,12 @@ describe('the controller killed (SIGKILL) and started again', () => {
       await waitForGone(kube, [AG, 'ApplicationGroup', c.namespace, 'g'], 150_000);
       // (Deletion is a generation of its own: the API server bumps it with deletionTimestamp.)
       expect(c.created).toEqual(['g-g1-forward', 'g-g2-reverse']);
-      expect(c.saidCount('Removed finalizer: every release is uninstalled')).toBe(1);
+      // The controller logs the removal after the API server has it: its line can reach this test's
+      // pipe after the group is gone.
+      const removed = 'Removed finalizer: every release is uninstalled';
+      await waitFor('the controller to log the removed finalizer', () => c.saidCount(removed) > 0, {
+        timeoutMs: 30_000,
+      });
       // The Event is recorded right after the finalizer is removed, so it may follow the group's end.
       const uninstalled = async () =>
         (
@@ -211,6 +216,7 @@ describe('the controller killed (SIGKILL) and started again', () => {
         timeoutMs: 30_000,
       });
       expect(await uninstalled()).toHaveLength(1);
+      expect(c.saidCount(removed)).toBe(1);
       for (const name of ['a', 'b', 'c']) expect(await installedVersion(c.namespace, name)).toBeUndefined();
     });
   });
@@ -221,6 +227,10 @@ describe('the controller killed (SIGKILL) and started again', () => {
       await c.apply(chain);
       await groupReady(c.namespace);
       expect(c.created).toEqual(['g-g1-forward']);
+      // What the cluster shows decides; the log line only says which of the two it was.
+      await waitFor('the Lease holder to log its Workflow', () =>
+        both.some((x) => x.said('Created forward Workflow')),
+      );
       const acted = both.filter((x) => x.said('Created forward Workflow'));
       expect(acted).toHaveLength(1);
       const other = both.find((x) => x !== acted[0]) as OwnController;

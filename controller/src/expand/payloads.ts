@@ -13,6 +13,9 @@ export const INLINE_PARAMETER_LIMIT = 96 * 1024;
 /** A ConfigMap holds at most 1 MiB; leave room for its metadata. */
 export const BUNDLE_LIMIT = 900 * 1024;
 
+/** Sizes are the API server's and the kernel's: bytes of UTF-8, not characters. */
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
 /** The parameter value that carries a release's HelmRelease or its source. */
 export type Encode = (release: RenderedRelease, part: 'helmrelease' | 'source') => string;
 
@@ -36,7 +39,7 @@ export function payloadsFit(releases: readonly RenderedRelease[]): boolean {
   let total = 0;
   for (const release of releases) {
     for (const part of ['helmrelease', 'source'] as const) {
-      const size = inline(release, part).length;
+      const size = bytes(inline(release, part));
       if (size > INLINE_PARAMETER_LIMIT) return false;
       total += size;
     }
@@ -52,7 +55,8 @@ export function bundler(baseName: string, namespace: string, metadataLabels: Rec
     const key = `${release.name}.${part}`;
     // Read by the executor only, never substituted: the payload as it is.
     const value = payload(release, part);
-    if (size + key.length + value.length > BUNDLE_LIMIT) {
+    const added = bytes(key) + bytes(value);
+    if (size + added > BUNDLE_LIMIT) {
       configMaps.push({
         apiVersion: 'v1',
         kind: 'ConfigMap',
@@ -63,7 +67,7 @@ export function bundler(baseName: string, namespace: string, metadataLabels: Rec
     }
     const bundle = configMaps[configMaps.length - 1] as ConfigMap & { data: Record<string, string> };
     bundle.data[key] = value;
-    size += key.length + value.length;
+    size += added;
     return formatBundleReference({ namespace, name: bundle.metadata.name as string, key });
   };
   return { encode, configMaps };

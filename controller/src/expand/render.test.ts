@@ -256,7 +256,7 @@ describe('renderForwardWorkflow', () => {
 
   it('counts bundles in bytes: values of three-byte characters still make ConfigMaps under 1 MiB', () => {
     // 1,500 characters of Chinese text are 4,500 bytes in UTF-8: counted in characters, a bundle
-    // of them grew to 1.2 MB, over the API server's limit.
+    // of them grew to 2.1 MB, over the API server’s limit.
     const apps = Array.from({ length: 600 }, (_, i) =>
       application(`app-${i}`, i ? [`app-${i - 1}`] : [], {
         release: { values: { config: '編'.repeat(1500), index: i } },
